@@ -1,0 +1,415 @@
+"""The terms on which a society raises capital: who it is, which shares it has, what it offers."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from djmoney.models.fields import MoneyField
+from djmoney.money import Money
+
+from capital.errors import CapitalError
+from capital.money import format_money, whole_shares
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": "GBP"}
+
+
+class Society(models.Model):
+    """A registered society raising capital from its community.
+
+    The currency is the society's: every amount on its classes and offers is in it. The
+    financial year end is a month and day because distributions are run per financial year.
+    """
+
+    class LegalForm(models.TextChoices):
+        COMMUNITY_BENEFIT = "cbs", "Community benefit society (registered society)"
+        COOPERATIVE = "coop", "Co-operative society (registered society)"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True, help_text="Short name used in addresses and commands.")
+    legal_form = models.CharField(max_length=8, choices=LegalForm.choices)
+    registration_number = models.CharField(
+        max_length=40, help_text="Mutuals Public Register number, e.g. RS007890."
+    )
+    registered_office = models.TextField()
+    financial_year_end_month = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    financial_year_end_day = models.PositiveSmallIntegerField(
+        default=31, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    currency = models.CharField(max_length=3, default="GBP", choices=[("GBP", "GBP"), ("EUR", "EUR")])
+    individual_withdrawable_limit = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("100000.00"),
+        help_text=(
+            "Most an individual may hold in withdrawable shares of this society "
+            "(£100,000 in Great Britain, £20,000 in Northern Ireland)."
+        ),
+    )
+
+    class Meta:
+        verbose_name_plural = "societies"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(individual_withdrawable_limit__gt=0),
+                name="society_withdrawable_limit_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        try:
+            self.financial_year_end_in(2001)
+        except ValueError:
+            raise ValidationError(
+                {"financial_year_end_day": "No such day in that month (29 February is not allowed)."}
+            ) from None
+
+    def financial_year_end_in(self, year: int) -> datetime.date:
+        return datetime.date(year, self.financial_year_end_month, self.financial_year_end_day)
+
+    def money(self, amount) -> Money:
+        return Money(amount, self.currency)
+
+
+class SocietyRole(models.Model):
+    """A seat on a society's board. Board users see and change only the societies they sit on."""
+
+    class Role(models.TextChoices):
+        DIRECTOR = "director", "Director"
+        SECRETARY = "secretary", "Secretary"
+        TREASURER = "treasurer", "Treasurer"
+
+    society = models.ForeignKey(Society, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="society_roles")
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["society", "user", "role"], name="one_seat_per_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} of {self.society}"
+
+
+INVESTOR_CONTROL_MESSAGE = (
+    "An investor share class never gives control: it cannot confer membership, carry votes, "
+    "nominate or remove directors, or hold a veto or class consent."
+)
+
+
+class ShareClass(models.Model):
+    """A kind of share a society issues, with the rights that come with it.
+
+    Control comes only from membership (one member, one vote). An investor class provides
+    capital and takes a capped return; it may never carry any control right, which a database
+    constraint guarantees whatever path writes the row.
+    """
+
+    class Kind(models.TextChoices):
+        COMMUNITY = "community", "Community shares"
+        FOUNDER = "founder", "Founder shares"
+        LABOUR = "labour", "Labour shares"
+        USER = "user", "User shares"
+        INVESTOR = "investor", "Investor shares"
+
+    society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="share_classes")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    nominal_value = MoneyField(**MONEY)
+    withdrawable = models.BooleanField(default=False)
+    transferable = models.BooleanField(default=False)
+    confers_membership = models.BooleanField(default=False)
+    membership_minimum_shares = models.PositiveIntegerField(
+        default=1, help_text="Shares a holder needs in this class to be a member."
+    )
+    maximum_holding_shares = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most shares one holder may hold in this class."
+    )
+    declared_maximum_interest_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="The maximum rate of interest, declared in advance of the period it is paid for.",
+    )
+    carries_votes = models.BooleanField(default=False)
+    can_nominate_directors = models.BooleanField(default=False)
+    can_remove_directors = models.BooleanField(default=False)
+    has_veto_or_class_consent = models.BooleanField(default=False)
+
+    CONTROL_RIGHTS = (
+        "confers_membership",
+        "carries_votes",
+        "can_nominate_directors",
+        "can_remove_directors",
+        "has_veto_or_class_consent",
+    )
+
+    class Meta:
+        verbose_name_plural = "share classes"
+        ordering = ["society", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="investor")
+                | Q(
+                    confers_membership=False,
+                    carries_votes=False,
+                    can_nominate_directors=False,
+                    can_remove_directors=False,
+                    has_veto_or_class_consent=False,
+                ),
+                name="investor_class_has_no_control",
+                violation_error_message=INVESTOR_CONTROL_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(carries_votes=False) | Q(confers_membership=True),
+                name="votes_come_from_membership",
+                violation_error_message=(
+                    "Votes come from membership (one member, one vote): a class that carries "
+                    "votes must confer membership."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(nominal_value__gt=0), name="share_class_nominal_value_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(membership_minimum_shares__gte=1),
+                name="share_class_membership_minimum_at_least_one",
+            ),
+            models.UniqueConstraint(fields=["society", "name"], name="share_class_name_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.society})"
+
+    def clean(self):
+        if self.society_id and str(self.nominal_value.currency) != self.society.currency:
+            raise ValidationError({"nominal_value": f"Use the society's currency, {self.society.currency}."})
+
+    @property
+    def is_investor_class(self) -> bool:
+        return self.kind == self.Kind.INVESTOR
+
+    def control_rights(self) -> list[str]:
+        return [name for name in self.CONTROL_RIGHTS if getattr(self, name)]
+
+
+class Offer(models.Model):
+    """A share offer: a window in which people apply for shares of one class.
+
+    Capacity is counted in whole shares. `shares_reserved` is the capacity that first-come
+    applications hold (reserved, paid or allocated); the database refuses any write that takes
+    it, or the shares allocated, past the maximum target.
+    """
+
+    class Policy(models.TextChoices):
+        FIRST_COME = "first_come", "First come, first served"
+        SCALE_BACK = "scale_back", "Scale back pro rata at close"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        ALLOCATED = "allocated", "Allocated"
+        FAILED = "failed", "Failed (minimum target missed)"
+
+    TRANSITIONS = {
+        State.DRAFT: {State.OPEN},
+        State.OPEN: {State.CLOSED},
+        State.CLOSED: {State.ALLOCATED, State.FAILED},
+        State.ALLOCATED: set(),
+        State.FAILED: set(),
+    }
+
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT, related_name="offers")
+    title = models.CharField(max_length=200)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    price_per_share = MoneyField(**MONEY)
+    minimum_target = MoneyField(**MONEY)
+    maximum_target = MoneyField(**MONEY)
+    minimum_per_investor = MoneyField(**MONEY)
+    maximum_per_investor = MoneyField(**MONEY)
+    policy = models.CharField(max_length=16, choices=Policy.choices, default=Policy.FIRST_COME)
+    reservation_period = models.DurationField(
+        default=datetime.timedelta(days=7),
+        help_text="How long an unpaid first-come application holds its shares.",
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT, editable=False)
+    shares_reserved = models.PositiveIntegerField(default=0, editable=False)
+    shares_allocated = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price_per_share__gt=0), name="offer_price_positive"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="offer_closes_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_target__lte=F("maximum_target")),
+                name="offer_minimum_target_within_maximum",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_per_investor__lte=F("maximum_per_investor")),
+                name="offer_investor_minimum_within_maximum",
+            ),
+            models.CheckConstraint(
+                condition=Q(maximum_target__gte=F("shares_reserved") * F("price_per_share")),
+                name="offer_never_reserved_past_maximum",
+            ),
+            models.CheckConstraint(
+                condition=Q(maximum_target__gte=F("shares_allocated") * F("price_per_share")),
+                name="offer_never_allocated_past_maximum",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def society(self) -> Society:
+        return self.share_class.society
+
+    @property
+    def capacity_shares(self) -> int:
+        return whole_shares(self.maximum_target, self.price_per_share)
+
+    def shares_for(self, amount: Money) -> int:
+        return whole_shares(amount, self.price_per_share)
+
+    def clean(self):
+        errors = {}
+        if self.share_class_id:
+            currency = self.share_class.society.currency
+            for name in (
+                "price_per_share",
+                "minimum_target",
+                "maximum_target",
+                "minimum_per_investor",
+                "maximum_per_investor",
+            ):
+                value = getattr(self, name)
+                if value is not None and str(value.currency) != currency:
+                    errors[name] = f"Use the society's currency, {currency}."
+        if not errors and self.price_per_share and self.price_per_share.amount > 0:
+            for name in ("minimum_per_investor", "maximum_per_investor", "maximum_target"):
+                value = getattr(self, name)
+                if value is not None and value.amount % self.price_per_share.amount:
+                    errors[name] = (
+                        f"Must be a whole number of shares at {format_money(self.price_per_share)} each."
+                    )
+        if errors:
+            raise ValidationError(errors)
+
+    def transition_to(self, new_state: "Offer.State") -> None:
+        """The one place an offer changes state; refuses any move the lifecycle does not allow."""
+        if new_state not in self.TRANSITIONS[self.State(self.state)]:
+            raise CapitalError(
+                f"The offer “{self.title}” is {self.get_state_display().lower()}; "
+                f"it cannot become {self.State(new_state).label.lower()}."
+            )
+        self.state = new_state
+
+
+class AuditEntry(models.Model):
+    """Who did what to a society's capital, and when: one row per service action."""
+
+    society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    summary = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.recorded_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"
+
+
+class ReturnSchedule(models.Model):
+    """The terms on which a share class is paid: a share of profit, or interest, within caps.
+
+    One set of terms covers demand dividends, revenue-style shares of profit and capped
+    interest: a pool of the year's surplus above a hurdle (none for pure interest), grace
+    years, a rate ceiling declared in advance, a cap on cumulative cash, and a term.
+    The engine that turns these terms into payments is its own module (a later issue).
+    """
+
+    class Weighting(models.TextChoices):
+        CAPITAL = "capital", "Capital"
+        CAPITAL_DAYS = "capital_days", "Capital × days held in the year"
+
+    class Excess(models.TextChoices):
+        RETAINED = "retained", "Retained by the society"
+        REDISTRIBUTE = "redistribute", "Shared again among holders with room"
+
+    share_class = models.OneToOneField(ShareClass, on_delete=models.PROTECT, related_name="return_schedule")
+    first_year_end = models.DateField(help_text="The last day of the schedule's first financial year.")
+    pool_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Share of the year's surplus above the hurdle paid to the class; empty for interest.",
+    )
+    hurdle = MoneyField(**MONEY, default=Decimal("0.00"))
+    grace_years = models.PositiveSmallIntegerField(default=0)
+    weighting = models.CharField(max_length=16, choices=Weighting.choices, default=Weighting.CAPITAL)
+    rate_ceiling_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    cap_multiple = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    excess = models.CharField(max_length=16, choices=Excess.choices, default=Excess.RETAINED)
+    term_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    redeem_at_term_end = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pool_percent__isnull=True) | Q(pool_percent__gt=0, pool_percent__lte=100),
+                name="schedule_pool_percent_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(pool_percent__isnull=False) | Q(rate_ceiling_percent__isnull=False),
+                name="schedule_interest_needs_a_rate",
+                violation_error_message="An interest schedule (no pool) needs a rate ceiling.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate_ceiling_percent__isnull=True) | Q(rate_ceiling_percent__gt=0),
+                name="schedule_rate_ceiling_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(cap_multiple__isnull=True) | Q(cap_multiple__gte=1),
+                name="schedule_cap_at_least_capital",
+            ),
+            models.CheckConstraint(condition=Q(hurdle__gte=0), name="schedule_hurdle_not_negative"),
+            models.CheckConstraint(
+                condition=Q(redeem_at_term_end=False) | Q(term_years__isnull=False),
+                name="schedule_redemption_needs_a_term",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Returns on {self.share_class}"
+
+    def clean(self):
+        ceiling = self.share_class.declared_maximum_interest_percent if self.share_class_id else None
+        if ceiling is not None and self.rate_ceiling_percent and self.rate_ceiling_percent > ceiling:
+            raise ValidationError(
+                {"rate_ceiling_percent": f"The class's declared maximum rate is {ceiling}%."}
+            )

@@ -1,0 +1,40 @@
+"""Who may do what for a society. The only place roles turn into permissions."""
+
+from capital.errors import CapitalError
+from capital.models import Society, SocietyRole
+
+Role = SocietyRole.Role
+
+# Actions and the board roles that may take them. Platform staff (superusers) may take any.
+ACTION_ROLES = {
+    "manage_share_classes": {Role.DIRECTOR, Role.SECRETARY},
+    "manage_offers": {Role.DIRECTOR, Role.SECRETARY},
+    "allocate_offers": {Role.DIRECTOR},
+    "record_payments": {Role.TREASURER, Role.DIRECTOR},
+    "view_register": {Role.DIRECTOR, Role.SECRETARY, Role.TREASURER},
+}
+
+
+def societies_for(user):
+    """The societies whose data `user` may see in the board's admin."""
+    if user.is_superuser:
+        return Society.objects.all()
+    if not user.is_authenticated:
+        return Society.objects.none()
+    return Society.objects.filter(roles__user=user).distinct()
+
+
+def may(user, action: str, society: Society) -> bool:
+    if user.is_superuser:
+        return True
+    if not user.is_authenticated:
+        return False
+    return SocietyRole.objects.filter(user=user, society=society, role__in=ACTION_ROLES[action]).exists()
+
+
+def require(user, action: str, society: Society) -> None:
+    """Refuse unless `user` may take `action` for `society`. `None` is the system (commands)."""
+    if user is None or may(user, action, society):
+        return
+    roles = " or ".join(sorted(role.label.lower() for role in ACTION_ROLES[action]))
+    raise CapitalError(f"Only a {roles} of {society} may do that.")

@@ -1,0 +1,140 @@
+"""Use cases for societies, share classes and offers. Each runs in one transaction."""
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from capital import permissions
+from capital.errors import CapitalError
+from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole
+
+BOARD_GROUP = "Society boards"
+# What a board member may reach in the admin; each view is further limited to their societies.
+BOARD_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("capital", "view_society"),
+    ("capital", "change_society"),
+    ("capital", "add_shareclass"),
+    ("capital", "change_shareclass"),
+    ("capital", "view_shareclass"),
+    ("capital", "add_offer"),
+    ("capital", "change_offer"),
+    ("capital", "view_offer"),
+    ("capital", "view_auditentry"),
+    ("shares", "view_ledgerentry"),
+    ("shares", "view_holding"),
+    ("shares", "view_holder"),
+    ("investors", "view_application"),
+    ("investors", "view_payment"),
+    ("investors", "view_refund"),
+]
+
+
+def record_audit(*, society: Society, actor, action: str, summary: str, **data) -> AuditEntry:
+    return AuditEntry.objects.create(society=society, actor=actor, action=action, summary=summary, data=data)
+
+
+def validation_message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def appoint_board_member(*, society: Society, user, role: str, by=None) -> SocietyRole:
+    """Give `user` a seat on the board, and the admin access that a seat needs."""
+    if by is not None and not by.is_superuser:
+        permissions.require(by, "manage_share_classes", society)
+    with transaction.atomic():
+        seat, created = SocietyRole.objects.get_or_create(society=society, user=user, role=role)
+        group, _ = Group.objects.get_or_create(name=BOARD_GROUP)
+        if group.permissions.count() != len(BOARD_PERMISSIONS):
+            for app_label, codename in BOARD_PERMISSIONS:
+                group.permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+        user.groups.add(group)
+        if created:
+            record_audit(
+                society=society,
+                actor=by,
+                action="board.appointed",
+                summary=f"{user.get_username()} appointed {seat.get_role_display().lower()}",
+            )
+    return seat
+
+
+def save_share_class(*, share_class: ShareClass, by=None) -> ShareClass:
+    """Create or change a share class, refusing anything that gives an investor class control."""
+    permissions.require(by, "manage_share_classes", share_class.society)
+    try:
+        share_class.full_clean()
+    except ValidationError as error:
+        raise CapitalError(validation_message(error)) from error
+    creating = share_class.pk is None
+    with transaction.atomic():
+        if not creating and share_class.offers.exclude(state=Offer.State.DRAFT).exists():
+            current = ShareClass.objects.select_for_update().get(pk=share_class.pk)
+            if current.nominal_value != share_class.nominal_value:
+                raise CapitalError(
+                    "Shares of this class have been offered; its nominal value can no longer change."
+                )
+        try:
+            share_class.save()
+        except IntegrityError as error:
+            raise CapitalError(f"The share class could not be saved: {error}") from error
+        record_audit(
+            society=share_class.society,
+            actor=by,
+            action="share_class.created" if creating else "share_class.changed",
+            summary=f"{share_class.name}: {', '.join(share_class.control_rights()) or 'no control rights'}",
+            share_class=share_class.pk,
+        )
+    return share_class
+
+
+def save_offer(*, offer: Offer, by=None) -> Offer:
+    """Create or change an offer while it is a draft; its terms are fixed once it opens."""
+    permissions.require(by, "manage_offers", offer.share_class.society)
+    if offer.pk and Offer.objects.filter(pk=offer.pk).exclude(state=Offer.State.DRAFT).exists():
+        raise CapitalError("An offer's terms cannot change once it has opened.")
+    try:
+        offer.full_clean()
+    except ValidationError as error:
+        raise CapitalError(validation_message(error)) from error
+    with transaction.atomic():
+        creating = offer.pk is None
+        offer.save()
+        record_audit(
+            society=offer.society,
+            actor=by,
+            action="offer.created" if creating else "offer.changed",
+            summary=offer.title,
+            offer=offer.pk,
+        )
+    return offer
+
+
+def _move_offer(*, offer: Offer, to: Offer.State, by, action: str, summary: str) -> Offer:
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
+        locked.transition_to(to)
+        locked.save(update_fields=["state"])
+        record_audit(society=locked.society, actor=by, action=action, summary=summary, offer=locked.pk)
+    return locked
+
+
+def open_offer(*, offer: Offer, by=None, now=None) -> Offer:
+    permissions.require(by, "manage_offers", offer.society)
+    if (now or timezone.now()) >= offer.closes_at:
+        raise CapitalError("The offer's closing time has passed; move it later before opening.")
+    return _move_offer(offer=offer, to=Offer.State.OPEN, by=by, action="offer.opened", summary=offer.title)
+
+
+def close_offer(*, offer: Offer, by=None) -> Offer:
+    """Stop taking applications. Allocation (or failure) follows as a separate, director's step."""
+    permissions.require(by, "manage_offers", offer.society)
+    return _move_offer(offer=offer, to=Offer.State.CLOSED, by=by, action="offer.closed", summary=offer.title)
+
+
+def offer_is_accepting(offer: Offer, at=None) -> bool:
+    at = at or timezone.now()
+    return offer.state == Offer.State.OPEN and offer.opens_at <= at < offer.closes_at

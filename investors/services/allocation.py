@@ -1,0 +1,159 @@
+"""Allocating a closed offer: shares issued through the register, or money owed back."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital import permissions
+from capital.models import Offer
+from capital.money import format_money
+from capital.services import record_audit
+from investors.models import Application, Refund
+from investors.services.scale_back import scale_back
+from shares.services.register import issue_shares
+
+State = Application.State
+
+
+@dataclass
+class AllocationResult:
+    offer: Offer
+    failed: bool = False
+    applications_allocated: int = 0
+    shares_issued: int = 0
+    refunds: list[Refund] = field(default_factory=list)
+    unpaid_cancelled: int = 0
+
+    def summary(self) -> str:
+        refunded = sum((refund.amount for refund in self.refunds), Money(0, self.offer.society.currency))
+        if self.failed:
+            return (
+                f"The offer failed: it missed its minimum target of "
+                f"{format_money(self.offer.minimum_target)}. {len(self.refunds)} payments "
+                f"({format_money(refunded)}) are to be refunded."
+            )
+        return (
+            f"{self.shares_issued} shares issued to {self.applications_allocated} applicants; "
+            f"{len(self.refunds)} refunds due ({format_money(refunded)}); "
+            f"{self.unpaid_cancelled} unpaid applications cancelled."
+        )
+
+
+def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = None) -> AllocationResult:
+    """Issue shares for every paid application of a closed offer, or fail it.
+
+    If paid applications miss the minimum target the offer fails and every payment is owed
+    back. Otherwise a first-come offer issues each paid application in full (capacity was
+    reserved when it applied) and a scale-back offer shares the capacity by `scale_back`,
+    with the excess owed back. Unpaid applications are cancelled.
+    """
+    permissions.require(by, "allocate_offers", offer.society)
+    on_date = on_date or timezone.localdate()
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
+        if offer.state != Offer.State.CLOSED:
+            offer.transition_to(Offer.State.ALLOCATED)  # raises the lifecycle's message
+        applications = list(
+            Application.objects.select_for_update()
+            .filter(offer=offer, state__in=[State.AWAITING_PAYMENT, State.PAID])
+            .select_related("holder")
+            .order_by("paid_at", "pk")
+        )
+        result = AllocationResult(offer=offer)
+        paid = []
+        for application in applications:
+            if application.state == State.PAID:
+                paid.append(application)
+                continue
+            application.transition_to(State.CANCELLED)
+            application.holds_reservation = False
+            application.save(update_fields=["state", "holds_reservation"])
+            result.unpaid_cancelled += 1
+
+        raised = offer.price_per_share * sum(application.shares for application in paid)
+        if raised < offer.minimum_target:
+            _fail(offer, paid, result)
+        else:
+            _allocate(offer, paid, result, on_date)
+        record_audit(
+            society=offer.society,
+            actor=by,
+            action="offer.failed" if result.failed else "offer.allocated",
+            summary=result.summary(),
+            offer=offer.pk,
+        )
+    return result
+
+
+def _fail(offer: Offer, paid: list[Application], result: AllocationResult) -> None:
+    result.failed = True
+    for application in paid:
+        _owe_back(application, application.amount, Refund.Reason.OFFER_FAILED, result)
+        application.transition_to(State.REFUND_DUE)
+        application.holds_reservation = False
+        application.save(update_fields=["state", "holds_reservation"])
+    offer.transition_to(Offer.State.FAILED)
+    offer.shares_reserved = 0
+    offer.save(update_fields=["state", "shares_reserved"])
+
+
+def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, on_date) -> None:
+    allocations = _allocations(offer, paid)
+    society = offer.society
+    now = timezone.now()
+    for application in paid:
+        shares = allocations[application.pk]
+        excess = application.shares - shares
+        if shares:
+            issue_shares(
+                society=society,
+                holder=application.holder,
+                share_class=offer.share_class,
+                shares=shares,
+                amount=offer.price_per_share * shares,
+                effective_date=on_date,
+                reference=f"Offer “{offer.title}”, application {application.payment_reference}",
+            )
+            application.transition_to(State.ALLOCATED)
+            application.shares_allocated = shares
+            application.allocated_at = now
+            result.applications_allocated += 1
+            result.shares_issued += shares
+        else:
+            application.transition_to(State.REFUND_DUE)
+        if excess:
+            _owe_back(application, offer.price_per_share * excess, Refund.Reason.SCALED_BACK, result)
+        application.holds_reservation = False
+        application.save(update_fields=["state", "shares_allocated", "allocated_at", "holds_reservation"])
+    offer.transition_to(Offer.State.ALLOCATED)
+    offer.shares_allocated = result.shares_issued
+    offer.shares_reserved = result.shares_issued if offer.policy == Offer.Policy.FIRST_COME else 0
+    offer.save(update_fields=["state", "shares_allocated", "shares_reserved"])
+
+
+def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
+    """Shares for each paid application: in full, or scaled back per investor."""
+    if offer.policy == Offer.Policy.FIRST_COME:
+        return {application.pk: application.shares for application in paid}
+    demands: dict[int, int] = defaultdict(int)
+    for application in paid:  # in payment order: earlier payers come first on ties
+        demands[application.holder_id] += application.shares
+    per_investor = scale_back(
+        dict(demands),
+        capacity=offer.capacity_shares,
+        guarantee=offer.shares_for(offer.minimum_per_investor),
+    )
+    allocations = {}
+    for application in paid:  # an investor's earliest applications are filled first
+        shares = min(application.shares, per_investor[application.holder_id])
+        per_investor[application.holder_id] -= shares
+        allocations[application.pk] = shares
+    return allocations
+
+
+def _owe_back(application: Application, amount: Money, reason: str, result: AllocationResult) -> None:
+    result.refunds.append(Refund.objects.create(application=application, amount=amount, reason=reason))

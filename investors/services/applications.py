@@ -1,0 +1,226 @@
+"""Applying for shares: every rule about who may apply for how many, in one locked path."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital.models import Offer, ShareClass
+from capital.money import format_money
+from capital.services import offer_is_accepting, record_audit
+from investors.errors import PaymentError
+from investors.models import Application
+from shares.models import Holder, Holding
+
+LIVE = Application.LIVE_STATES
+
+
+def apply_for_shares(
+    *,
+    offer: Offer,
+    holder: Holder,
+    payment_method: str,
+    shares: int | None = None,
+    amount: Money | None = None,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """Apply for shares in an open offer, for `shares` or for `amount` (a whole number of shares).
+
+    In a first-come offer the shares are reserved now by a conditional update that the
+    database serialises, so the offer can never be oversold; the reservation lapses after the
+    offer's reservation period unless paid. In a scale-back offer nothing is reserved: paid
+    applications are scaled back at allocation.
+    """
+    now = now or timezone.now()
+    if payment_method not in Application.PaymentMethod.values:
+        raise PaymentError(f"Unknown payment method {payment_method!r}.")
+    with transaction.atomic():
+        # One investor's applications are serialised, so two at once cannot both pass the limits.
+        holder = Holder.objects.select_for_update().get(pk=holder.pk)
+        offer = Offer.objects.select_related("share_class__society").get(pk=offer.pk)
+        shares = _requested_shares(offer, shares, amount)
+        if not offer_is_accepting(offer, now):
+            raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
+        _check_investor_limits(offer, holder, shares)
+        _check_class_maximum(offer.share_class, holder, shares)
+        _check_statutory_limit(offer, holder, shares)
+
+        first_come = offer.policy == Offer.Policy.FIRST_COME
+        if first_come and not _reserve(offer, shares):
+            expire_reservations(offer=offer, now=now)
+            if not _reserve(offer, shares):
+                left = offer.capacity_shares - Offer.objects.get(pk=offer.pk).shares_reserved
+                raise PaymentError(
+                    f"Only {left} shares are left in this offer; you asked for {shares}."
+                    if left
+                    else "This offer is fully subscribed: no shares are left."
+                )
+        application = Application.objects.create(
+            offer=offer,
+            holder=holder,
+            shares=shares,
+            amount=offer.price_per_share * shares,
+            payment_method=payment_method,
+            holds_reservation=first_come,
+            reserved_until=now + offer.reservation_period if first_come else None,
+        )
+        record_audit(
+            society=offer.society,
+            actor=holder.user,
+            action="application.made",
+            summary=f"{holder} applied for {shares} shares ({application.payment_reference})",
+            application=application.pk,
+        )
+    return application
+
+
+def _reserve(offer: Offer, shares: int) -> bool:
+    """Hold capacity with one conditional UPDATE: it changes a row only if the shares fit."""
+    return bool(
+        Offer.objects.filter(
+            pk=offer.pk,
+            state=Offer.State.OPEN,
+            shares_reserved__lte=offer.capacity_shares - shares,
+        ).update(shares_reserved=F("shares_reserved") + shares)
+    )
+
+
+def _requested_shares(offer: Offer, shares: int | None, amount: Money | None) -> int:
+    price = offer.price_per_share
+    if (shares is None) == (amount is None):
+        raise PaymentError("Ask for a number of shares or an amount, not both.")
+    if amount is not None:
+        if str(amount.currency) != str(price.currency):
+            raise PaymentError(f"Amounts for this offer are in {price.currency}.")
+        shares = offer.shares_for(amount)
+        if price * shares != amount:
+            below, above = price * shares, price * (shares + 1)
+            raise PaymentError(
+                f"{format_money(amount)} is not a whole number of {format_money(price)} shares: "
+                f"try {format_money(below)} or {format_money(above)}."
+            )
+    if shares <= 0:
+        raise PaymentError("Apply for at least one share.")
+    return shares
+
+
+def _live_shares(applications) -> int:
+    return applications.filter(state__in=LIVE).aggregate(total=Sum("shares"))["total"] or 0
+
+
+def _check_investor_limits(offer: Offer, holder: Holder, shares: int) -> None:
+    already = _live_shares(Application.objects.filter(offer=offer, holder=holder))
+    total = offer.price_per_share * (already + shares)
+    if total < offer.minimum_per_investor:
+        raise PaymentError(
+            f"The minimum investment in this offer is {format_money(offer.minimum_per_investor)}."
+        )
+    if total > offer.maximum_per_investor:
+        room = offer.maximum_per_investor - offer.price_per_share * already
+        raise PaymentError(
+            f"The maximum investment in this offer is {format_money(offer.maximum_per_investor)} "
+            f"per investor; you can apply for up to {format_money(room)} more."
+        )
+
+
+def _check_class_maximum(share_class: ShareClass, holder: Holder, shares: int) -> None:
+    if share_class.maximum_holding_shares is None:
+        return
+    held = (
+        Holding.objects.filter(holder=holder, share_class=share_class).aggregate(total=Sum("shares"))["total"]
+        or 0
+    )
+    pending = _live_shares(
+        Application.objects.filter(holder=holder, offer__share_class=share_class).exclude(
+            state=Application.State.ALLOCATED
+        )
+    )
+    if held + pending + shares > share_class.maximum_holding_shares:
+        raise PaymentError(
+            f"No one may hold more than {share_class.maximum_holding_shares} shares of the class "
+            f"“{share_class.name}”; "
+            f"you hold or have applied for {held + pending}."
+        )
+
+
+def _check_statutory_limit(offer: Offer, holder: Holder, shares: int) -> None:
+    """The 2014 Act's cap on withdrawable shares held by anyone but another registered society."""
+    if not offer.share_class.withdrawable or holder.is_exempt_from_holding_limit:
+        return
+    society = offer.society
+    withdrawable = Q(share_class__society=society, share_class__withdrawable=True)
+    held = (
+        Holding.objects.filter(withdrawable, holder=holder).aggregate(total=Sum("amount_paid"))["total"] or 0
+    )
+    pending = (
+        Application.objects.filter(
+            holder=holder,
+            offer__share_class__society=society,
+            offer__share_class__withdrawable=True,
+            state__in=[Application.State.AWAITING_PAYMENT, Application.State.PAID],
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    limit = society.money(society.individual_withdrawable_limit)
+    total = society.money(held + pending) + offer.price_per_share * shares
+    if total > limit:
+        raise PaymentError(
+            f"The law limits anyone but a registered society to {format_money(limit)} of "
+            f"withdrawable shares in {society}; this would bring you to {format_money(total)}."
+        )
+
+
+def expire_reservations(*, offer: Offer | None = None, now: datetime.datetime | None = None) -> int:
+    """Release the shares held by unpaid first-come applications whose time has run out."""
+    now = now or timezone.now()
+    offers = Offer.objects.filter(
+        applications__state=Application.State.AWAITING_PAYMENT,
+        applications__holds_reservation=True,
+        applications__reserved_until__lt=now,
+    ).distinct()
+    if offer is not None:
+        offers = offers.filter(pk=offer.pk)
+    expired = 0
+    for offer_id in offers.values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = Offer.objects.select_for_update().get(pk=offer_id)
+            lapsed = list(
+                Application.objects.select_for_update().filter(
+                    offer=locked,
+                    state=Application.State.AWAITING_PAYMENT,
+                    holds_reservation=True,
+                    reserved_until__lt=now,
+                )
+            )
+            for application in lapsed:
+                application.transition_to(Application.State.EXPIRED)
+                application.holds_reservation = False
+                application.save(update_fields=["state", "holds_reservation"])
+            released = sum(application.shares for application in lapsed)
+            Offer.objects.filter(pk=locked.pk).update(shares_reserved=F("shares_reserved") - released)
+            expired += len(lapsed)
+    return expired
+
+
+def cancel_application(*, application: Application, by=None) -> Application:
+    """The investor (or the board) withdraws an unpaid application; its shares are released."""
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().get(pk=application.offer_id)
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        application.transition_to(Application.State.CANCELLED)
+        if application.holds_reservation:
+            Offer.objects.filter(pk=offer.pk).update(
+                shares_reserved=F("shares_reserved") - application.shares
+            )
+        application.holds_reservation = False
+        application.save(update_fields=["state", "holds_reservation"])
+        record_audit(
+            society=application.offer.society,
+            actor=by,
+            action="application.cancelled",
+            summary=f"{application.payment_reference} cancelled before payment",
+            application=application.pk,
+        )
+    return application

@@ -1,0 +1,144 @@
+"""Money in and money back: every received payment ends as shares or as a refund."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital import permissions
+from capital.models import Offer
+from capital.money import format_money
+from capital.services import offer_is_accepting, record_audit
+from investors.errors import PaymentError
+from investors.models import Application, Payment, Refund
+
+State = Application.State
+
+
+def confirm_payment(
+    *,
+    application: Application,
+    amount: Money,
+    method: str,
+    provider_reference: str,
+    received_on: datetime.date | None = None,
+    by=None,
+) -> Payment:
+    """Record money received for an application. Safe to call again with the same reference.
+
+    The payment is stored once per (method, provider reference). The application becomes paid
+    if it still can; otherwise (its reservation lapsed and the shares have gone, the offer has
+    closed, or it was already paid) the money is put on the refund list, never dropped.
+    """
+    permissions.require(by, "record_payments", application.offer.society)
+    if not provider_reference:
+        raise PaymentError("Say which bank line or card payment this is (a reference is needed).")
+    with transaction.atomic():
+        offer = (
+            Offer.objects.select_for_update()
+            .select_related("share_class__society")
+            .get(pk=application.offer_id)
+        )
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        existing = Payment.objects.filter(method=method, provider_reference=provider_reference).first()
+        if existing is not None:
+            if existing.application_id != application.pk:
+                raise PaymentError(
+                    f"{provider_reference} is already recorded for application "
+                    f"{existing.application.payment_reference}."
+                )
+            return existing
+        if amount != application.amount:
+            raise PaymentError(
+                f"Application {application.payment_reference} is for {format_money(application.amount)}, "
+                f"not {format_money(amount)}; record the exact amount, or refund the payment."
+            )
+        payment = Payment.objects.create(
+            application=application,
+            method=method,
+            amount=amount,
+            provider_reference=provider_reference,
+            received_on=received_on or timezone.localdate(),
+            recorded_by=by,
+        )
+        outcome = _settle(offer, application, amount)
+        record_audit(
+            society=offer.society,
+            actor=by,
+            action="payment.recorded",
+            summary=f"{format_money(amount)} for {application.payment_reference}: {outcome}",
+            application=application.pk,
+            payment=payment.pk,
+        )
+    return payment
+
+
+def _settle(offer: Offer, application: Application, amount: Money) -> str:
+    """Move a freshly paid application on, or owe the money back. Returns what happened."""
+    if application.state == State.AWAITING_PAYMENT:
+        return _mark_paid(application)
+    if application.state == State.EXPIRED and offer_is_accepting(offer) and _re_reserve(offer, application):
+        return _mark_paid(application)
+    reason = _refund_reason(offer, application)
+    if application.state in (State.EXPIRED, State.CANCELLED):
+        application.transition_to(State.REFUND_DUE)
+        application.save(update_fields=["state"])
+    Refund.objects.create(application=application, amount=amount, reason=reason)
+    return f"refund due ({Refund.Reason(reason).label.lower()})"
+
+
+def _mark_paid(application: Application) -> str:
+    application.transition_to(State.PAID)
+    application.paid_at = timezone.now()
+    application.save(update_fields=["state", "paid_at", "holds_reservation"])
+    return "paid"
+
+
+def _re_reserve(offer: Offer, application: Application) -> bool:
+    if offer.policy != Offer.Policy.FIRST_COME:
+        return True
+    taken = Offer.objects.filter(
+        pk=offer.pk, shares_reserved__lte=offer.capacity_shares - application.shares
+    ).update(shares_reserved=F("shares_reserved") + application.shares)
+    application.holds_reservation = bool(taken)
+    return bool(taken)
+
+
+def _refund_reason(offer: Offer, application: Application) -> str:
+    if application.paid_at:
+        return Refund.Reason.DUPLICATE
+    if not offer_is_accepting(offer):
+        return Refund.Reason.OFFER_CLOSED
+    if application.state == State.CANCELLED:
+        return Refund.Reason.CANCELLED
+    return Refund.Reason.NO_CAPACITY
+
+
+def mark_refund_paid(*, refund: Refund, paid_reference: str, by=None) -> Refund:
+    """The treasurer has sent the money back. The application is refunded once nothing is due."""
+    permissions.require(by, "record_payments", refund.application.offer.society)
+    if not paid_reference:
+        raise PaymentError("Give the bank reference of the refund you sent.")
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("application").get(pk=refund.pk)
+        if refund.state == Refund.State.PAID:
+            return refund
+        refund.state = Refund.State.PAID
+        refund.paid_at = timezone.now()
+        refund.paid_reference = paid_reference
+        refund.save(update_fields=["state", "paid_at", "paid_reference"])
+        application = Application.objects.select_for_update().get(pk=refund.application_id)
+        still_due = application.refunds.filter(state=Refund.State.DUE).exists()
+        if application.state == State.REFUND_DUE and not still_due:
+            application.transition_to(State.REFUNDED)
+            application.save(update_fields=["state"])
+        record_audit(
+            society=application.offer.society,
+            actor=by,
+            action="refund.paid",
+            summary=f"{format_money(refund.amount)} back to {application.holder} ({paid_reference})",
+            refund=refund.pk,
+        )
+    return refund

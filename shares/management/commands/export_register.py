@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from capital.models import Society
+from shares.services.exports import write_register_csv
+
+
+class Command(BaseCommand):
+    help = "Write a society's register of members (2014 Act, s.30) to standard output or a file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("society", help="The society's slug.")
+        parser.add_argument("--format", choices=["csv"], default="csv")
+        parser.add_argument("--output", "-o", help="A file to write (default: standard output).")
+
+    def handle(self, *args, society, output=None, **options):
+        try:
+            chosen = Society.objects.get(slug=society)
+        except Society.DoesNotExist:
+            raise CommandError(f"No society has the slug {society!r}.") from None
+        if output:
+            with open(output, "w", newline="", encoding="utf-8") as out:
+                count = write_register_csv(chosen, out)
+            self.stderr.write(f"Wrote {count} holdings to {output}.")
+        else:
+            write_register_csv(chosen, self.stdout)

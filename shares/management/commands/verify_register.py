@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from capital.models import Society
+from shares.services.verification import verify_register
+
+
+class Command(BaseCommand):
+    help = "Recompute each society's register hash chain and holdings; exit non-zero on the first mismatch."
+
+    def add_arguments(self, parser):
+        parser.add_argument("society", nargs="?", help="A society's slug (default: every society).")
+
+    def handle(self, *args, society=None, **options):
+        societies = Society.objects.all()
+        if society:
+            societies = societies.filter(slug=society)
+            if not societies.exists():
+                raise CommandError(f"No society has the slug {society!r}.")
+        failed = []
+        for each in societies:
+            check = verify_register(each)
+            if check.ok:
+                self.stdout.write(f"{each.slug}: register intact ({check.entries_checked} entries).")
+            else:
+                failed.append(each.slug)
+                for problem in check.problems:
+                    self.stderr.write(f"{each.slug}: {problem}")
+        if failed:
+            raise CommandError(f"The register does not verify for: {', '.join(failed)}.")

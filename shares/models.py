@@ -1,0 +1,183 @@
+"""The share register: who holds what, and the append-only ledger it is derived from."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from djmoney.models.fields import MoneyField
+
+from capital.models import MONEY, ShareClass, Society
+from shares.errors import RegisterError
+
+
+class Holder(models.Model):
+    """A person or organisation that holds (or applies for) shares: an investor.
+
+    Carries the fields the register of members needs (Co-operative and Community Benefit
+    Societies Act 2014, s.30). An investor's login, when they have one, points here.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    postal_address = models.TextField()
+    date_of_birth = models.DateField(null=True, blank=True)
+    organisation_number = models.CharField(max_length=40, blank=True)
+    is_registered_society = models.BooleanField(
+        default=False,
+        help_text="A registered society investing in another society has no holding limit.",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="holder",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="organisation") | Q(is_registered_society=False),
+                name="only_organisations_are_registered_societies",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.kind == self.Kind.PERSON and self.date_of_birth is None:
+            raise ValidationError({"date_of_birth": "A person's date of birth is needed."})
+
+    @property
+    def is_exempt_from_holding_limit(self) -> bool:
+        return self.kind == self.Kind.ORGANISATION and self.is_registered_society
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise RegisterError("The share register is append-only: ledger entries cannot be changed.")
+
+    def delete(self):
+        raise RegisterError("The share register is append-only: ledger entries cannot be deleted.")
+
+
+class LedgerEntry(models.Model):
+    """One movement of shares, for ever. Holdings are derived from these.
+
+    Numbered without gaps per society and chained: each entry's hash covers its canonical
+    content and the previous entry's hash, so a changed or missing entry shows up in
+    `verify_register`. Never updated or deleted (refused here and by a PostgreSQL trigger).
+    """
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", "Issue"
+        WITHDRAWAL = "withdrawal", "Withdrawal"
+        TRANSFER = "transfer", "Transfer"
+        REDEMPTION = "redemption", "Redemption"
+        CANCELLATION = "cancellation", "Cancellation"
+
+    GENESIS_HASH = "0" * 64
+
+    society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="ledger")
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="ledger_entries")
+    counterparty = models.ForeignKey(
+        Holder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incoming_transfers",
+        help_text="The holder receiving the shares, for a transfer.",
+    )
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT, related_name="ledger_entries")
+    shares = models.PositiveIntegerField()
+    amount = MoneyField(**MONEY, help_text="Paid-up capital the shares carry.")
+    effective_date = models.DateField()
+    reference = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField()
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["society", "sequence"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.UniqueConstraint(fields=["society", "sequence"], name="ledger_sequence_unique"),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="ledger_sequence_from_one"),
+            models.CheckConstraint(condition=Q(shares__gt=0), name="ledger_shares_positive"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="ledger_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(kind="transfer", counterparty__isnull=False)
+                | (~Q(kind="transfer") & Q(counterparty__isnull=True)),
+                name="ledger_counterparty_only_for_transfers",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.get_kind_display()} {self.shares} × {self.share_class.name}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RegisterError("The share register is append-only: ledger entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RegisterError("The share register is append-only: ledger entries cannot be deleted.")
+
+    def canonical_content(self) -> bytes:
+        """The exact bytes the hash covers. Changing this breaks every existing chain."""
+        content = {
+            "society": self.society_id,
+            "sequence": self.sequence,
+            "kind": self.kind,
+            "holder": self.holder_id,
+            "counterparty": self.counterparty_id,
+            "share_class": self.share_class_id,
+            "shares": self.shares,
+            "amount": f"{self.amount.amount:.2f}",
+            "currency": str(self.amount.currency),
+            "effective_date": self.effective_date.isoformat(),
+            "reference": self.reference,
+            "recorded_at": self.recorded_at.isoformat(timespec="microseconds"),
+            "previous_hash": self.previous_hash,
+        }
+        return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical_content()).hexdigest()
+
+
+class Holding(models.Model):
+    """What a holder has in one share class now: the running total of their ledger entries."""
+
+    holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="holdings")
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT, related_name="holdings")
+    shares = models.IntegerField(default=0)
+    amount_paid = MoneyField(**MONEY)
+    first_issued_on = models.DateField()
+    ceased_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["share_class", "holder"]
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "share_class"], name="one_holding_per_class"),
+            models.CheckConstraint(condition=Q(shares__gte=0), name="holding_never_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="holding_amount_never_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.holder}: {self.shares} × {self.share_class.name}"

@@ -1,0 +1,63 @@
+"""The register of members as the 2014 Act (s.30) asks for it."""
+
+import csv
+from dataclasses import dataclass
+
+from capital.models import Society
+from shares.models import Holding
+
+REGISTER_FIELDS = [
+    "name",
+    "postal_address",
+    "email",
+    "share_class",
+    "member",
+    "shares_held",
+    "amount_paid",
+    "currency",
+    "date_admitted",
+    "date_ceased",
+]
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    holding: Holding
+
+    def as_row(self) -> dict[str, str]:
+        holding = self.holding
+        share_class = holding.share_class
+        return {
+            "name": holding.holder.name,
+            "postal_address": " ".join(holding.holder.postal_address.split()),
+            "email": holding.holder.email,
+            "share_class": share_class.name,
+            "member": "yes"
+            if share_class.confers_membership and holding.shares >= share_class.membership_minimum_shares
+            else "no",
+            "shares_held": str(holding.shares),
+            "amount_paid": f"{holding.amount_paid.amount:.2f}",
+            "currency": str(holding.amount_paid.currency),
+            "date_admitted": holding.first_issued_on.isoformat(),
+            "date_ceased": holding.ceased_on.isoformat() if holding.ceased_on else "",
+        }
+
+
+def register_lines(society: Society):
+    holdings = (
+        Holding.objects.filter(share_class__society=society)
+        .select_related("holder", "share_class")
+        .order_by("holder__name", "holder__pk", "share_class__name")
+    )
+    for holding in holdings.iterator(chunk_size=2000):
+        yield RegisterLine(holding)
+
+
+def write_register_csv(society: Society, out) -> int:
+    writer = csv.DictWriter(out, fieldnames=REGISTER_FIELDS)
+    writer.writeheader()
+    count = 0
+    for line in register_lines(society):
+        writer.writerow(line.as_row())
+        count += 1
+    return count

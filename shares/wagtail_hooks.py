@@ -1,0 +1,63 @@
+from wagtail import hooks
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from capital.admin_scoping import ReadOnlyPermissionPolicy, SocietyScopedViewSet
+from shares.models import Holder, Holding, LedgerEntry
+
+
+class LedgerEntryViewSet(SocietyScopedViewSet):
+    model = LedgerEntry
+    icon = "list-ol"
+    menu_label = "Ledger"
+    list_display = [
+        "sequence",
+        "society",
+        "kind",
+        "holder",
+        "share_class",
+        "shares",
+        "amount",
+        "effective_date",
+    ]
+    list_filter = ["kind"]
+    inspect_view_enabled = True
+    form_fields = []
+
+
+class HoldingViewSet(SocietyScopedViewSet):
+    model = Holding
+    society_lookup = "share_class__society__in"
+    icon = "table"
+    menu_label = "Holdings"
+    list_display = ["holder", "share_class", "shares", "amount_paid", "first_issued_on", "ceased_on"]
+    inspect_view_enabled = True
+    form_fields = []
+
+
+class HolderViewSet(SocietyScopedViewSet):
+    """Holders a board may see: those who hold, or have applied for, its society's shares."""
+
+    model = Holder
+    society_lookup = "holdings__share_class__society__in"
+    icon = "user"
+    menu_label = "Holders"
+    list_display = ["name", "kind", "email"]
+    inspect_view_enabled = True
+    form_fields = []
+
+
+for model in (LedgerEntry, Holding, Holder):
+    register_permission_policy(model, ReadOnlyPermissionPolicy(model))
+
+
+class RegisterGroup(ViewSetGroup):
+    menu_label = "Register"
+    menu_icon = "list-ol"
+    menu_order = 210
+    items = (LedgerEntryViewSet, HoldingViewSet, HolderViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_register_viewsets():
+    return RegisterGroup()

@@ -1,0 +1,55 @@
+import os
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from tests import factories
+
+ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# PostgreSQL-only tests (row locks, triggers, real concurrency) are not collected on SQLite;
+# CI runs the suite on PostgreSQL too, with REQUIRE_POSTGRES=1 so that they cannot go missing.
+collect_ignore = [] if ON_POSTGRES else ["pg"]
+
+
+def pytest_configure(config):
+    if os.environ.get("REQUIRE_POSTGRES") and not ON_POSTGRES:
+        pytest.exit("REQUIRE_POSTGRES is set but DATABASE_URL is not a PostgreSQL database.", returncode=2)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_immediate(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def society(db):
+    return factories.SocietyFactory()
+
+
+@pytest.fixture
+def community_class(society):
+    return factories.CommunityClassFactory(society=society)
+
+
+@pytest.fixture
+def investor_class(society):
+    return factories.InvestorClassFactory(society=society)
+
+
+@pytest.fixture
+def holder(db):
+    return factories.HolderFactory()
+
+
+@pytest.fixture
+def open_offer(community_class):
+    return factories.OpenOfferFactory(share_class=community_class)
+
+
+def run_raw_sql(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -1,0 +1,142 @@
+"""Recording bank payments: once per bank line, the exact amount, and no money ever dropped."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from capital.models import Offer
+from investors.errors import PaymentError
+from investors.models import Application, Payment, Refund
+from investors.services.applications import apply_for_shares, cancel_application, expire_reservations
+from investors.services.payments import confirm_payment, mark_refund_paid
+from tests import factories
+from tests.factories import gbp
+
+BANK = Application.PaymentMethod.BANK_TRANSFER
+State = Application.State
+
+
+def apply(offer, holder=None, shares=100, **kwargs):
+    return apply_for_shares(
+        offer=offer, holder=holder or factories.HolderFactory(), payment_method=BANK, shares=shares, **kwargs
+    )
+
+
+def pay(application, reference="BANK-1", amount=None, **kwargs):
+    return confirm_payment(
+        application=application,
+        amount=amount or application.amount,
+        method=BANK,
+        provider_reference=reference,
+        **kwargs,
+    )
+
+
+def test_payment_marks_the_application_paid(open_offer):
+    application = apply(open_offer)
+    payment = pay(application, received_on=datetime.date(2026, 11, 20))
+    application.refresh_from_db()
+    assert application.state == State.PAID and application.paid_at is not None
+    assert (payment.amount, payment.received_on) == (gbp(100), datetime.date(2026, 11, 20))
+
+
+def test_the_same_bank_line_recorded_twice_changes_nothing(open_offer):
+    application = apply(open_offer)
+    first = pay(application)
+    second = pay(application)
+    assert first.pk == second.pk
+    assert Payment.objects.count() == 1 and not Refund.objects.exists()
+
+
+def test_a_bank_line_cannot_pay_two_applications(open_offer):
+    pay(apply(open_offer), reference="LINE-7")
+    other = apply(open_offer)
+    with pytest.raises(PaymentError, match="LINE-7 is already recorded for application CS-"):
+        pay(other, reference="LINE-7")
+    other.refresh_from_db()
+    assert other.state == State.AWAITING_PAYMENT
+
+
+def test_a_wrong_amount_is_refused_and_nothing_is_recorded(open_offer):
+    application = apply(open_offer)
+    with pytest.raises(PaymentError, match=r"is for £100.00, not £90.00"):
+        pay(application, amount=gbp(90))
+    assert not Payment.objects.exists()
+
+
+def test_a_second_payment_for_a_paid_application_is_owed_back(open_offer):
+    application = apply(open_offer)
+    pay(application, reference="LINE-1")
+    pay(application, reference="LINE-2")
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.reason) == (gbp(100), Refund.Reason.DUPLICATE)
+    application.refresh_from_db()
+    assert application.state == State.PAID
+
+
+def test_late_payment_after_expiry_takes_the_shares_back_when_they_are_still_free(open_offer):
+    application = apply(open_offer, now=timezone.now() - datetime.timedelta(days=8))
+    expire_reservations()
+    pay(application)
+    application.refresh_from_db()
+    assert application.state == State.PAID and application.holds_reservation
+    assert Offer.objects.get(pk=open_offer.pk).shares_reserved == 100
+
+
+def test_late_payment_after_the_shares_have_gone_is_owed_back(open_offer):
+    application = apply(open_offer, shares=2000, now=timezone.now() - datetime.timedelta(days=8))
+    expire_reservations()
+    for _ in range(5):
+        apply(open_offer, shares=2000)
+    pay(application)
+    application.refresh_from_db()
+    assert application.state == State.REFUND_DUE
+    refund = Refund.objects.get(application=application)
+    assert (refund.amount, refund.reason) == (gbp(2000), Refund.Reason.NO_CAPACITY)
+    assert Offer.objects.get(pk=open_offer.pk).shares_reserved == 10000
+
+
+def test_cancelling_an_unpaid_application_releases_its_shares(open_offer):
+    application = cancel_application(application=apply(open_offer, shares=700))
+    assert application.state == State.CANCELLED
+    assert Offer.objects.get(pk=open_offer.pk).shares_reserved == 0
+    with pytest.raises(PaymentError, match="is cancelled; it cannot become cancelled"):
+        cancel_application(application=application)
+
+
+def test_payment_after_cancellation_is_owed_back(open_offer):
+    application = cancel_application(application=apply(open_offer))
+    pay(application)
+    application.refresh_from_db()
+    assert application.state == State.REFUND_DUE
+    assert Refund.objects.get().reason == Refund.Reason.CANCELLED
+
+
+def test_marking_the_refund_paid_closes_the_application(open_offer):
+    application = cancel_application(application=apply(open_offer))
+    pay(application)
+    refund = mark_refund_paid(refund=Refund.objects.get(), paid_reference="REFUND-1")
+    application.refresh_from_db()
+    assert refund.state == Refund.State.PAID and application.state == State.REFUNDED
+    assert mark_refund_paid(refund=refund, paid_reference="REFUND-1").paid_reference == "REFUND-1"
+
+
+def test_only_the_treasurer_or_a_director_records_payments(open_offer):
+    application = apply(open_offer)
+    secretary = factories.SocietyRoleFactory(society=open_offer.society, role="secretary").user
+    treasurer = factories.SocietyRoleFactory(society=open_offer.society, role="treasurer").user
+    with pytest.raises(Exception, match="Only a director or treasurer"):
+        pay(application, by=secretary)
+    pay(application, by=treasurer)
+    assert Payment.objects.get().recorded_by == treasurer
+
+
+def test_record_payment_command(open_offer):
+    from django.core.management import call_command
+
+    application = apply(open_offer, shares=250)
+    call_command("record_payment", application.payment_reference.lower(), "250.00", "--bank-line", "STMT-9")
+    application.refresh_from_db()
+    assert application.state == State.PAID
+    assert Payment.objects.get().provider_reference == "STMT-9"

@@ -1,0 +1,193 @@
+"""The register: append-only, numbered without gaps, hash-chained, with holdings derived from it."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, transaction
+
+from shares.errors import RegisterError
+from shares.models import Holding, LedgerEntry
+from shares.services.register import issue_shares, remove_shares, transfer_shares
+from shares.services.verification import verify_register
+from tests import factories
+from tests.conftest import run_raw_sql
+from tests.factories import gbp
+from tests.register_helpers import tamper
+
+Kind = LedgerEntry.Kind
+
+
+def issue(society, holder, share_class, shares, on=datetime.date(2025, 4, 1)):
+    return issue_shares(
+        society=society,
+        holder=holder,
+        share_class=share_class,
+        shares=shares,
+        amount=gbp(shares) * share_class.nominal_value.amount,
+        effective_date=on,
+    )
+
+
+def test_entries_are_numbered_without_gaps_and_chained(society, community_class):
+    holders = factories.HolderFactory.create_batch(3)
+    entries = [issue(society, holder, community_class, 100) for holder in holders]
+    assert [entry.sequence for entry in entries] == [1, 2, 3]
+    assert entries[0].previous_hash == LedgerEntry.GENESIS_HASH
+    assert entries[1].previous_hash == entries[0].entry_hash
+    assert entries[2].previous_hash == entries[1].entry_hash
+    assert all(entry.entry_hash == entry.compute_hash() for entry in entries)
+
+
+def test_each_society_has_its_own_numbering(community_class, holder):
+    other_class = factories.CommunityClassFactory()
+    issue(community_class.society, holder, community_class, 10)
+    entry = issue(other_class.society, holder, other_class, 10)
+    assert entry.sequence == 1
+
+
+def test_holding_follows_the_ledger_in_the_same_transaction(society, community_class, holder):
+    issue(society, holder, community_class, 500)
+    remove_shares(
+        society=society, kind=Kind.WITHDRAWAL, holder=holder, share_class=community_class, shares=200
+    )
+    holding = Holding.objects.get(holder=holder, share_class=community_class)
+    assert (holding.shares, holding.amount_paid) == (300, gbp(300))
+    assert holding.ceased_on is None
+
+
+def test_removing_every_share_records_the_date_ceased(society, community_class, holder):
+    issue(society, holder, community_class, 50)
+    remove_shares(
+        society=society,
+        kind=Kind.WITHDRAWAL,
+        holder=holder,
+        share_class=community_class,
+        shares=50,
+        effective_date=datetime.date(2026, 5, 1),
+    )
+    holding = Holding.objects.get(holder=holder, share_class=community_class)
+    assert (holding.shares, holding.ceased_on) == (0, datetime.date(2026, 5, 1))
+
+
+def test_cannot_take_off_more_shares_than_are_held_and_nothing_is_written(society, community_class, holder):
+    issue(society, holder, community_class, 50)
+    with pytest.raises(RegisterError, match="holds 50"):
+        remove_shares(
+            society=society, kind=Kind.CANCELLATION, holder=holder, share_class=community_class, shares=51
+        )
+    assert LedgerEntry.objects.filter(society=society).count() == 1
+    assert Holding.objects.get(holder=holder).shares == 50
+
+
+def test_database_refuses_a_negative_holding(society, community_class, holder):
+    issue(society, holder, community_class, 5)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run_raw_sql("UPDATE shares_holding SET shares = -1")
+
+
+def test_withdrawal_is_refused_for_a_class_that_is_not_withdrawable(society, investor_class, holder):
+    issue(society, holder, investor_class, 5)
+    with pytest.raises(RegisterError, match="not withdrawable"):
+        remove_shares(
+            society=society, kind=Kind.WITHDRAWAL, holder=holder, share_class=investor_class, shares=1
+        )
+
+
+def test_transfer_moves_shares_and_paid_capital_between_holders(society, investor_class, holder):
+    buyer = factories.HolderFactory()
+    issue(society, holder, investor_class, 300)
+    transfer_shares(society=society, holder=holder, to=buyer, share_class=investor_class, shares=100)
+    assert Holding.objects.get(holder=holder).amount_paid == gbp(200)
+    assert Holding.objects.get(holder=buyer).shares == 100
+    assert verify_register(society).ok
+
+
+def test_transfer_refused_for_a_class_that_is_not_transferable(society, community_class, holder):
+    issue(society, holder, community_class, 300)
+    with pytest.raises(RegisterError, match="not transferable"):
+        transfer_shares(
+            society=society,
+            holder=holder,
+            to=factories.HolderFactory(),
+            share_class=community_class,
+            shares=1,
+        )
+
+
+def test_class_maximum_holding_is_enforced_by_the_register(society, holder):
+    capped = factories.CommunityClassFactory(society=society, name="Capped", maximum_holding_shares=100)
+    issue(society, holder, capped, 100)
+    with pytest.raises(RegisterError, match="most one holder may hold is 100"):
+        issue(society, holder, capped, 1)
+
+
+def test_ledger_entries_cannot_be_changed_or_deleted_through_the_orm(society, community_class, holder):
+    entry = issue(society, holder, community_class, 10)
+    entry.shares = 1000
+    with pytest.raises(RegisterError, match="append-only"):
+        entry.save()
+    with pytest.raises(RegisterError, match="append-only"):
+        entry.delete()
+    with pytest.raises(RegisterError, match="append-only"):
+        LedgerEntry.objects.filter(pk=entry.pk).update(shares=1000)
+    with pytest.raises(RegisterError, match="append-only"):
+        LedgerEntry.objects.all().delete()
+    assert LedgerEntry.objects.get(pk=entry.pk).shares == 10
+
+
+@pytest.fixture
+def register_with_entries(society, community_class):
+    holders = factories.HolderFactory.create_batch(3)
+    for shares, holder in zip((100, 200, 300), holders, strict=True):
+        issue(society, holder, community_class, shares)
+    return society
+
+
+def test_verify_register_passes_an_untouched_register(register_with_entries):
+    check = verify_register(register_with_entries)
+    assert check.ok and check.entries_checked == 3
+
+
+def test_verify_register_names_the_entry_whose_content_was_changed(register_with_entries):
+    tamper("UPDATE shares_ledgerentry SET shares = 999 WHERE sequence = 2")
+    check = verify_register(register_with_entries)
+    assert check.problems[0] == "Entry #2: its content does not match its hash."
+
+
+def test_verify_register_notices_a_deleted_entry(register_with_entries):
+    tamper("DELETE FROM shares_ledgerentry WHERE sequence = 2")
+    assert verify_register(register_with_entries).problems[0].startswith("Entry #3: expected #2")
+
+
+def test_verify_register_notices_a_rehashed_entry_that_breaks_the_chain(register_with_entries):
+    entry = LedgerEntry.objects.get(society=register_with_entries, sequence=2)
+    entry.shares = 999
+    tamper(
+        "UPDATE shares_ledgerentry SET shares = 999, entry_hash = %s WHERE id = %s",
+        [entry.compute_hash(), entry.pk],
+    )
+    assert verify_register(register_with_entries).problems[0].startswith("Entry #3: its previous hash")
+
+
+def test_verify_register_notices_a_holding_that_disagrees_with_the_ledger(register_with_entries):
+    run_raw_sql("UPDATE shares_holding SET shares = shares + 1 WHERE shares = 100")
+    problems = verify_register(register_with_entries).problems
+    assert len(problems) == 1 and "the register says 100 shares" in problems[0]
+
+
+def test_verify_register_command_exits_non_zero_naming_the_first_bad_entry(register_with_entries):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("verify_register", register_with_entries.slug, stdout=out, stderr=err)
+    assert "register intact (3 entries)" in out.getvalue()
+    tamper("UPDATE shares_ledgerentry SET reference = 'forged' WHERE sequence = 1")
+    with pytest.raises(CommandError, match=register_with_entries.slug):
+        call_command("verify_register", stdout=out, stderr=err)
+    assert "Entry #1: its content does not match its hash." in err.getvalue()
+
+
+def test_verify_register_command_refuses_an_unknown_society(db):
+    with pytest.raises(CommandError, match="No society has the slug 'nope'"):
+        call_command("verify_register", "nope")

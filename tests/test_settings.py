@@ -1,0 +1,50 @@
+"""Settings come from the environment, with defaults that are safe to start from."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(**env):
+    environment = {
+        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}
+    }
+    environment.update(env)
+    code = (
+        "import config.settings as s; db = s.DATABASES['default']; "
+        "print(s.DEBUG, s.TIME_ZONE, s.DEFAULT_CURRENCY, db['ENGINE'], db['NAME'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+
+def test_defaults_are_development_on_a_sqlite_file_in_the_project_folder():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    debug, zone, currency, engine, name = result.stdout.split()
+    assert (debug, zone, currency, engine) == ("True", "Europe/London", "GBP", "django.db.backends.sqlite3")
+    assert name == str(ROOT / "db.sqlite3")
+
+
+def test_refuses_to_start_without_debug_on_the_development_secret_key():
+    result = load_settings(DEBUG="false")
+    assert result.returncode != 0
+    assert "Set SECRET_KEY to a long random value" in result.stderr
+
+
+def test_starts_without_debug_when_given_a_secret_key_and_reads_database_url():
+    result = load_settings(
+        DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@db.example:5432/shares"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "False"
+    assert result.stdout.split()[3:] == ["django.db.backends.postgresql", "shares"]
+
+
+def test_a_debug_value_that_is_not_a_boolean_is_refused():
+    result = load_settings(DEBUG="maybe")
+    assert result.returncode != 0 and "DEBUG must be true or false" in result.stderr

@@ -194,7 +194,23 @@ class Command(BaseCommand):
                 reservation_period=datetime.timedelta(days=7),
             )
         )
-        open_offer(offer=offer)
+        offer = open_offer(offer=offer)
+        alice = Holder.objects.get(email="alice@example.org")
+        paid = apply_for_shares(
+            offer=offer, holder=alice, shares=2000, payment_method=Application.PaymentMethod.BANK_TRANSFER
+        )
+        confirm_payment(
+            application=paid,
+            amount=paid.amount,
+            method=Application.PaymentMethod.BANK_TRANSFER,
+            provider_reference="DEMO-BANK-SOLAR-001",
+        )
+        apply_for_shares(
+            offer=offer,
+            holder=Holder.objects.get(email="dev@example.org"),
+            shares=10000,
+            payment_method=Application.PaymentMethod.BANK_TRANSFER,
+        )
 
     def print_logins(self):
         self.stdout.write("\nLogins (admin at http://127.0.0.1:8000/admin/):")

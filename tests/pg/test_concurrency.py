@@ -1,0 +1,145 @@
+"""Real threads against real PostgreSQL: no overselling, no gaps, nothing doubled."""
+
+import pytest
+from django.db import IntegrityError, InternalError, connection, transaction
+
+from capital.models import Offer
+from capital.services import close_offer
+from investors.errors import PaymentError
+from investors.models import Application, Payment, Refund
+from investors.services.allocation import allocate_offer
+from investors.services.applications import apply_for_shares, expire_reservations
+from investors.services.payments import confirm_payment
+from shares.models import Holding, LedgerEntry
+from shares.services.register import issue_shares
+from shares.services.verification import verify_register
+from tests import factories
+from tests.factories import gbp
+from tests.pg.conftest import run_concurrently
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+BANK = Application.PaymentMethod.BANK_TRANSFER
+
+
+def apply(offer, holder, shares):
+    return apply_for_shares(offer=offer, holder=holder, payment_method=BANK, shares=shares)
+
+
+def test_fifty_concurrent_applicants_never_oversell_a_nearly_full_offer():
+    offer = factories.OpenOfferFactory(maximum_target=gbp(10000), maximum_per_investor=gbp(10000))
+    apply(offer, factories.HolderFactory(), 9500)  # 500 shares left
+    holders = factories.HolderFactory.create_batch(60)
+
+    outcomes = run_concurrently(lambda holder: apply(offer, holder, 20), holders)
+
+    accepted = [outcome for outcome in outcomes if isinstance(outcome, Application)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, PaymentError)]
+    assert len(accepted) + len(refused) == 60, [
+        o for o in outcomes if not isinstance(o, Application | PaymentError)
+    ]
+    assert len(accepted) == 25
+    assert all("shares are left" in str(e) or "fully subscribed" in str(e) for e in refused)
+    assert Offer.objects.get(pk=offer.pk).shares_reserved == 10000
+    assert Application.objects.filter(offer=offer).count() == 26
+
+    for application in Application.objects.filter(offer=offer):
+        confirm_payment(
+            application=application,
+            amount=application.amount,
+            method=BANK,
+            provider_reference=f"L{application.pk}",
+        )
+    result = allocate_offer(offer=close_offer(offer=offer))
+    assert result.shares_issued == 10000
+    assert sum(Holding.objects.values_list("shares", flat=True)) == 10000
+    assert verify_register(offer.society).ok
+
+
+def test_one_investor_applying_in_many_tabs_at_once_stays_within_the_per_investor_maximum():
+    offer = factories.OpenOfferFactory(maximum_per_investor=gbp(2000))
+    holder = factories.HolderFactory()
+
+    outcomes = run_concurrently(lambda _: apply(offer, holder, 500), range(10))
+
+    assert sum(isinstance(outcome, Application) for outcome in outcomes) == 4
+    assert all(isinstance(outcome, Application | PaymentError) for outcome in outcomes)
+    assert Offer.objects.get(pk=offer.pk).shares_reserved == 2000
+
+
+def test_concurrent_register_entries_are_numbered_without_gaps_and_chain():
+    share_class = factories.CommunityClassFactory()
+    holders = factories.HolderFactory.create_batch(30)
+
+    def issue(holder):
+        return issue_shares(
+            society=share_class.society, holder=holder, share_class=share_class, shares=10, amount=gbp(10)
+        )
+
+    outcomes = run_concurrently(issue, holders)
+
+    assert all(isinstance(outcome, LedgerEntry) for outcome in outcomes)
+    sequences = sorted(LedgerEntry.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, 31))
+    assert verify_register(share_class.society).ok
+
+
+def test_the_same_bank_line_recorded_from_many_places_at_once_is_kept_once():
+    offer = factories.OpenOfferFactory()
+    application = apply(offer, factories.HolderFactory(), 100)
+
+    def pay(_):
+        return confirm_payment(
+            application=application, amount=gbp(100), method=BANK, provider_reference="LINE-1"
+        )
+
+    outcomes = run_concurrently(pay, range(12))
+
+    assert all(isinstance(outcome, Payment) for outcome in outcomes), outcomes
+    assert Payment.objects.count() == 1 and not Refund.objects.exists()
+    assert Application.objects.get(pk=application.pk).state == Application.State.PAID
+
+
+def test_applications_and_expiry_running_together_do_not_deadlock_or_lose_shares():
+    import datetime
+
+    from django.utils import timezone
+
+    offer = factories.OpenOfferFactory(maximum_target=gbp(10000))
+    old = timezone.now() - datetime.timedelta(days=8)
+    for holder in factories.HolderFactory.create_batch(5):
+        apply_for_shares(offer=offer, holder=holder, payment_method=BANK, shares=1500, now=old)
+    holders = factories.HolderFactory.create_batch(20)
+
+    def work(item):
+        if item is None:
+            return expire_reservations()
+        return apply(offer, item, 400)
+
+    outcomes = run_concurrently(work, [*holders[:10], None, *holders[10:], None])
+
+    assert all(isinstance(outcome, int | Application | PaymentError) for outcome in outcomes), outcomes
+    live = Application.objects.filter(offer=offer, holds_reservation=True)
+    assert Offer.objects.get(pk=offer.pk).shares_reserved == sum(live.values_list("shares", flat=True))
+    assert Offer.objects.get(pk=offer.pk).shares_reserved <= 10000
+
+
+def test_postgresql_trigger_refuses_to_change_or_delete_a_ledger_entry():
+    share_class = factories.CommunityClassFactory()
+    entry = issue_shares(
+        society=share_class.society,
+        holder=factories.HolderFactory(),
+        share_class=share_class,
+        shares=5,
+        amount=gbp(5),
+    )
+    for sql in (
+        "UPDATE shares_ledgerentry SET shares = 500 WHERE id = %s",
+        "DELETE FROM shares_ledgerentry WHERE id = %s",
+    ):
+        with (
+            pytest.raises((IntegrityError, InternalError), match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
+    assert LedgerEntry.objects.get(pk=entry.pk).shares == 5

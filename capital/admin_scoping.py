@@ -55,6 +55,8 @@ class SocietyScopedViewSet(ModelViewSet):
     """
 
     society_lookup = "society__in"
+    # Copying would start from the original row and save over it, bypassing the services.
+    copy_view_enabled = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,7 +66,6 @@ class SocietyScopedViewSet(ModelViewSet):
             "delete_view_class",
             "history_view_class",
             "usage_view_class",
-            "copy_view_class",
             "inspect_view_class",
         ):
             setattr(self, name, _scope_object_view(getattr(self, name), self.society_lookup))

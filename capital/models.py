@@ -15,6 +15,9 @@ from capital.errors import CapitalError
 from capital.money import format_money, whole_shares
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": "GBP"}
+# Co-operative and Community Benefit Societies Act 2014, s.24: the most anyone but another
+# registered society may hold in withdrawable shares of one society. A society may set less.
+STATUTORY_WITHDRAWABLE_LIMIT = Decimal("100000.00")
 
 
 class Society(models.Model):
@@ -45,7 +48,8 @@ class Society(models.Model):
     individual_withdrawable_limit = models.DecimalField(
         max_digits=14,
         decimal_places=2,
-        default=Decimal("100000.00"),
+        default=STATUTORY_WITHDRAWABLE_LIMIT,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(STATUTORY_WITHDRAWABLE_LIMIT)],
         help_text=(
             "Most an individual may hold in withdrawable shares of this society "
             "(£100,000 in Great Britain, £20,000 in Northern Ireland)."
@@ -57,8 +61,9 @@ class Society(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(individual_withdrawable_limit__gt=0),
-                name="society_withdrawable_limit_positive",
+                condition=Q(individual_withdrawable_limit__gt=0)
+                & Q(individual_withdrawable_limit__lte=STATUTORY_WITHDRAWABLE_LIMIT),
+                name="society_withdrawable_limit_within_the_law",
             ),
         ]
 
@@ -253,17 +258,25 @@ class Offer(models.Model):
     class Meta:
         ordering = ["-opens_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(price_per_share__gt=0), name="offer_price_positive"),
             models.CheckConstraint(
-                condition=Q(closes_at__gt=F("opens_at")), name="offer_closes_after_opening"
+                condition=Q(price_per_share__gt=0),
+                name="offer_price_positive",
+                violation_error_message="The price per share must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="offer_closes_after_opening",
+                violation_error_message="The offer must close after it opens.",
             ),
             models.CheckConstraint(
                 condition=Q(minimum_target__lte=F("maximum_target")),
                 name="offer_minimum_target_within_maximum",
+                violation_error_message="The minimum target cannot be above the maximum target.",
             ),
             models.CheckConstraint(
                 condition=Q(minimum_per_investor__lte=F("maximum_per_investor")),
                 name="offer_investor_minimum_within_maximum",
+                violation_error_message="The minimum per investor cannot be above the maximum per investor.",
             ),
             models.CheckConstraint(
                 condition=Q(maximum_target__gte=F("shares_reserved") * F("price_per_share")),
@@ -303,6 +316,14 @@ class Offer(models.Model):
                 value = getattr(self, name)
                 if value is not None and str(value.currency) != currency:
                     errors[name] = f"Use the society's currency, {currency}."
+        if not errors and self.share_class_id and self.price_per_share is not None:
+            nominal = self.share_class.nominal_value
+            if self.share_class.withdrawable and self.price_per_share != nominal:
+                errors["price_per_share"] = (
+                    f"Withdrawable shares are issued and withdrawn at par: {format_money(nominal)}."
+                )
+            elif self.price_per_share < nominal:
+                errors["price_per_share"] = f"Shares cannot be issued below par ({format_money(nominal)})."
         if not errors and self.price_per_share and self.price_per_share.amount > 0:
             for name in ("minimum_per_investor", "maximum_per_investor", "maximum_target"):
                 value = getattr(self, name)

@@ -7,6 +7,7 @@ Role = SocietyRole.Role
 
 # Actions and the board roles that may take them. Platform staff (superusers) may take any.
 ACTION_ROLES = {
+    "manage_society": {Role.DIRECTOR, Role.SECRETARY},
     "manage_share_classes": {Role.DIRECTOR, Role.SECRETARY},
     "manage_offers": {Role.DIRECTOR, Role.SECRETARY},
     "allocate_offers": {Role.DIRECTOR},

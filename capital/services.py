@@ -62,20 +62,66 @@ def appoint_board_member(*, society: Society, user, role: str, by=None) -> Socie
     return seat
 
 
+def save_society(*, society: Society, by=None) -> Society:
+    """Change a society's details. Its currency is fixed once it has share classes."""
+    if society.pk is None:
+        if by is not None and not by.is_superuser:
+            raise CapitalError("Only the platform's staff may add a society.")
+    else:
+        permissions.require(by, "manage_society", society)
+    _full_clean(society)
+    with transaction.atomic():
+        creating = society.pk is None
+        if not creating:
+            current = Society.objects.select_for_update().get(pk=society.pk)
+            if current.currency != society.currency and current.share_classes.exists():
+                raise CapitalError("The society has share classes; its currency can no longer change.")
+        society.save()
+        record_audit(
+            society=society,
+            actor=by,
+            action="society.created" if creating else "society.changed",
+            summary=society.name,
+            withdrawable_limit=str(society.individual_withdrawable_limit),
+        )
+    return society
+
+
+# What shares of a class mean, and so who is a member: fixed once the class has been offered.
+FIXED_ONCE_OFFERED = (
+    "society_id",
+    "kind",
+    "nominal_value",
+    "withdrawable",
+    "confers_membership",
+    "membership_minimum_shares",
+)
+
+
 def save_share_class(*, share_class: ShareClass, by=None) -> ShareClass:
     """Create or change a share class, refusing anything that gives an investor class control."""
-    permissions.require(by, "manage_share_classes", share_class.society)
-    try:
-        share_class.full_clean()
-    except ValidationError as error:
-        raise CapitalError(validation_message(error)) from error
-    creating = share_class.pk is None
+    _full_clean(share_class)
     with transaction.atomic():
-        if not creating and share_class.offers.exclude(state=Offer.State.DRAFT).exists():
-            current = ShareClass.objects.select_for_update().get(pk=share_class.pk)
-            if current.nominal_value != share_class.nominal_value:
+        creating = share_class.pk is None
+        if creating:
+            permissions.require(by, "manage_share_classes", share_class.society)
+        else:
+            current = ShareClass.objects.select_for_update().select_related("society").get(pk=share_class.pk)
+            permissions.require(by, "manage_share_classes", current.society)
+            if current.society_id != share_class.society_id:
+                raise CapitalError("A share class cannot move to another society.")
+            offered = (
+                current.offers.exclude(state=Offer.State.DRAFT).exists() or current.ledger_entries.exists()
+            )
+            changed = [
+                name for name in FIXED_ONCE_OFFERED if getattr(current, name) != getattr(share_class, name)
+            ]
+            if offered and changed:
+                fields = ", ".join(
+                    ShareClass._meta.get_field(name.removesuffix("_id")).verbose_name for name in changed
+                )
                 raise CapitalError(
-                    "Shares of this class have been offered; its nominal value can no longer change."
+                    f"Shares of this class have been offered; its {fields} can no longer change."
                 )
         try:
             share_class.save()
@@ -91,18 +137,47 @@ def save_share_class(*, share_class: ShareClass, by=None) -> ShareClass:
     return share_class
 
 
+OFFER_TERMS = [
+    "share_class",
+    "title",
+    "opens_at",
+    "closes_at",
+    "price_per_share",
+    "price_per_share_currency",
+    "minimum_target",
+    "minimum_target_currency",
+    "maximum_target",
+    "maximum_target_currency",
+    "minimum_per_investor",
+    "minimum_per_investor_currency",
+    "maximum_per_investor",
+    "maximum_per_investor_currency",
+    "policy",
+    "reservation_period",
+]
+
+
 def save_offer(*, offer: Offer, by=None) -> Offer:
-    """Create or change an offer while it is a draft; its terms are fixed once it opens."""
-    permissions.require(by, "manage_offers", offer.share_class.society)
-    if offer.pk and Offer.objects.filter(pk=offer.pk).exclude(state=Offer.State.DRAFT).exists():
-        raise CapitalError("An offer's terms cannot change once it has opened.")
-    try:
-        offer.full_clean()
-    except ValidationError as error:
-        raise CapitalError(validation_message(error)) from error
+    """Create or change an offer while it is a draft; its terms are fixed once it opens.
+
+    Only the terms are written, so a concurrent opening or application is never overwritten.
+    """
+    _full_clean(offer)
     with transaction.atomic():
         creating = offer.pk is None
-        offer.save()
+        if creating:
+            permissions.require(by, "manage_offers", offer.share_class.society)
+            offer.save()
+        else:
+            current = (
+                Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
+            )
+            permissions.require(by, "manage_offers", current.society)
+            if current.state != Offer.State.DRAFT:
+                raise CapitalError("An offer's terms cannot change once it has opened.")
+            if current.share_class.society_id != offer.share_class.society_id:
+                raise CapitalError("An offer cannot move to another society.")
+            offer.save(update_fields=OFFER_TERMS)
         record_audit(
             society=offer.society,
             actor=by,
@@ -111,6 +186,13 @@ def save_offer(*, offer: Offer, by=None) -> Offer:
             offer=offer.pk,
         )
     return offer
+
+
+def _full_clean(instance) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise CapitalError(validation_message(error)) from error
 
 
 def _move_offer(*, offer: Offer, to: Offer.State, by, action: str, summary: str) -> Offer:

@@ -7,11 +7,16 @@ from wagtail.permissions import register_permission_policy
 from capital.admin_scoping import ReadOnlyPermissionPolicy, ServiceSaveMixin, SocietyScopedViewSet
 from capital.forms import OfferForm, ShareClassForm
 from capital.models import AuditEntry, Offer, ShareClass, Society
-from capital.services import save_offer, save_share_class
+from capital.services import save_offer, save_share_class, save_society
+
+
+class SocietyEditView(ServiceSaveMixin, generic.EditView):
+    save_service = staticmethod(lambda instance, by: save_society(society=instance, by=by))
 
 
 class SocietyViewSet(SocietyScopedViewSet):
     model = Society
+    edit_view_class = SocietyEditView
     society_lookup = "pk__in"
     icon = "group"
     menu_label = "Societies"

@@ -39,7 +39,7 @@ class Application(models.Model):
         REFUNDED = "refunded", "Refunded"
 
     TRANSITIONS = {
-        State.AWAITING_PAYMENT: {State.PAID, State.EXPIRED, State.CANCELLED},
+        State.AWAITING_PAYMENT: {State.PAID, State.EXPIRED, State.CANCELLED, State.REFUND_DUE},
         State.EXPIRED: {State.PAID, State.REFUND_DUE, State.CANCELLED},
         State.CANCELLED: {State.REFUND_DUE},
         State.PAID: {State.ALLOCATED, State.REFUND_DUE},
@@ -129,6 +129,10 @@ class Refund(models.Model):
         OFFER_CLOSED = "offer_closed", "The payment arrived after the offer closed"
         DUPLICATE = "duplicate", "The application had already been paid"
         CANCELLED = "cancelled", "The application had been cancelled"
+        OVER_LIMIT = (
+            "over_limit",
+            "The payment came after the reservation lapsed, and would now break a limit",
+        )
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="refunds")
     amount = MoneyField(**MONEY)

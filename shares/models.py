@@ -4,7 +4,6 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from djmoney.models.fields import MoneyField
@@ -50,14 +49,15 @@ class Holder(models.Model):
                 condition=Q(kind="organisation") | Q(is_registered_society=False),
                 name="only_organisations_are_registered_societies",
             ),
+            models.CheckConstraint(
+                condition=Q(kind="organisation") | Q(date_of_birth__isnull=False),
+                name="person_has_date_of_birth",
+                violation_error_message="A person's date of birth is needed.",
+            ),
         ]
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        if self.kind == self.Kind.PERSON and self.date_of_birth is None:
-            raise ValidationError({"date_of_birth": "A person's date of birth is needed."})
 
     @property
     def is_exempt_from_holding_limit(self) -> bool:

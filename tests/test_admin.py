@@ -152,3 +152,33 @@ def test_an_open_offer_terms_cannot_be_changed_in_the_admin(client, db):
     response = client.post(f"/admin/offer/edit/{offer.pk}/", data)
     assert "cannot change once it has opened" in response.content.decode()
     assert Offer.objects.get(pk=offer.pk).maximum_target == offer.maximum_target
+
+
+@pytest.mark.parametrize("name", ["offer", "shareclass", "society"])
+def test_there_is_no_copy_view_that_could_save_over_a_row(client, two_boards, name):
+    (ours, director), _ = two_boards
+    client.force_login(director)
+    row = rows_of(ours)[name]
+    assert client.post(f"/admin/{name}/copy/{row.pk}/", {"title": "x", "name": "x"}).status_code == 404
+
+
+def test_society_edits_go_through_the_service_and_a_treasurer_cannot_make_them(client, two_boards):
+    (ours, _), _ = two_boards
+    treasurer = factories.UserFactory()
+    appoint_board_member(society=ours.society, user=treasurer, role="treasurer")
+    client.force_login(treasurer)
+    data = {
+        "name": "Renamed",
+        "slug": ours.society.slug,
+        "legal_form": "cbs",
+        "registration_number": "RS1",
+        "registered_office": "Here",
+        "financial_year_end_day": "31",
+        "financial_year_end_month": "3",
+        "currency": "GBP",
+        "individual_withdrawable_limit": "100000.00",
+    }
+    response = client.post(f"/admin/society/edit/{ours.society.pk}/", data)
+    assert "Only a director or secretary" in response.content.decode()
+    ours.society.refresh_from_db()
+    assert ours.society.name != "Renamed"

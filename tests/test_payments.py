@@ -140,3 +140,35 @@ def test_record_payment_command(open_offer):
     application.refresh_from_db()
     assert application.state == State.PAID
     assert Payment.objects.get().provider_reference == "STMT-9"
+
+
+def test_a_lapsed_application_paid_late_cannot_break_the_per_investor_maximum(open_offer):
+    holder = factories.HolderFactory()
+    lapsed = apply(open_offer, holder, shares=2000, now=timezone.now() - datetime.timedelta(days=8))
+    expire_reservations()
+    pay(apply(open_offer, holder, shares=2000), reference="LINE-NEW")
+    pay(lapsed, reference="LINE-OLD")
+    lapsed.refresh_from_db()
+    assert lapsed.state == State.REFUND_DUE
+    assert Refund.objects.get(application=lapsed).reason == Refund.Reason.OVER_LIMIT
+    assert Offer.objects.get(pk=open_offer.pk).shares_reserved == 2000
+
+
+def test_payment_for_an_application_of_an_allocated_offer_is_owed_back(community_class):
+    offer = factories.OpenOfferFactory(share_class=community_class, policy=Offer.Policy.SCALE_BACK)
+    application = apply(offer)
+    Offer.objects.filter(pk=offer.pk).update(state=Offer.State.ALLOCATED)  # it slipped past allocation
+    pay(application)
+    application.refresh_from_db()
+    assert application.state == State.REFUND_DUE
+    assert Refund.objects.get().reason == Refund.Reason.OFFER_CLOSED
+
+
+def test_a_payment_arriving_after_the_close_but_before_allocation_is_taken(open_offer):
+    from capital.services import close_offer
+
+    application = apply(open_offer)
+    close_offer(offer=open_offer)
+    pay(application)
+    application.refresh_from_db()
+    assert application.state == State.PAID and not Refund.objects.exists()

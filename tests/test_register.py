@@ -191,3 +191,52 @@ def test_verify_register_command_exits_non_zero_naming_the_first_bad_entry(regis
 def test_verify_register_command_refuses_an_unknown_society(db):
     with pytest.raises(CommandError, match="No society has the slug 'nope'"):
         call_command("verify_register", "nope")
+
+
+def test_verify_register_notices_an_edited_date_admitted(register_with_entries):
+    run_raw_sql("UPDATE shares_holding SET first_issued_on = '2020-01-01' WHERE shares = 200")
+    problems = verify_register(register_with_entries).problems
+    assert len(problems) == 1 and "since 2025-04-01" in problems[0] and "since 2020-01-01" in problems[0]
+
+
+def test_a_published_head_catches_the_newest_entries_being_removed(register_with_entries):
+    head = verify_register(register_with_entries).head
+    assert head.startswith("3:")
+    tamper("DELETE FROM shares_ledgerentry WHERE sequence = 3")
+    run_raw_sql("DELETE FROM shares_holding WHERE shares = 300")
+    assert verify_register(register_with_entries).ok  # the chain alone cannot tell
+    problems = verify_register(register_with_entries, expected_head=head).problems
+    assert problems == [
+        f"Entry #3 no longer carries the published hash {head[2:18]}…: "
+        "the register was cut short or rewritten."
+    ]
+
+
+def test_verify_register_command_prints_the_head_and_checks_an_expected_one(register_with_entries):
+    out = io.StringIO()
+    call_command("verify_register", register_with_entries.slug, stdout=out)
+    head = out.getvalue().split("head ")[1].strip()
+    call_command("verify_register", register_with_entries.slug, "--expect-head", head, stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command(
+            "verify_register",
+            register_with_entries.slug,
+            "--expect-head",
+            "2:" + "f" * 64,
+            stderr=io.StringIO(),
+        )
+
+
+def test_the_register_refuses_an_issue_past_the_statutory_limit(society, community_class, holder):
+    issue(society, holder, community_class, 100000)
+    with pytest.raises(RegisterError, match="the law allows £100,000.00"):
+        issue(society, holder, community_class, 1)
+    co_op = factories.HolderFactory(kind="organisation", date_of_birth=None, is_registered_society=True)
+    issue(society, co_op, community_class, 150000)
+    assert Holding.objects.get(holder=co_op).shares == 150000
+
+
+def test_a_person_needs_a_date_of_birth(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.HolderFactory(date_of_birth=None)
+    assert factories.HolderFactory(kind="organisation", date_of_birth=None).pk

@@ -92,3 +92,42 @@ def test_a_treasurer_cannot_change_share_classes_but_a_secretary_can(community_c
     save_share_class(share_class=community_class, by=secretary)
     community_class.refresh_from_db()
     assert community_class.maximum_holding_shares == 5000
+
+
+def test_what_a_class_means_is_fixed_once_it_has_been_offered(community_class):
+    factories.OpenOfferFactory(share_class=community_class)
+    community_class.withdrawable = False
+    community_class.membership_minimum_shares = 100
+    with pytest.raises(CapitalError, match="withdrawable, membership minimum shares can no longer change"):
+        save_share_class(share_class=community_class)
+    community_class.refresh_from_db()
+    assert community_class.withdrawable and community_class.membership_minimum_shares == 1
+
+
+def test_a_share_class_cannot_move_to_another_society(community_class):
+    community_class.society = factories.SocietyFactory()
+    with pytest.raises(CapitalError, match="cannot move to another society"):
+        save_share_class(share_class=community_class)
+
+
+def test_society_withdrawable_limit_cannot_exceed_the_law(society):
+    from capital.services import save_society
+
+    society.individual_withdrawable_limit = 150000
+    with pytest.raises(CapitalError, match="less than or equal to 100000"):
+        save_society(society=society)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run_raw_sql("UPDATE capital_society SET individual_withdrawable_limit = 150000")
+
+
+def test_society_currency_is_fixed_once_it_has_share_classes(community_class):
+    from capital.services import save_society
+
+    society = community_class.society
+    society.currency = "EUR"
+    with pytest.raises(CapitalError, match="currency can no longer change"):
+        save_society(society=society)
+    society.currency = "GBP"
+    society.name = "Renamed Energy Ltd"
+    save_society(society=society)
+    assert society.audit_entries.filter(action="society.changed").exists()

@@ -58,7 +58,7 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
         if offer.state != Offer.State.CLOSED:
             offer.transition_to(Offer.State.ALLOCATED)  # raises the lifecycle's message
         applications = list(
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .filter(offer=offer, state__in=[State.AWAITING_PAYMENT, State.PAID])
             .select_related("holder")
             .order_by("paid_at", "pk")

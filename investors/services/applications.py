@@ -3,7 +3,7 @@
 import datetime
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -13,6 +13,7 @@ from capital.services import offer_is_accepting, record_audit
 from investors.errors import PaymentError
 from investors.models import Application
 from shares.models import Holder, Holding
+from shares.services.register import withdrawable_capital_held
 
 LIVE = Application.LIVE_STATES
 
@@ -38,14 +39,14 @@ def apply_for_shares(
         raise PaymentError(f"Unknown payment method {payment_method!r}.")
     with transaction.atomic():
         # One investor's applications are serialised, so two at once cannot both pass the limits.
+        # Locking the offer too (holder first, then offer: the order every service keeps) means
+        # it cannot close or be allocated while this application is being made.
         holder = Holder.objects.select_for_update().get(pk=holder.pk)
-        offer = Offer.objects.select_related("share_class__society").get(pk=offer.pk)
+        offer = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
         shares = _requested_shares(offer, shares, amount)
         if not offer_is_accepting(offer, now):
             raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
-        _check_investor_limits(offer, holder, shares)
-        _check_class_maximum(offer.share_class, holder, shares)
-        _check_statutory_limit(offer, holder, shares)
+        check_limits(offer=offer, holder=holder, shares=shares)
 
         first_come = offer.policy == Offer.Policy.FIRST_COME
         if first_come and not _reserve(offer, shares):
@@ -106,6 +107,16 @@ def _requested_shares(offer: Offer, shares: int | None, amount: Money | None) ->
     return shares
 
 
+def check_limits(*, offer: Offer, holder: Holder, shares: int) -> None:
+    """Would `shares` more for `holder` keep within the offer's, the class's and the law's limits?
+
+    Counts the holder's live applications and holdings; the caller holds the holder's lock.
+    """
+    _check_investor_limits(offer, holder, shares)
+    _check_class_maximum(offer.share_class, holder, shares)
+    _check_statutory_limit(offer, holder, shares)
+
+
 def _live_shares(applications) -> int:
     return applications.filter(state__in=LIVE).aggregate(total=Sum("shares"))["total"] or 0
 
@@ -150,10 +161,7 @@ def _check_statutory_limit(offer: Offer, holder: Holder, shares: int) -> None:
     if not offer.share_class.withdrawable or holder.is_exempt_from_holding_limit:
         return
     society = offer.society
-    withdrawable = Q(share_class__society=society, share_class__withdrawable=True)
-    held = (
-        Holding.objects.filter(withdrawable, holder=holder).aggregate(total=Sum("amount_paid"))["total"] or 0
-    )
+    held = withdrawable_capital_held(holder, society)
     pending = (
         Application.objects.filter(
             holder=holder,

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from djmoney.money import Money
@@ -13,6 +13,8 @@ from capital.money import format_money
 from capital.services import offer_is_accepting, record_audit
 from investors.errors import PaymentError
 from investors.models import Application, Payment, Refund
+from investors.services.applications import check_limits
+from shares.models import Holder
 
 State = Application.State
 
@@ -35,7 +37,16 @@ def confirm_payment(
     permissions.require(by, "record_payments", application.offer.society)
     if not provider_reference:
         raise PaymentError("Say which bank line or card payment this is (a reference is needed).")
+    try:
+        return _confirm(application, amount, method, provider_reference, received_on, by)
+    except IntegrityError as error:  # the same line, at the same moment, for another application
+        raise PaymentError(f"{provider_reference} is already recorded for another application.") from error
+
+
+def _confirm(application, amount, method, provider_reference, received_on, by) -> Payment:
     with transaction.atomic():
+        # Lock order, as in every service: holder, offer, application.
+        holder = Holder.objects.select_for_update().get(pk=application.holder_id)
         offer = (
             Offer.objects.select_for_update()
             .select_related("share_class__society")
@@ -63,7 +74,7 @@ def confirm_payment(
             received_on=received_on or timezone.localdate(),
             recorded_by=by,
         )
-        outcome = _settle(offer, application, amount)
+        outcome = _settle(offer, holder, application, amount)
         record_audit(
             society=offer.society,
             actor=by,
@@ -75,25 +86,44 @@ def confirm_payment(
     return payment
 
 
-def _settle(offer: Offer, application: Application, amount: Money) -> str:
+def _settle(offer: Offer, holder: Holder, application: Application, amount: Money) -> str:
     """Move a freshly paid application on, or owe the money back. Returns what happened."""
-    if application.state == State.AWAITING_PAYMENT:
-        return _mark_paid(application)
-    if application.state == State.EXPIRED and offer_is_accepting(offer) and _re_reserve(offer, application):
-        return _mark_paid(application)
-    reason = _refund_reason(offer, application)
-    if application.state in (State.EXPIRED, State.CANCELLED):
+    reason = _refund_reason(offer, holder, application)
+    if reason is None:
+        application.transition_to(State.PAID)
+        application.paid_at = timezone.now()
+        application.save(update_fields=["state", "paid_at", "holds_reservation"])
+        return "paid"
+    if application.state in (State.AWAITING_PAYMENT, State.EXPIRED, State.CANCELLED):
         application.transition_to(State.REFUND_DUE)
         application.save(update_fields=["state"])
     Refund.objects.create(application=application, amount=amount, reason=reason)
     return f"refund due ({Refund.Reason(reason).label.lower()})"
 
 
-def _mark_paid(application: Application) -> str:
-    application.transition_to(State.PAID)
-    application.paid_at = timezone.now()
-    application.save(update_fields=["state", "paid_at", "holds_reservation"])
-    return "paid"
+def _refund_reason(offer: Offer, holder: Holder, application: Application) -> str | None:
+    """Why this payment must go back, or None if the application can take it.
+
+    A lapsed first-come application that can still be taken has its shares reserved again here.
+    """
+    if application.paid_at:
+        return Refund.Reason.DUPLICATE
+    if application.state == State.AWAITING_PAYMENT:
+        # Payments are taken until allocation: a bank transfer may land after the close.
+        open_or_closed = offer.state in (Offer.State.OPEN, Offer.State.CLOSED)
+        return None if open_or_closed else Refund.Reason.OFFER_CLOSED
+    if application.state == State.CANCELLED:
+        return Refund.Reason.CANCELLED if offer_is_accepting(offer) else Refund.Reason.OFFER_CLOSED
+    if application.state == State.EXPIRED:
+        if not offer_is_accepting(offer):
+            return Refund.Reason.OFFER_CLOSED
+        # Lapsed applications stopped counting towards the limits; count this one again.
+        try:
+            check_limits(offer=offer, holder=holder, shares=application.shares)
+        except PaymentError:
+            return Refund.Reason.OVER_LIMIT
+        return None if _re_reserve(offer, application) else Refund.Reason.NO_CAPACITY
+    return Refund.Reason.DUPLICATE
 
 
 def _re_reserve(offer: Offer, application: Application) -> bool:
@@ -104,16 +134,6 @@ def _re_reserve(offer: Offer, application: Application) -> bool:
     ).update(shares_reserved=F("shares_reserved") + application.shares)
     application.holds_reservation = bool(taken)
     return bool(taken)
-
-
-def _refund_reason(offer: Offer, application: Application) -> str:
-    if application.paid_at:
-        return Refund.Reason.DUPLICATE
-    if not offer_is_accepting(offer):
-        return Refund.Reason.OFFER_CLOSED
-    if application.state == State.CANCELLED:
-        return Refund.Reason.CANCELLED
-    return Refund.Reason.NO_CAPACITY
 
 
 def mark_refund_paid(*, refund: Refund, paid_reference: str, by=None) -> Refund:

@@ -2,14 +2,15 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
 from capital.models import ShareClass, Society
-from capital.money import round_half_up
+from capital.money import format_money, round_half_up
 from shares.errors import RegisterError
 from shares.models import Holder, Holding, LedgerEntry
 
@@ -70,10 +71,10 @@ def record_entry(
             amount = _removal_amount(holding, shares, amount, holder, share_class)
         if amount.currency.code != society.currency:
             raise RegisterError(f"Amounts in {society}'s register are in {society.currency}.")
-        if movement.to_counterparty:
-            _check_class_maximum(counterparty, share_class, shares)
-        elif movement.holder_sign > 0:
-            _check_class_maximum(holder, share_class, shares)
+        receiver = counterparty if movement.to_counterparty else holder if movement.holder_sign > 0 else None
+        if receiver is not None:
+            _check_class_maximum(receiver, share_class, shares)
+            _check_withdrawable_limit(society, receiver, share_class, amount)
 
         last = LedgerEntry.objects.filter(society=society).order_by("-sequence").first()
         entry = LedgerEntry(
@@ -145,6 +146,25 @@ def _check_class_maximum(holder, share_class, extra_shares) -> None:
         raise RegisterError(
             f"{holder} would hold {held + extra_shares} {share_class.name}; "
             f"the most one holder may hold is {share_class.maximum_holding_shares}."
+        )
+
+
+def withdrawable_capital_held(holder: Holder, society: Society):
+    """Paid-up capital `holder` has in `society`'s withdrawable classes (a Decimal)."""
+    held = Holding.objects.filter(
+        holder=holder, share_class__society=society, share_class__withdrawable=True
+    ).aggregate(total=Sum("amount_paid"))["total"]
+    return held or Decimal("0")
+
+
+def _check_withdrawable_limit(society, holder, share_class, amount: Money) -> None:
+    if not share_class.withdrawable or holder.is_exempt_from_holding_limit:
+        return
+    total = withdrawable_capital_held(holder, society) + amount.amount
+    if total > society.individual_withdrawable_limit:
+        raise RegisterError(
+            f"{holder} would hold {format_money(society.money(total))} of withdrawable shares in {society}; "
+            f"the law allows {format_money(society.money(society.individual_withdrawable_limit))}."
         )
 
 

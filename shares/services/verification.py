@@ -1,7 +1,8 @@
 """Checking the register against itself: the hash chain, the numbering and the holdings."""
 
-from collections import defaultdict
+import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from capital.models import Society
 from shares.models import Holding, LedgerEntry
@@ -12,66 +13,120 @@ from shares.services.register import MOVEMENTS
 class RegisterCheck:
     society: Society
     entries_checked: int = 0
+    head_sequence: int = 0
+    head_hash: str = LedgerEntry.GENESIS_HASH
     problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def head(self) -> str:
+        """`sequence:hash` of the last entry: publish it, and later check the register still has it."""
+        return f"{self.head_sequence}:{self.head_hash}"
 
-def verify_register(society: Society) -> RegisterCheck:
+
+@dataclass
+class ReplayedHolding:
+    shares: int = 0
+    amount: Decimal = Decimal("0")
+    first_issued_on: datetime.date | None = None
+    ceased_on: datetime.date | None = None
+
+    def move(self, shares: int, amount: Decimal, on: datetime.date) -> None:
+        """The same rules `record_entry` applies to a live holding."""
+        before = self.shares
+        self.first_issued_on = self.first_issued_on or on
+        self.shares += shares
+        self.amount += amount
+        if self.shares == 0 and before > 0:
+            self.ceased_on = on
+        elif before == 0 and self.shares > 0:
+            self.ceased_on = None
+
+
+def verify_register(society: Society, *, expected_head: str | None = None) -> RegisterCheck:
     """Recompute the chain and the holdings; report the first entry that does not match.
 
-    Reads the ledger in order with an iterator so that a large register is checked in
-    constant memory (holdings aside).
+    `expected_head` (`sequence:hash`, as printed by an earlier check and published) catches
+    what a chain alone cannot: the newest entries removed, or the whole chain rewritten.
+    Reads the ledger with an iterator so that a large register is checked in constant memory
+    (holdings aside).
     """
     check = RegisterCheck(society=society)
-    expected_previous = LedgerEntry.GENESIS_HASH
-    replayed: dict[tuple[int, int], list] = defaultdict(lambda: [0, 0])
+    replayed: dict[tuple[int, int], ReplayedHolding] = {}
     entries = LedgerEntry.objects.filter(society=society).order_by("sequence")
     for expected_sequence, entry in enumerate(entries.iterator(chunk_size=2000), start=1):
         check.entries_checked += 1
-        if entry.sequence != expected_sequence:
-            check.problems.append(
-                f"Entry #{entry.sequence}: expected #{expected_sequence}; "
-                f"entries are missing or out of order."
-            )
+        problem = _entry_problem(entry, expected_sequence, check.head_hash)
+        if problem:
+            check.problems.append(f"Entry #{entry.sequence}: {problem}")
             return check
-        if entry.previous_hash != expected_previous:
-            check.problems.append(
-                f"Entry #{entry.sequence}: its previous hash does not match entry #{entry.sequence - 1}."
-            )
-            return check
-        if entry.compute_hash() != entry.entry_hash:
-            check.problems.append(f"Entry #{entry.sequence}: its content does not match its hash.")
-            return check
-        expected_previous = entry.entry_hash
+        check.head_sequence, check.head_hash = entry.sequence, entry.entry_hash
         movement = MOVEMENTS[entry.kind]
-        _replay(replayed, entry.holder_id, entry.share_class_id, movement.holder_sign, entry)
+        amount = entry.amount.amount
+        key = (entry.holder_id, entry.share_class_id)
+        replayed.setdefault(key, ReplayedHolding()).move(
+            movement.holder_sign * entry.shares, movement.holder_sign * amount, entry.effective_date
+        )
         if movement.to_counterparty:
-            _replay(replayed, entry.counterparty_id, entry.share_class_id, +1, entry)
+            key = (entry.counterparty_id, entry.share_class_id)
+            replayed.setdefault(key, ReplayedHolding()).move(entry.shares, amount, entry.effective_date)
 
+    if expected_head:
+        _check_expected_head(society, expected_head, check)
+    _check_holdings(society, replayed, check)
+    return check
+
+
+def _entry_problem(entry: LedgerEntry, expected_sequence: int, previous_hash: str) -> str | None:
+    if entry.sequence != expected_sequence:
+        return f"expected #{expected_sequence}; entries are missing or out of order."
+    if entry.kind not in MOVEMENTS:
+        return f"unknown kind {entry.kind!r}."
+    if entry.previous_hash != previous_hash:
+        return f"its previous hash does not match entry #{entry.sequence - 1}."
+    if entry.compute_hash() != entry.entry_hash:
+        return "its content does not match its hash."
+    return None
+
+
+def _check_expected_head(society: Society, expected_head: str, check: RegisterCheck) -> None:
+    sequence, _, expected_hash = expected_head.partition(":")
+    if not sequence.isdigit() or len(expected_hash) != 64:
+        check.problems.append(f"{expected_head!r} is not a register head (SEQUENCE:HASH).")
+        return
+    entry = LedgerEntry.objects.filter(society=society, sequence=int(sequence)).first()
+    if entry is None or entry.entry_hash != expected_hash:
+        check.problems.append(
+            f"Entry #{sequence} no longer carries the published hash {expected_hash[:16]}…: "
+            f"the register was cut short or rewritten."
+        )
+
+
+def _check_holdings(society, replayed, check) -> None:
     holdings = Holding.objects.filter(share_class__society=society).select_related("holder", "share_class")
     seen = set()
     for holding in holdings.order_by("pk"):
         key = (holding.holder_id, holding.share_class_id)
         seen.add(key)
-        shares, amount = replayed.get(key, (0, 0))
-        if (holding.shares, holding.amount_paid.amount) != (shares, amount):
+        expected = replayed.get(key, ReplayedHolding())
+        actual = (holding.shares, holding.amount_paid.amount, holding.first_issued_on, holding.ceased_on)
+        wanted = (expected.shares, expected.amount, expected.first_issued_on, expected.ceased_on)
+        if actual != wanted:
             check.problems.append(
                 f"Holding of {holding.holder} in {holding.share_class.name}: the register says "
-                f"{shares} shares ({amount:.2f} paid) but the holding says "
-                f"{holding.shares} ({holding.amount_paid.amount:.2f})."
+                f"{_describe(*wanted)} but the holding says {_describe(*actual)}."
             )
-    for key, (shares, _amount) in replayed.items():
-        if key not in seen and shares:
+    for key, expected in replayed.items():
+        if key not in seen:
             check.problems.append(
-                f"Holder #{key[0]} has {shares} shares of class #{key[1]} in the ledger but no holding."
+                f"Holder #{key[0]} has {expected.shares} shares of class #{key[1]} in the ledger "
+                "but no holding."
             )
-    return check
 
 
-def _replay(replayed, holder_id, share_class_id, sign, entry) -> None:
-    totals = replayed[(holder_id, share_class_id)]
-    totals[0] += sign * entry.shares
-    totals[1] += sign * entry.amount.amount
+def _describe(shares, amount, first_issued_on, ceased_on) -> str:
+    text = f"{shares} shares ({amount:.2f} paid) since {first_issued_on}"
+    return f"{text}, ceased {ceased_on}" if ceased_on else text

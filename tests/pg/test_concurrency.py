@@ -143,3 +143,25 @@ def test_postgresql_trigger_refuses_to_change_or_delete_a_ledger_entry():
         ):
             cursor.execute(sql, [entry.pk])
     assert LedgerEntry.objects.get(pk=entry.pk).shares == 5
+
+
+def test_one_bank_line_claimed_for_two_applications_at_once_is_kept_for_one_only():
+    offer = factories.OpenOfferFactory()
+    applications = [apply(offer, factories.HolderFactory(), 100) for _ in range(2)]
+
+    def pay(index):
+        return confirm_payment(
+            application=applications[index % 2], amount=gbp(100), method=BANK, provider_reference="LINE-9"
+        )
+
+    outcomes = run_concurrently(pay, range(10))
+
+    assert all(isinstance(outcome, Payment | PaymentError) for outcome in outcomes), outcomes
+    payment = Payment.objects.get()
+    assert all(
+        outcome.pk == payment.pk
+        if isinstance(outcome, Payment)
+        else "LINE-9 is already recorded" in str(outcome)
+        for outcome in outcomes
+    )
+    assert Application.objects.filter(state=Application.State.PAID).count() == 1

@@ -3,7 +3,9 @@ from django.core.management.base import BaseCommand, CommandError
 from capital.errors import CapitalError
 from capital.models import Offer
 from capital.services import close_offer
+from investors.errors import PaymentError
 from investors.services.allocation import allocate_offer
+from shares.errors import RegisterError
 
 
 class Command(BaseCommand):
@@ -22,6 +24,6 @@ class Command(BaseCommand):
             if close:
                 chosen = close_offer(offer=chosen)
             result = allocate_offer(offer=chosen)
-        except CapitalError as error:
+        except (CapitalError, PaymentError, RegisterError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(result.summary())

@@ -9,18 +9,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("society", nargs="?", help="A society's slug (default: every society).")
+        parser.add_argument(
+            "--expect-head",
+            metavar="SEQUENCE:HASH",
+            help="A head printed by an earlier check (and published): the register must still contain it.",
+        )
 
-    def handle(self, *args, society=None, **options):
+    def handle(self, *args, society=None, expect_head=None, **options):
         societies = Society.objects.all()
         if society:
             societies = societies.filter(slug=society)
             if not societies.exists():
                 raise CommandError(f"No society has the slug {society!r}.")
         failed = []
+        if expect_head and not society:
+            raise CommandError("--expect-head needs the society it belongs to.")
         for each in societies:
-            check = verify_register(each)
+            check = verify_register(each, expected_head=expect_head)
             if check.ok:
-                self.stdout.write(f"{each.slug}: register intact ({check.entries_checked} entries).")
+                self.stdout.write(
+                    f"{each.slug}: register intact ({check.entries_checked} entries); head {check.head}"
+                )
             else:
                 failed.append(each.slug)
                 for problem in check.problems:

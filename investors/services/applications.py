@@ -39,25 +39,14 @@ def apply_for_shares(
         raise PaymentError(f"Unknown payment method {payment_method!r}.")
     with transaction.atomic():
         # One investor's applications are serialised, so two at once cannot both pass the limits.
-        # Locking the offer too (holder first, then offer: the order every service keeps) means
-        # it cannot close or be allocated while this application is being made.
         holder = Holder.objects.select_for_update().get(pk=holder.pk)
-        offer = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
+        offer = Offer.objects.select_related("share_class__society").get(pk=offer.pk)
         shares = _requested_shares(offer, shares, amount)
         if not offer_is_accepting(offer, now):
             raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
         check_limits(offer=offer, holder=holder, shares=shares)
-
         first_come = offer.policy == Offer.Policy.FIRST_COME
-        if first_come and not _reserve(offer, shares):
-            expire_reservations(offer=offer, now=now)
-            if not _reserve(offer, shares):
-                left = offer.capacity_shares - Offer.objects.get(pk=offer.pk).shares_reserved
-                raise PaymentError(
-                    f"Only {left} shares are left in this offer; you asked for {shares}."
-                    if left
-                    else "This offer is fully subscribed: no shares are left."
-                )
+        _take_place(offer, shares, first_come, now)
         application = Application.objects.create(
             offer=offer,
             holder=holder,
@@ -75,6 +64,32 @@ def apply_for_shares(
             application=application.pk,
         )
     return application
+
+
+def _take_place(offer: Offer, shares: int, first_come: bool, now) -> None:
+    """Lock the offer row as late as possible, re-checking it is still open.
+
+    The lock is held to the end of the transaction, so the offer cannot close or be allocated
+    under this application, and is taken last (after the holder), as every service does.
+    """
+    if not first_come:
+        if not Offer.objects.select_for_update().filter(pk=offer.pk, state=Offer.State.OPEN).exists():
+            raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
+        return
+    if _reserve(offer, shares):
+        return
+    expire_reservations(offer=offer, now=now)
+    if _reserve(offer, shares):
+        return
+    current = Offer.objects.get(pk=offer.pk)
+    if current.state != Offer.State.OPEN:
+        raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
+    left = offer.capacity_shares - current.shares_reserved
+    raise PaymentError(
+        f"Only {left} shares are left in this offer; you asked for {shares}."
+        if left
+        else "This offer is fully subscribed: no shares are left."
+    )
 
 
 def _reserve(offer: Offer, shares: int) -> bool:

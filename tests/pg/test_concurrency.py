@@ -165,3 +165,23 @@ def test_one_bank_line_claimed_for_two_applications_at_once_is_kept_for_one_only
         for outcome in outcomes
     )
     assert Application.objects.filter(state=Application.State.PAID).count() == 1
+
+
+def test_no_application_slips_in_while_a_scale_back_offer_is_closed_and_allocated():
+    from capital.models import Offer as OfferModel
+
+    offer = factories.OpenOfferFactory(policy=OfferModel.Policy.SCALE_BACK, minimum_target=gbp(10))
+    holders = factories.HolderFactory.create_batch(30)
+
+    def work(item):
+        if item is None:
+            return allocate_offer(offer=close_offer(offer=offer))
+        return apply(offer, item, 10)
+
+    outcomes = run_concurrently(work, [*holders[:15], None, *holders[15:]])
+
+    assert all(
+        not isinstance(outcome, Exception) or isinstance(outcome, PaymentError) for outcome in outcomes
+    )
+    assert Offer.objects.get(pk=offer.pk).state in (Offer.State.ALLOCATED, Offer.State.FAILED)
+    assert not Application.objects.filter(offer=offer, state=Application.State.AWAITING_PAYMENT).exists()

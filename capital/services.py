@@ -41,8 +41,7 @@ def validation_message(error: ValidationError) -> str:
 
 def appoint_board_member(*, society: Society, user, role: str, by=None) -> SocietyRole:
     """Give `user` a seat on the board, and the admin access that a seat needs."""
-    if by is not None and not by.is_superuser:
-        permissions.require(by, "manage_share_classes", society)
+    permissions.require(by, "manage_society", society)
     with transaction.atomic():
         seat, created = SocietyRole.objects.get_or_create(society=society, user=user, role=role)
         group, _ = Group.objects.get_or_create(name=BOARD_GROUP)

@@ -5,6 +5,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from tests import factories
+from tests.stripe_server import WEBHOOK_SECRET, LocalStripe
 
 ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
@@ -53,3 +54,22 @@ def open_offer(community_class):
 def run_raw_sql(sql, params=()):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+@pytest.fixture(scope="session")
+def localstripe_server():
+    server = LocalStripe()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_server(localstripe_server, settings):
+    """localstripe, emptied, with the site's Stripe settings pointing at it."""
+    localstripe_server.reset()
+    settings.STRIPE_SECRET_KEY = "sk_test_commonshare"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_commonshare"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = localstripe_server.url
+    settings.STRIPE_JS_URL = f"{localstripe_server.url}/js.stripe.com/v3/"
+    return localstripe_server

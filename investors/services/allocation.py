@@ -13,6 +13,7 @@ from capital.models import Offer
 from capital.money import format_money
 from capital.services import record_audit
 from investors.models import Application, Refund
+from investors.services.payments import owe_back
 from investors.services.scale_back import scale_back
 from shares.services.register import issue_shares
 
@@ -156,4 +157,4 @@ def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
 
 
 def _owe_back(application: Application, amount: Money, reason: str, result: AllocationResult) -> None:
-    result.refunds.append(Refund.objects.create(application=application, amount=amount, reason=reason))
+    result.refunds.append(owe_back(application=application, payment=None, amount=amount, reason=reason))

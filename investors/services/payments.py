@@ -74,7 +74,7 @@ def _confirm(application, amount, method, provider_reference, received_on, by) -
             received_on=received_on or timezone.localdate(),
             recorded_by=by,
         )
-        outcome = _settle(offer, holder, application, amount)
+        outcome = _settle(offer, holder, application, payment)
         record_audit(
             society=offer.society,
             actor=by,
@@ -86,7 +86,7 @@ def _confirm(application, amount, method, provider_reference, received_on, by) -
     return payment
 
 
-def _settle(offer: Offer, holder: Holder, application: Application, amount: Money) -> str:
+def _settle(offer: Offer, holder: Holder, application: Application, payment: Payment) -> str:
     """Move a freshly paid application on, or owe the money back. Returns what happened."""
     reason = _refund_reason(offer, holder, application)
     if reason is None:
@@ -97,8 +97,24 @@ def _settle(offer: Offer, holder: Holder, application: Application, amount: Mone
     if application.state in (State.AWAITING_PAYMENT, State.EXPIRED, State.CANCELLED):
         application.transition_to(State.REFUND_DUE)
         application.save(update_fields=["state"])
-    Refund.objects.create(application=application, amount=amount, reason=reason)
+    owe_back(application=application, payment=payment, amount=payment.amount, reason=reason)
     return f"refund due ({Refund.Reason(reason).label.lower()})"
+
+
+def owe_back(*, application: Application, payment: Payment | None, amount: Money, reason: str) -> Refund:
+    """Put money on the refund list. A card refund is sent through Stripe once this commits;
+    a bank refund waits for the treasurer."""
+    payment = payment or application.payments.order_by("pk").first()
+    refund = Refund.objects.create(application=application, payment=payment, amount=amount, reason=reason)
+    if payment is not None and payment.method == Application.PaymentMethod.CARD:
+        transaction.on_commit(lambda: _enqueue_card_refund(refund.pk))
+    return refund
+
+
+def _enqueue_card_refund(refund_id: int) -> None:
+    from investors.tasks import send_card_refund  # the task module imports the services
+
+    send_card_refund.enqueue(refund_id)
 
 
 def _refund_reason(offer: Offer, holder: Holder, application: Application) -> str | None:

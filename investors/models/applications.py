@@ -128,6 +128,7 @@ class Refund(models.Model):
         NO_CAPACITY = "no_capacity", "The payment arrived after the shares had gone"
         OFFER_CLOSED = "offer_closed", "The payment arrived after the offer closed"
         DUPLICATE = "duplicate", "The application had already been paid"
+        REFUNDED_OUTSIDE = "refunded_outside", "Refunded in Stripe, outside the platform"
         CANCELLED = "cancelled", "The application had been cancelled"
         OVER_LIMIT = (
             "over_limit",
@@ -135,6 +136,14 @@ class Refund(models.Model):
         )
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        help_text="The payment this money goes back from.",
+    )
     amount = MoneyField(**MONEY)
     reason = models.CharField(max_length=20, choices=Reason.choices)
     state = models.CharField(max_length=8, choices=State.choices, default=State.DUE)

@@ -1,0 +1,47 @@
+"""Lines of a society's bank statement, imported once each and matched to applications."""
+
+from django.db import models
+from djmoney.models.fields import MoneyField
+
+from capital.models import MONEY, Society
+from investors.models.applications import Application, Payment
+
+
+class BankStatementLine(models.Model):
+    """One line of an imported statement. Every line is kept, matched or not, so nothing
+    received is ever dropped: unmatched and partial lines wait on the treasurer's list."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", "Matched and recorded"
+        WRONG_AMOUNT = "wrong_amount", "Reference found, amount does not match"
+        UNKNOWN = "unknown", "No application has this reference"
+        NOT_RECEIPT = "not_receipt", "Money out, not a receipt"
+        REFUSED = "refused", "Matched, but the payment was refused"
+
+    society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="bank_lines")
+    line_key = models.CharField(
+        max_length=64, help_text="Hash of the line's content: the same line imports once."
+    )
+    date = models.DateField()
+    amount = MoneyField(**MONEY)
+    reference = models.CharField(max_length=255, blank=True)
+    other_columns = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    note = models.TextField(blank=True)
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_lines"
+    )
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_line"
+    )
+    source_name = models.CharField(max_length=255, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["society", "line_key"], name="bank_line_imported_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.amount} {self.reference} ({self.get_status_display()})"

@@ -1,0 +1,130 @@
+"""Stripe's webhook events: stored by id first, then processed once, in one transaction.
+
+The same event delivered twice, five times or out of order changes nothing after the first
+time: the event id is a unique key, and what each event does is itself idempotent and only
+ever moves a card payment forward.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital.services import record_audit
+from investors import stripe_gateway as gateway
+from investors.errors import PaymentError
+from investors.models import CardPayment, Payment, Refund, WebhookEvent
+from investors.services.cards import mark_disputed, record_intent
+
+Outcome = WebhookEvent.Outcome
+
+
+def receive_stripe_event(payload: bytes, signature: str | None) -> WebhookEvent:
+    """Verify, store, then process an event. Raises `ValueError` for a bad or stale signature."""
+    event = gateway.verify_event(payload, signature)
+    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+        raise ValueError("The payload is not a Stripe event.")
+    record, _ = WebhookEvent.objects.get_or_create(
+        event_id=event["id"], defaults={"type": event["type"], "payload": event}
+    )
+    process_event(record)
+    record.refresh_from_db()
+    return record
+
+
+def process_event(record: WebhookEvent) -> None:
+    with transaction.atomic():
+        record = WebhookEvent.objects.select_for_update().get(pk=record.pk)
+        if record.outcome != Outcome.PENDING:
+            return
+        handler = HANDLERS.get(record.type)
+        obj = record.payload.get("data", {}).get("object", {})
+        if handler is None:
+            outcome, note = Outcome.IGNORED, ""
+        else:
+            try:
+                outcome, note = handler(obj)
+            except PaymentError as refused:  # retrying would not help: keep it for the treasurer
+                outcome, note = Outcome.UNMATCHED, str(refused)
+        record.outcome, record.note, record.processed_at = outcome, note, timezone.now()
+        record.save(update_fields=["outcome", "note", "processed_at"])
+
+
+def _intent_succeeded(obj) -> tuple[str, str]:
+    card = record_intent(_intent(obj))
+    if card is None:
+        return Outcome.UNMATCHED, f"No application of ours started {obj.get('id')}."
+    return Outcome.PROCESSED, f"{card.application.payment_reference} paid"
+
+
+def _intent_failed(obj) -> tuple[str, str]:
+    intent = _intent(obj)
+    card = record_intent(intent)
+    if card is None:
+        return Outcome.UNMATCHED, f"No application of ours started {intent.id}."
+    if card.status == CardPayment.Status.FAILED:
+        record_audit(
+            society=card.application.offer.society,
+            actor=None,
+            action="card.failed",
+            summary=f"{card.application.payment_reference}: "
+            f"{intent.failure_message or 'the card payment failed'}",
+            application=card.application_id,
+        )
+    return Outcome.PROCESSED, card.get_status_display()
+
+
+def _charge_refunded(obj) -> tuple[str, str]:
+    """A refund seen by Stripe. Ours are already marked paid; one made in Stripe's dashboard
+    is recorded so the treasurer sees money that left outside the platform."""
+    intent_id = obj.get("payment_intent")
+    payment = (
+        Payment.objects.filter(method="card", provider_reference=intent_id)
+        .select_related("application")
+        .first()
+    )
+    if payment is None:
+        return Outcome.UNMATCHED, f"No payment of ours for {intent_id}."
+    refunded = gateway.from_minor_units(obj.get("amount_refunded", 0), obj["currency"])
+    ours = sum(
+        (r.amount for r in payment.refunds.filter(state=Refund.State.PAID)), Money(0, refunded.currency)
+    )
+    if refunded <= ours:
+        return Outcome.PROCESSED, "refund already recorded"
+    outside = refunded - ours
+    Refund.objects.create(
+        application=payment.application,
+        payment=payment,
+        amount=outside,
+        reason=Refund.Reason.REFUNDED_OUTSIDE,
+        state=Refund.State.PAID,
+        paid_at=timezone.now(),
+        paid_reference=obj.get("id", ""),
+    )
+    record_audit(
+        society=payment.application.offer.society,
+        actor=None,
+        action="card.refunded_outside",
+        summary=f"{payment.application.payment_reference}: {outside} refunded in Stripe, not by us.",
+        application=payment.application_id,
+    )
+    return Outcome.PROCESSED, f"{outside} refunded outside the platform"
+
+
+def _dispute_created(obj) -> tuple[str, str]:
+    intent_id = obj.get("payment_intent")
+    card = mark_disputed(intent_id=intent_id, reason=obj.get("reason", "no reason given"))
+    if card is None:
+        return Outcome.UNMATCHED, f"No card payment of ours for {intent_id}."
+    return Outcome.PROCESSED, "dispute recorded"
+
+
+def _intent(obj) -> gateway.Intent:
+    return gateway.intent_from_event(obj)
+
+
+HANDLERS = {
+    "payment_intent.succeeded": _intent_succeeded,
+    "payment_intent.payment_failed": _intent_failed,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute_created,
+}

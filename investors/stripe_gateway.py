@@ -58,12 +58,15 @@ class Intent:
     charge_id: str | None
     metadata: dict
     failure_message: str = ""
+    amount_refunded: Money | None = None  # known when the charge came expanded
 
 
 def _intent(obj) -> Intent:
     if isinstance(obj, stripe.StripeObject):
         obj = obj.to_dict()
     error = obj.get("last_payment_error") or {}
+    charge = obj.get("latest_charge")
+    refunded = charge.get("amount_refunded") if isinstance(charge, dict) else None
     return Intent(
         id=obj["id"],
         status=obj["status"],
@@ -72,6 +75,7 @@ def _intent(obj) -> Intent:
         charge_id=charge_id(obj.get("latest_charge")),
         metadata=dict(obj.get("metadata") or {}),
         failure_message=error.get("message") or "",
+        amount_refunded=None if refunded is None else from_minor_units(refunded, obj["currency"]),
     )
 
 
@@ -142,7 +146,8 @@ def refund(*, intent_id: str, amount: Money, idempotency_key: str, metadata: dic
 
 def all_intents():
     """Every PaymentIntent in the Stripe account, newest first (for reconciliation)."""
-    for obj in _client().v1.payment_intents.list({"limit": 100}).auto_paging_iter():
+    listed = _client().v1.payment_intents.list({"limit": 100, "expand": ["data.latest_charge"]})
+    for obj in listed.auto_paging_iter():
         yield _intent(obj)
 
 

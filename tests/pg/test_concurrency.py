@@ -185,3 +185,44 @@ def test_no_application_slips_in_while_a_scale_back_offer_is_closed_and_allocate
     )
     assert Offer.objects.get(pk=offer.pk).state in (Offer.State.ALLOCATED, Offer.State.FAILED)
     assert not Application.objects.filter(offer=offer, state=Application.State.AWAITING_PAYMENT).exists()
+
+
+def test_card_payments_racing_for_the_last_shares_each_end_in_shares_or_a_refund(stripe_server):
+    import datetime
+
+    from django.utils import timezone
+
+    from investors import stripe_gateway as gateway
+    from investors.services.cards import record_intent
+
+    offer = factories.OpenOfferFactory(maximum_target=gbp(10000))
+    lapsed_at = timezone.now() - datetime.timedelta(days=8)
+    card_applications = [
+        apply_for_shares(
+            offer=offer, holder=factories.HolderFactory(), payment_method="card", shares=1000, now=lapsed_at
+        )
+        for _ in range(10)
+    ]
+    expire_reservations()
+    for holder in factories.HolderFactory.create_batch(5):
+        apply(offer, holder, 1000)  # half the offer is taken again while the cards were out
+    intents = [
+        stripe_server.charge_outside(100000, application_id=str(application.pk))["id"]
+        for application in card_applications
+    ]
+
+    outcomes = run_concurrently(lambda intent_id: record_intent(gateway.retrieve_intent(intent_id)), intents)
+
+    assert all(not isinstance(outcome, Exception) for outcome in outcomes), outcomes
+    assert Offer.objects.get(pk=offer.pk).shares_reserved == 10000
+    states = [Application.objects.get(pk=a.pk).state for a in card_applications]
+    assert states.count(Application.State.PAID) == 5
+    assert states.count(Application.State.REFUNDED) == 5
+    for application in card_applications:
+        if Application.objects.get(pk=application.pk).state == Application.State.REFUNDED:
+            refund = Refund.objects.get(application=application)
+            intent = stripe_server.intent(application.card_payments.get().intent_id)
+            assert (
+                refund.paid_reference.startswith("re_")
+                and intent["latest_charge"]["amount_refunded"] == 100000
+            )

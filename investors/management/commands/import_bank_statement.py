@@ -1,0 +1,40 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from capital.models import Society
+from investors.errors import PaymentError
+from investors.services.bank_import import import_bank_statement
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a bank statement CSV (columns date, amount, reference in any order and case): "
+        "exact matches are recorded as paid, the rest listed for the treasurer. "
+        "Importing the same file twice changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("society", help="The society's slug.")
+        parser.add_argument("file", help="The statement, as CSV.")
+
+    def handle(self, *args, society, file, **options):
+        try:
+            chosen = Society.objects.get(slug=society)
+        except Society.DoesNotExist:
+            raise CommandError(f"No society has the slug {society!r}.") from None
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"Cannot read {file}: {error}") from error
+        try:
+            result = import_bank_statement(society=chosen, text=text, source_name=path.name)
+        except PaymentError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(result.summary())
+        for line in result.new_lines:
+            if line.status != line.Status.MATCHED:
+                self.stdout.write(
+                    f"  {line.date} {line.amount} {line.reference!r}: {line.get_status_display()}"
+                )

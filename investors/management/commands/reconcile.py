@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from capital.models import Society
+from investors.services.reconciliation import reconcile
+
+
+class Command(BaseCommand):
+    help = (
+        "Report payments without an outcome, refunds owed, unmatched bank lines, Stripe payments "
+        "the platform does not know and amounts that disagree; exit non-zero if there is any."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("society", nargs="?", help="A society's slug (default: all).")
+
+    def handle(self, *args, society=None, **options):
+        chosen = None
+        if society:
+            chosen = Society.objects.filter(slug=society).first()
+            if chosen is None:
+                raise CommandError(f"No society has the slug {society!r}.")
+        report = reconcile(chosen)
+        for problem in report.problems:
+            self.stdout.write(problem)
+        self.stdout.write(
+            f"Checked {report.checked_payments} payments and {report.checked_intents} Stripe payments: "
+            f"{len(report.problems)} to look at."
+        )
+        if not report.ok:
+            raise CommandError(f"{len(report.problems)} payments need attention.")

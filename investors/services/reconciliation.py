@@ -1,0 +1,128 @@
+"""Reconciliation: every penny received accounted for, here and in Stripe."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Sum
+from djmoney.money import Money
+
+from capital.models import Offer, Society
+from capital.money import format_money
+from investors import stripe_gateway as gateway
+from investors.models import Application, BankStatementLine, CardPayment, Payment, Refund, WebhookEvent
+
+
+@dataclass
+class Reconciliation:
+    problems: list[str] = field(default_factory=list)
+    checked_payments: int = 0
+    checked_intents: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def reconcile(society: Society | None = None) -> Reconciliation:
+    """Report payments without an outcome, refunds still owed, bank lines not matched,
+    PaymentIntents in Stripe the platform does not know, and amounts that disagree."""
+    report = Reconciliation()
+    payments = Payment.objects.select_related("application__offer", "application__holder")
+    if society is not None:
+        payments = payments.filter(application__offer__share_class__society=society)
+    for payment in payments.iterator():
+        report.checked_payments += 1
+        problem = _payment_problem(payment)
+        if problem:
+            report.problems.append(
+                f"{payment.application.payment_reference} ({payment.provider_reference}): {problem}"
+            )
+    _unmatched_bank_lines(society, report)
+    _unmatched_events(report)
+    if gateway.is_configured():
+        _stripe_intents(society, report)
+    return report
+
+
+def _payment_problem(payment: Payment) -> str | None:
+    application = payment.application
+    refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or 0
+    due = payment.refunds.filter(state=Refund.State.DUE)
+    if due.exists():
+        amounts = ", ".join(format_money(refund.amount) for refund in due)
+        return f"refund of {amounts} still owed to {application.holder}"
+    if application.state == Application.State.PAID and application.offer.state in (
+        Offer.State.ALLOCATED,
+        Offer.State.FAILED,
+    ):
+        return "paid, but neither allocated nor refunded"
+    if application.state == Application.State.REFUND_DUE and refunded == 0:
+        return "marked for refund, but no refund is recorded"
+    return None
+
+
+def _unmatched_bank_lines(society, report) -> None:
+    waiting = BankStatementLine.objects.filter(
+        status__in=[
+            BankStatementLine.Status.UNKNOWN,
+            BankStatementLine.Status.WRONG_AMOUNT,
+            BankStatementLine.Status.REFUSED,
+        ]
+    )
+    if society is not None:
+        waiting = waiting.filter(society=society)
+    for line in waiting:
+        report.problems.append(
+            f"Bank line {line.date} {format_money(line.amount)} {line.reference!r}: "
+            f"{line.get_status_display()}."
+        )
+
+
+def _unmatched_events(report) -> None:
+    for event in WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.UNMATCHED):
+        report.problems.append(f"Stripe event {event.event_id} ({event.type}): {event.note}")
+
+
+def _stripe_intents(society, report) -> None:
+    known = {
+        card.intent_id: card for card in CardPayment.objects.select_related("application__offer__share_class")
+    }
+    paid = {
+        payment.provider_reference: payment
+        for payment in Payment.objects.filter(method=Application.PaymentMethod.CARD)
+    }
+    for intent in gateway.all_intents():
+        if intent.status != "succeeded":
+            continue
+        card = known.get(intent.id)
+        if (
+            card is not None
+            and society is not None
+            and card.application.offer.share_class.society_id != society.pk
+        ):
+            continue
+        report.checked_intents += 1
+        if card is None:
+            report.problems.append(
+                f"Stripe payment {intent.id} of {format_money(intent.amount)} is unknown here."
+            )
+        elif intent.id not in paid:
+            report.problems.append(
+                f"Stripe payment {intent.id} of {format_money(intent.amount)} succeeded but is not recorded "
+                f"for {card.application.payment_reference}."
+            )
+        elif paid[intent.id].amount != intent.amount:
+            report.problems.append(
+                f"Stripe payment {intent.id} is {format_money(intent.amount)} in Stripe but "
+                f"{format_money(paid[intent.id].amount)} here."
+            )
+        elif intent.amount_refunded is not None:
+            ours = (
+                paid[intent.id]
+                .refunds.filter(state=Refund.State.PAID)
+                .aggregate(total=Sum("amount"))["total"]
+            )
+            if intent.amount_refunded.amount != (ours or 0):
+                report.problems.append(
+                    f"Stripe payment {intent.id}: {format_money(intent.amount_refunded)} refunded in Stripe "
+                    f"but {format_money(Money(ours or 0, intent.amount.currency))} here."
+                )

@@ -28,6 +28,8 @@ BOARD_PERMISSIONS = [
     ("investors", "view_application"),
     ("investors", "view_payment"),
     ("investors", "view_refund"),
+    ("investors", "view_cardpayment"),
+    ("investors", "view_bankstatementline"),
 ]
 
 

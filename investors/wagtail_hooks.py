@@ -1,9 +1,15 @@
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from capital import permissions
 from capital.admin_scoping import ReadOnlyPermissionPolicy, SocietyScopedViewSet
-from investors.models import Application, Payment, Refund
+from capital.models import SocietyRole
+from investors.admin_views import BankStatementImportView
+from investors.models import Application, BankStatementLine, CardPayment, Payment, Refund, WebhookEvent
 
 
 class ApplicationViewSet(SocietyScopedViewSet):
@@ -39,7 +45,41 @@ class RefundViewSet(SocietyScopedViewSet):
     form_fields = []
 
 
-for model in (Application, Payment, Refund):
+class CardPaymentViewSet(SocietyScopedViewSet):
+    model = CardPayment
+    society_lookup = "application__offer__share_class__society__in"
+    icon = "doc-full"
+    menu_label = "Card payments"
+    list_display = ["application", "intent_id", "amount", "status", "disputed", "created_at"]
+    list_filter = ["status", "disputed"]
+    inspect_view_enabled = True
+    form_fields = []
+
+
+class BankStatementLineViewSet(SocietyScopedViewSet):
+    model = BankStatementLine
+    icon = "list-ul"
+    menu_label = "Bank lines"
+    list_display = ["date", "amount", "reference", "status", "application", "note"]
+    list_filter = ["status"]
+    inspect_view_enabled = True
+    form_fields = []
+
+
+class WebhookEventViewSet(ModelViewSet):
+    """Stripe's events as received; platform staff only (they belong to no one society)."""
+
+    model = WebhookEvent
+    icon = "warning"
+    menu_label = "Stripe events"
+    list_display = ["received_at", "event_id", "type", "outcome", "note"]
+    list_filter = ["outcome", "type"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = []
+
+
+for model in (Application, Payment, Refund, CardPayment, BankStatementLine, WebhookEvent):
     register_permission_policy(model, ReadOnlyPermissionPolicy(model))
 
 
@@ -47,9 +87,39 @@ class MoneyGroup(ViewSetGroup):
     menu_label = "Investors"
     menu_icon = "user"
     menu_order = 220
-    items = (ApplicationViewSet, PaymentViewSet, RefundViewSet)
+    items = (
+        ApplicationViewSet,
+        PaymentViewSet,
+        CardPaymentViewSet,
+        RefundViewSet,
+        BankStatementLineViewSet,
+        WebhookEventViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")
 def register_investor_viewsets():
     return MoneyGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_bank_statement_import():
+    return [path("bank-statements/import/", BankStatementImportView.as_view(), name="bank_statement_import")]
+
+
+class TreasurerMenuItem(MenuItem):
+    def is_shown(self, request):
+        user = request.user
+        return (
+            user.is_superuser
+            or SocietyRole.objects.filter(
+                user=user, role__in=permissions.ACTION_ROLES["record_payments"]
+            ).exists()
+        )
+
+
+@hooks.register("register_admin_menu_item")
+def register_bank_statement_menu_item():
+    return TreasurerMenuItem(
+        "Import bank statement", reverse("bank_statement_import"), icon_name="upload", order=230
+    )

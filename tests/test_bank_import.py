@@ -109,3 +109,53 @@ def test_import_command(statement, tmp_path):
     assert "RENT NOVEMBER" in out.getvalue()
     with pytest.raises(CommandError, match="No society"):
         call_command("import_bank_statement", "nowhere", str(path))
+
+
+def upload(client, society, text):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    statement = SimpleUploadedFile("statement.csv", text.encode(), content_type="text/csv")
+    return client.post("/admin/bank-statements/import/", {"society": society.pk, "statement": statement})
+
+
+def test_the_treasurer_uploads_a_statement_in_the_admin(client, statement):
+    from capital.services import appoint_board_member
+
+    offer, (big, _, _), text = statement
+    treasurer = factories.UserFactory()
+    appoint_board_member(society=offer.society, user=treasurer, role="treasurer")
+    client.force_login(treasurer)
+    assert client.get("/admin/bank-statements/import/").status_code == 200
+    response = upload(client, offer.society, text)
+    assert response.status_code == 302 and response["Location"] == "/admin/bankstatementline/"
+    big.refresh_from_db()
+    assert big.state == Application.State.PAID
+    listing = client.get("/admin/bankstatementline/").content.decode()
+    assert "RENT NOVEMBER" in listing
+
+
+def test_the_admin_upload_refuses_other_societies_and_other_roles(client, statement):
+    from capital.services import appoint_board_member
+
+    offer, _, text = statement
+    other_treasurer = factories.UserFactory()
+    appoint_board_member(society=factories.SocietyFactory(), user=other_treasurer, role="treasurer")
+    client.force_login(other_treasurer)
+    assert upload(client, offer.society, text).status_code == 200  # the form refuses the choice
+    secretary = factories.UserFactory()
+    appoint_board_member(society=offer.society, user=secretary, role="secretary")
+    client.force_login(secretary)
+    refused = upload(client, offer.society, text)  # Wagtail turns PermissionDenied into a redirect
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/")
+    assert not BankStatementLine.objects.exists()
+
+
+def test_a_bad_statement_uploaded_in_the_admin_is_explained(client, statement):
+    from capital.services import appoint_board_member
+
+    offer, _, _ = statement
+    treasurer = factories.UserFactory()
+    appoint_board_member(society=offer.society, user=treasurer, role="treasurer")
+    client.force_login(treasurer)
+    response = upload(client, offer.society, "when,how much\n1,2\n")
+    assert "no date, amount, reference column" in response.content.decode()

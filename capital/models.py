@@ -222,6 +222,10 @@ class Offer(models.Model):
         FIRST_COME = "first_come", "First come, first served"
         SCALE_BACK = "scale_back", "Scale back pro rata at close"
 
+    class CardCharge(models.TextChoices):
+        ON_APPLICATION = "on_application", "When the investor applies"
+        ON_ALLOCATION = "on_allocation", "At allocation, for exactly what is allocated (scale back only)"
+
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         OPEN = "open", "Open"
@@ -247,6 +251,12 @@ class Offer(models.Model):
     minimum_per_investor = MoneyField(**MONEY)
     maximum_per_investor = MoneyField(**MONEY)
     policy = models.CharField(max_length=16, choices=Policy.choices, default=Policy.FIRST_COME)
+    card_charge = models.CharField(
+        max_length=16,
+        choices=CardCharge.choices,
+        default=CardCharge.ON_APPLICATION,
+        help_text="When cards are charged. Charging at allocation saves refunding a scaled-back excess.",
+    )
     reservation_period = models.DurationField(
         default=datetime.timedelta(days=7),
         help_text="How long an unpaid first-come application holds its shares.",
@@ -277,6 +287,11 @@ class Offer(models.Model):
                 condition=Q(minimum_per_investor__lte=F("maximum_per_investor")),
                 name="offer_investor_minimum_within_maximum",
                 violation_error_message="The minimum per investor cannot be above the maximum per investor.",
+            ),
+            models.CheckConstraint(
+                condition=Q(card_charge="on_application") | Q(policy="scale_back"),
+                name="offer_charges_cards_at_allocation_only_when_scaling_back",
+                violation_error_message="Only a scale-back offer can charge cards at allocation.",
             ),
             models.CheckConstraint(
                 condition=Q(maximum_target__gte=F("shares_reserved") * F("price_per_share")),

@@ -154,6 +154,7 @@ OFFER_TERMS = [
     "maximum_per_investor",
     "maximum_per_investor_currency",
     "policy",
+    "card_charge",
     "reservation_period",
 ]
 

@@ -106,7 +106,9 @@ class OfferViewSet(SocietyScopedViewSet):
             FieldPanel("price_per_share"),
             FieldRowPanel([FieldPanel("minimum_target"), FieldPanel("maximum_target")]),
             FieldRowPanel([FieldPanel("minimum_per_investor"), FieldPanel("maximum_per_investor")]),
-            FieldRowPanel([FieldPanel("policy"), FieldPanel("reservation_period")]),
+            FieldRowPanel(
+                [FieldPanel("policy"), FieldPanel("card_charge"), FieldPanel("reservation_period")]
+            ),
         ],
         base_form_class=OfferForm,
     )

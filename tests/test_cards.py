@@ -189,3 +189,91 @@ def test_latest_charge_may_be_an_id_or_an_object():
     assert gateway.charge_id("ch_1") == "ch_1"
     assert gateway.charge_id({"id": "ch_2", "object": "charge"}) == "ch_2"
     assert gateway.charge_id(None) is None
+
+
+@pytest.fixture
+def charge_at_allocation_offer(community_class):
+    """Scale back, 1,000 shares, cards charged at allocation."""
+    return factories.OpenOfferFactory(
+        share_class=community_class,
+        policy=Offer.Policy.SCALE_BACK,
+        card_charge=Offer.CardCharge.ON_ALLOCATION,
+        minimum_target=gbp(500),
+        maximum_target=gbp(1000),
+        minimum_per_investor=gbp(100),
+        maximum_per_investor=gbp(1000),
+    )
+
+
+def test_a_scale_back_offer_can_charge_cards_at_allocation_for_exactly_what_is_allocated(
+    stripe_server, charge_at_allocation_offer, django_capture_on_commit_callbacks
+):
+    offer = charge_at_allocation_offer
+    bank = apply_for_shares(
+        offer=offer, holder=factories.HolderFactory(), payment_method="bank_transfer", shares=1000
+    )
+    confirm_payment(application=bank, amount=gbp(1000), method="bank_transfer", provider_reference="L1")
+    cards = [card_application(offer, shares=1000) for _ in range(2)]
+    for application in cards:
+        outcome = pay(stripe_server, application)
+        assert outcome.status == "saved" and "charged when the offer is allocated" in outcome.message
+    assert (
+        not CardPayment.objects.exists() and stripe_server.request("GET", "/v1/payment_intents")["data"] == []
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = allocate_offer(offer=close_offer(offer=offer))
+
+    # 100 each guaranteed, 700 shared over equal unmet demand: 234 to the earliest payer, 233 each after.
+    assert result.shares_issued == 1000
+    bank.refresh_from_db()
+    assert (bank.shares_allocated, Refund.objects.get(application=bank).amount) == (334, gbp(666))
+    for application in cards:
+        application.refresh_from_db()
+        assert (application.state, application.shares, application.shares_requested) == (
+            State.ALLOCATED,
+            333,
+            1000,
+        )
+        intent = stripe_server.intent(application.card_payments.get().intent_id)
+        assert (intent["amount"], intent["latest_charge"]["amount_refunded"]) == (33300, 0)
+        assert not Refund.objects.filter(application=application).exists()
+
+
+def test_a_card_declined_at_allocation_cancels_that_application_only(
+    stripe_server, charge_at_allocation_offer
+):
+    offer = charge_at_allocation_offer
+    good, bad = card_application(offer, shares=600), card_application(offer, shares=600)
+    pay(stripe_server, good)
+    pay(stripe_server, bad, kind="declined")  # saving works; the decline comes when charged
+
+    result = allocate_offer(offer=close_offer(offer=offer))
+
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert (good.state, good.shares_allocated) == (State.ALLOCATED, 500)
+    assert bad.state == State.CANCELLED
+    assert result.shares_issued == 500 and not Refund.objects.exists()
+
+
+def test_no_card_is_charged_when_the_offer_will_fail(stripe_server, charge_at_allocation_offer):
+    offer = charge_at_allocation_offer
+    application = card_application(offer, shares=200)
+    pay(stripe_server, application)
+    result = allocate_offer(offer=close_offer(offer=offer))
+    assert result.failed
+    assert stripe_server.request("GET", "/v1/payment_intents")["data"] == []
+    application.refresh_from_db()
+    assert application.state == State.CANCELLED
+
+
+def test_only_a_scale_back_offer_may_charge_at_allocation(community_class):
+    from capital.errors import CapitalError
+    from capital.services import save_offer
+
+    offer = factories.OpenOfferFactory.build(
+        share_class=community_class, state=Offer.State.DRAFT, card_charge=Offer.CardCharge.ON_ALLOCATION
+    )
+    with pytest.raises(CapitalError, match="Only a scale-back offer can charge cards at allocation"):
+        save_offer(offer=offer)

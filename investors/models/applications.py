@@ -62,6 +62,15 @@ class Application(models.Model):
     )
     reserved_until = models.DateTimeField(null=True, blank=True)
     shares_allocated = models.PositiveIntegerField(default=0)
+    shares_requested = models.PositiveIntegerField(
+        null=True, blank=True, help_text="What was asked for, when a card charged at allocation took less."
+    )
+    shares_planned = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The scale-back plan fixed before cards are charged at allocation."
+    )
+    saved_payment_method_id = models.CharField(
+        max_length=255, blank=True, help_text="A card saved to be charged at allocation."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     allocated_at = models.DateTimeField(null=True, blank=True)

@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -18,6 +19,8 @@ from investors.services.scale_back import scale_back
 from shares.services.register import issue_shares
 
 State = Application.State
+# Earlier payers first; cards saved to be charged at allocation (not paid yet) after them.
+PAYMENT_ORDER = F("paid_at").asc(nulls_last=True)
 
 
 @dataclass
@@ -54,6 +57,10 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
     """
     permissions.require(by, "allocate_offers", offer.society)
     on_date = on_date or timezone.localdate()
+    if offer.card_charge == Offer.CardCharge.ON_ALLOCATION:
+        from investors.services.cards import charge_saved_cards  # cards builds on this module
+
+        charge_saved_cards(offer=offer)  # talks to Stripe, so before the transaction
     with transaction.atomic():
         offer = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
         if offer.state != Offer.State.CLOSED:
@@ -62,7 +69,7 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             Application.objects.select_for_update(of=("self",))
             .filter(offer=offer, state__in=[State.AWAITING_PAYMENT, State.PAID])
             .select_related("holder")
-            .order_by("paid_at", "pk")
+            .order_by(PAYMENT_ORDER, "pk")
         )
         result = AllocationResult(offer=offer)
         paid = []
@@ -137,11 +144,21 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
 
 
 def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
-    """Shares for each paid application: in full, or scaled back per investor."""
+    """Shares for each paid application: in full, as planned before cards were charged, or
+    scaled back per investor."""
     if offer.policy == Offer.Policy.FIRST_COME:
         return {application.pk: application.shares for application in paid}
+    if any(application.shares_planned is not None for application in paid):
+        return {
+            application.pk: min(application.shares, application.shares_planned or 0) for application in paid
+        }
+    return scale_back_plan(offer, paid)
+
+
+def scale_back_plan(offer: Offer, applications: list[Application]) -> dict[int, int]:
+    """The scale-back rule applied to these applications (earliest first), per application."""
     demands: dict[int, int] = defaultdict(int)
-    for application in paid:  # in payment order: earlier payers come first on ties
+    for application in applications:  # in payment order: earlier payers come first on ties
         demands[application.holder_id] += application.shares
     per_investor = scale_back(
         dict(demands),
@@ -149,7 +166,7 @@ def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
         guarantee=offer.shares_for(offer.minimum_per_investor),
     )
     allocations = {}
-    for application in paid:  # an investor's earliest applications are filled first
+    for application in applications:  # an investor's earliest applications are filled first
         shares = min(application.shares, per_investor[application.holder_id])
         per_investor[application.holder_id] -= shares
         allocations[application.pk] = shares

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from capital.models import Offer
 from capital.services import record_audit
 from investors import stripe_gateway as gateway
 from investors.errors import PaymentError
@@ -77,6 +79,8 @@ def pay_by_card(*, application: Application, payment_method_id: str) -> CardOutc
     application payable with another card.
     """
     application = _payable(application)
+    if application.offer.card_charge == Offer.CardCharge.ON_ALLOCATION:
+        return save_card_for_allocation(application=application, payment_method_id=payment_method_id)
     pending = application.card_payments.filter(status__in=[Status.REQUIRES_ACTION, Status.PROCESSING]).first()
     if pending is not None and pending.payment_method_id == payment_method_id:
         return _outcome(gateway.retrieve_intent(pending.intent_id))
@@ -222,3 +226,98 @@ def mark_disputed(*, intent_id: str, reason: str) -> CardPayment | None:
             disputed_at=timezone.now().isoformat(),
         )
     return card
+
+
+def save_card_for_allocation(*, application: Application, payment_method_id: str) -> CardOutcome:
+    """For an offer that charges at allocation: keep the saved card, charge nothing yet."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.state != Application.State.AWAITING_PAYMENT:
+            raise PaymentError(f"This application is {application.get_state_display().lower()}.")
+        application.saved_payment_method_id = payment_method_id
+        application.save(update_fields=["saved_payment_method_id"])
+    return CardOutcome(
+        status="saved",
+        message="Your card is saved. It will be charged when the offer is allocated, "
+        "for exactly the shares you are allocated.",
+    )
+
+
+def charge_saved_cards(*, offer: Offer) -> list[str]:
+    """Charge each card saved for a closed scale-back offer exactly what it will be allocated.
+
+    The plan (the scale-back rule over paid applications and saved cards together) is fixed
+    first and kept, so a re-run after a crash charges the same amounts; each charge's
+    idempotency key is the application's. A declined card's application is cancelled and its
+    share of the plan stays unallocated. Nothing is charged if the offer will fail anyway.
+    """
+    plan = _fix_plan(offer)
+    results = []
+    waiting = Application.objects.filter(
+        offer=offer, state=Application.State.AWAITING_PAYMENT, payment_method=CARD
+    ).exclude(saved_payment_method_id="")
+    for application in waiting.select_related("holder", "offer__share_class__society").order_by("pk"):
+        if not plan:
+            break
+        results.append(_charge_planned(application))
+    return results
+
+
+def _fix_plan(offer: Offer) -> bool:
+    """Store each committed application's planned shares; False if the offer will fail."""
+    from investors.services.allocation import PAYMENT_ORDER, scale_back_plan
+
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().get(pk=offer.pk)
+        if offer.state != Offer.State.CLOSED:
+            raise PaymentError("Cards are charged at allocation only once the offer has closed.")
+        committed = list(
+            Application.objects.select_for_update()
+            .filter(offer=offer)
+            .filter(
+                Q(state=Application.State.PAID)
+                | Q(state=Application.State.AWAITING_PAYMENT, payment_method=CARD)
+                & ~Q(saved_payment_method_id="")
+            )
+            .order_by(PAYMENT_ORDER, "pk")
+        )
+        if offer.price_per_share * sum(a.shares for a in committed) < offer.minimum_target:
+            return False
+        if any(application.shares_planned is not None for application in committed):
+            return True
+        for application_id, shares in scale_back_plan(offer, committed).items():
+            Application.objects.filter(pk=application_id).update(shares_planned=shares)
+    return True
+
+
+def _charge_planned(application: Application) -> str:
+    from investors.services.applications import cancel_application
+
+    planned = application.shares_planned or 0
+    if planned == 0:
+        cancel_application(application=application)
+        return f"{application.payment_reference}: scaled back to nothing; the card was not charged"
+    amount = application.offer.price_per_share * planned
+    try:
+        intent = gateway.charge_card(
+            amount=amount,
+            customer_id=_customer_id(application.holder),
+            payment_method_id=application.saved_payment_method_id,
+            metadata={"application_id": application.pk, "payment_reference": application.payment_reference},
+            idempotency_key=f"commonshare-application-{application.pk}-allocation",
+        )
+    except gateway.CardDeclined as declined:
+        cancel_application(application=application)
+        return f"{application.payment_reference}: {declined}; the application is cancelled"
+    if intent.status != "succeeded":
+        cancel_application(application=application)
+        return f"{application.payment_reference}: the card needs the investor to authenticate; not charged"
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.shares != planned:
+            locked.shares_requested = locked.shares
+            locked.shares = planned
+            locked.amount = amount
+            locked.save(update_fields=["shares_requested", "shares", "amount"])
+        record_intent(intent, payment_method_id=application.saved_payment_method_id)
+    return f"{application.payment_reference}: charged {amount}"

@@ -172,3 +172,17 @@ def test_a_payment_arriving_after_the_close_but_before_allocation_is_taken(open_
     pay(application)
     application.refresh_from_db()
     assert application.state == State.PAID and not Refund.objects.exists()
+
+
+def test_the_investor_is_told_why_their_money_is_coming_back(
+    open_offer, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = cancel_application(application=apply(open_offer, shares=120))
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(application)
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [application.holder.email]
+    assert f"Your refund of £120.00 ({application.payment_reference})" == message.subject
+    assert "Why: The application had been cancelled." in message.body
+    assert "by bank transfer" in message.body

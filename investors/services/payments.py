@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -106,9 +107,32 @@ def owe_back(*, application: Application, payment: Payment | None, amount: Money
     a bank refund waits for the treasurer."""
     payment = payment or application.payments.order_by("pk").first()
     refund = Refund.objects.create(application=application, payment=payment, amount=amount, reason=reason)
-    if payment is not None and payment.method == Application.PaymentMethod.CARD:
+    by_card = payment is not None and payment.method == Application.PaymentMethod.CARD
+    if by_card:
         transaction.on_commit(lambda: _enqueue_card_refund(refund.pk))
+    transaction.on_commit(lambda: _tell_investor(refund.pk, by_card))
     return refund
+
+
+def _tell_investor(refund_id: int, by_card: bool) -> None:
+    refund = Refund.objects.select_related("application__holder", "application__offer").get(pk=refund_id)
+    application = refund.application
+    how = (
+        "It is going back to the card you paid with; it usually shows within 5 to 10 working days."
+        if by_card
+        else "The treasurer will send it back to you by bank transfer."
+    )
+    send_mail(
+        subject=f"Your refund of {format_money(refund.amount)} ({application.payment_reference})",
+        message=(
+            f"Dear {application.holder.name},\n\n"
+            f"We are refunding {format_money(refund.amount)} of your payment for "
+            f"{application.offer.title} (reference {application.payment_reference}).\n"
+            f"Why: {refund.get_reason_display()}.\n{how}\n"
+        ),
+        from_email=None,
+        recipient_list=[application.holder.email],
+    )
 
 
 def _enqueue_card_refund(refund_id: int) -> None:

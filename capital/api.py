@@ -2,9 +2,27 @@
 
 from ninja import NinjaAPI
 
+from capital.returns.simulator import SimulationIn, SimulationOut, run_simulation
+
 api = NinjaAPI(
     title="Commonshare API",
     version="1",
     urls_namespace="api-v1",
     description="Community shares and patient capital: public tools for co-ops and their investors.",
 )
+
+
+@api.post(
+    "/returns/simulate",
+    response=SimulationOut,
+    tags=["returns"],
+    summary="Simulate a return schedule",
+    description=(
+        "What a profit share or capped interest would pay each holding, year by year, for the given "
+        "surpluses. The same engine runs the real distribution; the same input always gives the same "
+        "answer. Money is given and returned as strings with two decimals. Bad input gets 422 with "
+        "each error's `loc` naming the field."
+    ),
+)
+def simulate_returns(request, payload: SimulationIn):
+    return run_simulation(payload)

@@ -53,7 +53,8 @@ def from_minor_units(minor: int, currency: str) -> Money:
 class Intent:
     id: str
     status: str
-    amount: Money
+    amount: Money | None  # None in a currency the platform does not take
+    currency: str
     client_secret: str
     charge_id: str | None
     metadata: dict
@@ -67,15 +68,19 @@ def _intent(obj) -> Intent:
     error = obj.get("last_payment_error") or {}
     charge = obj.get("latest_charge")
     refunded = charge.get("amount_refunded") if isinstance(charge, dict) else None
+    supported = str(obj.get("currency", "")).upper() in MINOR_UNITS
     return Intent(
         id=obj["id"],
         status=obj["status"],
-        amount=from_minor_units(obj["amount"], obj["currency"]),
+        amount=from_minor_units(obj["amount"], obj["currency"]) if supported else None,
+        currency=obj["currency"],
         client_secret=obj.get("client_secret") or "",
         charge_id=charge_id(obj.get("latest_charge")),
         metadata=dict(obj.get("metadata") or {}),
         failure_message=error.get("message") or "",
-        amount_refunded=None if refunded is None else from_minor_units(refunded, obj["currency"]),
+        amount_refunded=None
+        if refunded is None or not supported
+        else from_minor_units(refunded, obj["currency"]),
     )
 
 
@@ -99,16 +104,30 @@ def ensure_customer(*, email: str, name: str, holder_id: int) -> str:
     return customer.id
 
 
-def create_setup_intent(*, customer_id: str, application_id: int) -> str:
-    """A SetupIntent for the browser's `confirmCardSetup`; returns its client secret."""
+def create_setup_intent(*, customer_id: str, application_id: int, off_session: bool = False) -> str:
+    """A SetupIntent for the browser's `confirmCardSetup`; returns its client secret.
+
+    `off_session` when the card will be charged later without the investor present (at
+    allocation), so that the bank authenticates it for that now.
+    """
     setup = _client().v1.setup_intents.create(
-        {"customer": customer_id, "usage": "on_session", "metadata": {"application_id": str(application_id)}}
+        {
+            "customer": customer_id,
+            "usage": "off_session" if off_session else "on_session",
+            "metadata": {"application_id": str(application_id)},
+        }
     )
     return setup.client_secret
 
 
 def charge_card(
-    *, amount: Money, customer_id: str, payment_method_id: str, metadata: dict, idempotency_key: str
+    *,
+    amount: Money,
+    customer_id: str,
+    payment_method_id: str,
+    metadata: dict,
+    idempotency_key: str,
+    off_session: bool = False,
 ) -> Intent:
     """Charge a saved card now. A decline raises `CardDeclined`; 3-D Secure gives `requires_action`."""
     params = {
@@ -120,6 +139,8 @@ def charge_card(
         "confirm": True,
         "metadata": {key: str(value) for key, value in metadata.items()},
     }
+    if off_session:
+        params["off_session"] = True
     try:
         created = _client().v1.payment_intents.create(params, {"idempotency_key": idempotency_key})
     except stripe.CardError as error:
@@ -133,14 +154,17 @@ def retrieve_intent(intent_id: str) -> Intent:
 
 def refund(*, intent_id: str, amount: Money, idempotency_key: str, metadata: dict) -> str:
     """Give back `amount` of a card payment (partially if less than it); returns the refund id."""
-    created = _client().v1.refunds.create(
-        {
-            "payment_intent": intent_id,
-            "amount": to_minor_units(amount),
-            "metadata": {key: str(value) for key, value in metadata.items()},
-        },
-        {"idempotency_key": idempotency_key},
-    )
+    try:
+        created = _client().v1.refunds.create(
+            {
+                "payment_intent": intent_id,
+                "amount": to_minor_units(amount),
+                "metadata": {key: str(value) for key, value in metadata.items()},
+            },
+            {"idempotency_key": idempotency_key},
+        )
+    except stripe.StripeError as error:
+        raise PaymentError(f"Stripe did not take the refund: {error.user_message or error}") from error
     return created.id
 
 

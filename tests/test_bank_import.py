@@ -159,3 +159,46 @@ def test_a_bad_statement_uploaded_in_the_admin_is_explained(client, statement):
     client.force_login(treasurer)
     response = upload(client, offer.society, "when,how much\n1,2\n")
     assert "no date, amount, reference column" in response.content.decode()
+
+
+def test_the_same_line_from_another_export_of_the_account_is_imported_once(open_offer):
+    application = bank_application(open_offer, 1250)
+    ref = application.payment_reference
+    first = f"date,amount,reference\n2026-11-22,1250,{ref}\n"
+    other_export = f'Date,Reference,Amount,Balance\n22/11/2026,{ref},"1,250.00",9999.00\n'
+    import_bank_statement(society=open_offer.society, text=first)
+    again = import_bank_statement(society=open_offer.society, text=other_export)
+    assert again.already_imported == 1 and again.new_lines == []
+    assert Payment.objects.count() == 1
+
+
+def test_a_second_receipt_for_a_paid_application_waits_for_the_treasurer(open_offer):
+    from investors.models import Refund
+
+    application = bank_application(open_offer, 100)
+    ref = application.payment_reference
+    import_bank_statement(society=open_offer.society, text=f"date,amount,reference\n2026-11-20,100,{ref}\n")
+    later = import_bank_statement(
+        society=open_offer.society, text=f"date,amount,reference\n2026-11-21,100,{ref}\n"
+    )
+    line = later.new_lines[0]
+    assert line.status == Status.SECOND_RECEIPT and "already paid" in line.note
+    assert Payment.objects.count() == 1 and not Refund.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [("1.250,00", "is not an amount"), ("Infinity", "is not an amount"), ("1" * 16, "is not an amount")],
+)
+def test_amounts_in_other_notations_are_refused(open_offer, amount, message):
+    with pytest.raises(PaymentError, match=message):
+        import_bank_statement(
+            society=open_offer.society, text=f'date,amount,reference\n2026-11-20,"{amount}",X\n'
+        )
+    assert not BankStatementLine.objects.exists()
+
+
+def test_the_reference_is_found_at_a_word_boundary_among_other_text(open_offer):
+    application = bank_application(open_offer, 100)
+    text = f"date,amount,reference\n2026-11-20,100.00,TOPICS GRANTHAM {application.payment_reference}\n"
+    assert import_bank_statement(society=open_offer.society, text=text).new_lines[0].status == Status.MATCHED

@@ -277,3 +277,40 @@ def test_only_a_scale_back_offer_may_charge_at_allocation(community_class):
     )
     with pytest.raises(CapitalError, match="Only a scale-back offer can charge cards at allocation"):
         save_offer(offer=offer)
+
+
+def test_a_mail_server_that_is_down_does_not_stop_card_refunds(
+    stripe_server, open_offer, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.failing_email.FailingEmailBackend"
+    applications = [card_application(open_offer, shares=100) for _ in range(2)]
+    for application in applications:
+        pay(stripe_server, application)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert allocate_offer(offer=close_offer(offer=open_offer)).failed
+    assert set(Refund.objects.values_list("state", flat=True)) == {Refund.State.PAID}
+
+
+def test_send_card_refunds_command_sends_what_is_still_due(stripe_server, open_offer):
+    import io
+
+    from django.core.management import call_command
+
+    application = card_application(open_offer, shares=100)
+    pay(stripe_server, application)
+    allocate_offer(offer=close_offer(offer=open_offer))  # no commit here: nothing was queued
+    assert Refund.objects.get().state == Refund.State.DUE
+    out = io.StringIO()
+    call_command("send_card_refunds", stdout=out)
+    assert "1 card refunds sent" in out.getvalue()
+    assert Refund.objects.get().state == Refund.State.PAID
+
+
+def test_cards_for_charging_at_allocation_are_set_up_for_use_without_the_investor(
+    stripe_server, charge_at_allocation_offer
+):
+    setup = start_card_payment(application=card_application(charge_at_allocation_offer))
+    setup_intent = stripe_server.request(
+        "GET", f"/v1/setup_intents/{setup.client_secret.split('_secret_')[0]}"
+    )
+    assert setup_intent["usage"] == "off_session"

@@ -118,3 +118,36 @@ def test_demo_after_a_scripted_mix_of_payments(stripe_server, db):
     assert any(stray["id"] in p and "£25.00 is unknown here" in p for p in problems)
     assert any("£100.00 refunded in Stripe but £0.00 here" in p for p in problems)
     assert len(problems) == 3, problems
+
+
+def test_shares_left_standing_after_a_refund_outside_or_a_dispute_are_reported(
+    stripe_server, open_offer, client
+):
+    from investors.models import WebhookEvent
+    from tests.stripe_server import signed_event
+
+    refunded, disputed = card_application(open_offer, shares=600), card_application(open_offer, shares=600)
+    for application in (refunded, disputed):
+        pay_card(stripe_server, application)
+    intent_id = refunded.card_payments.get().intent_id
+    stripe_server.refund_outside(intent_id, 60000)
+    for event_type, obj in (
+        ("charge.refunded", stripe_server.intent(intent_id)["latest_charge"]),
+        ("charge.dispute.created", {"id": "dp_1", "payment_intent": disputed.card_payments.get().intent_id}),
+    ):
+        payload, signature = signed_event(event_type, obj)
+        client.post(
+            "/payments/stripe/webhook/",
+            payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
+        )
+    WebhookEvent.objects.create(event_id="evt_stuck", type="payment_intent.succeeded", payload={})
+    WebhookEvent.objects.filter(event_id="evt_stuck").update(received_at="2026-01-01T00:00:00Z")
+
+    problems = reconcile(open_offer.society).problems
+    assert any(
+        refunded.payment_reference in p and "refunded in Stripe outside the platform" in p for p in problems
+    )
+    assert any(disputed.payment_reference in p and "disputed" in p for p in problems)
+    assert any("evt_stuck" in p and "never processed" in p for p in problems)

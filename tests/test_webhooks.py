@@ -147,3 +147,27 @@ def test_a_dispute_is_flagged_for_the_treasurer(client, authenticated_intent):
     assert CardPayment.objects.get().disputed
     entry = application.offer.society.audit_entries.get(action="card.disputed")
     assert "fraudulent" in entry.summary
+
+
+def test_an_event_in_a_currency_we_do_not_take_is_kept_not_retried(client, stripe_server, db):
+    intent = dict(stripe_server.charge_outside(5000), currency="usd")
+    response = deliver(client, "payment_intent.succeeded", intent)
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.outcome == WebhookEvent.Outcome.UNMATCHED and "USD" in event.note
+
+
+def test_our_own_refund_reported_by_stripe_before_we_marked_it_paid_is_not_counted_twice(
+    client, stripe_server, authenticated_intent
+):
+    from investors.services.payments import owe_back
+
+    application, intent = authenticated_intent
+    deliver(client, "payment_intent.succeeded", intent)
+    payment = Payment.objects.get()
+    refund = owe_back(
+        application=application, payment=payment, amount=gbp(100), reason=Refund.Reason.DUPLICATE
+    )
+    stripe_server.refund_outside(intent["id"], 10000)  # our refund, sent, not yet marked paid
+    deliver(client, "charge.refunded", stripe_server.intent(intent["id"])["latest_charge"])
+    assert list(Refund.objects.values_list("pk", flat=True)) == [refund.pk]

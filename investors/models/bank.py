@@ -17,6 +17,7 @@ class BankStatementLine(models.Model):
         UNKNOWN = "unknown", "No application has this reference"
         NOT_RECEIPT = "not_receipt", "Money out, not a receipt"
         REFUSED = "refused", "Matched, but the payment was refused"
+        SECOND_RECEIPT = "second_receipt", "The application was already paid: check before refunding"
 
     society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="bank_lines")
     line_key = models.CharField(

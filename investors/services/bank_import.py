@@ -24,7 +24,9 @@ from investors.models import Application, BankStatementLine
 from investors.services.payments import confirm_payment
 
 REQUIRED_COLUMNS = ("date", "amount", "reference")
-REFERENCE_PATTERN = re.compile(r"CS[\s-]?([A-HJ-NP-Z2-9]{8})", re.IGNORECASE)
+REFERENCE_PATTERN = re.compile(r"\bCS[\s-]?([A-HJ-NP-Z2-9]{8})\b", re.IGNORECASE)
+# 1250, 1250.5, 1,250.00, -45.10 — and nothing else (no "1.250,00", no "Infinity")
+AMOUNT_PATTERN = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d{1,12})(\.\d{1,2})?$")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y")
 Status = BankStatementLine.Status
 
@@ -94,7 +96,10 @@ def parse_statement(text: str, currency: str) -> list[StatementRow]:
         date = _parse_date(values["date"], number)
         amount = _parse_amount(values["amount"], number)
         others = {name: value for name, value in values.items() if name not in REQUIRED_COLUMNS}
-        content = json.dumps([str(date), str(amount), values["reference"], others], sort_keys=True)
+        # The key ignores how the bank wrote the amount and any extra columns, which differ
+        # between exports of the same account.
+        reference = " ".join(values["reference"].upper().split())
+        content = json.dumps([date.isoformat(), f"{amount:.2f}", reference])
         seen[content] += 1
         key = hashlib.sha256(f"{content}#{seen[content]}".encode()).hexdigest()
         rows.append(StatementRow(date, amount, values["reference"], others, key))
@@ -111,14 +116,15 @@ def _parse_date(value: str, line: int) -> datetime.date:
 
 
 def _parse_amount(value: str, line: int) -> Decimal:
-    cleaned = re.sub(r"[£€,\s]", "", value)
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise PaymentError(f"Line {line}: {value!r} is not an amount.") from None
-    if amount != amount.quantize(Decimal("0.01")):
+    cleaned = re.sub(r"[£€\s]", "", value)
+    if re.fullmatch(r"-?[\d,]*\.\d{3,}", cleaned):
         raise PaymentError(f"Line {line}: {value!r} has more than two decimal places.")
-    return amount
+    if not AMOUNT_PATTERN.match(cleaned):
+        raise PaymentError(f"Line {line}: {value!r} is not an amount (write it like 1250.00 or 1,250.00).")
+    try:
+        return Decimal(cleaned.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        raise PaymentError(f"Line {line}: {value!r} is not an amount.") from None
 
 
 def _import_row(society: Society, row: StatementRow, source_name: str, by) -> BankStatementLine:
@@ -140,6 +146,10 @@ def _import_row(society: Society, row: StatementRow, source_name: str, by) -> Ba
     elif application.amount != line.amount:
         line.status = Status.WRONG_AMOUNT
         line.note = f"The application is for {format_money(application.amount)}."
+    elif application.payments.exists():
+        # Perhaps a second payment, perhaps the same one in another export: the treasurer decides.
+        line.status = Status.SECOND_RECEIPT
+        line.note = f"{application.payment_reference} is already paid ({application.get_state_display()})."
     else:
         return _record_match(line, application, by)
     line.save()
@@ -170,9 +180,11 @@ def _record_match(line: BankStatementLine, application: Application, by) -> Bank
 
 
 def _application_for(society: Society, reference: str) -> Application | None:
-    match = REFERENCE_PATTERN.search(reference)
-    if match is None:
+    candidates = [f"CS-{code.upper()}" for code in REFERENCE_PATTERN.findall(reference)]
+    if not candidates:
         return None
-    return Application.objects.filter(
-        payment_reference=f"CS-{match.group(1).upper()}", offer__share_class__society=society
-    ).first()
+    return (
+        Application.objects.filter(payment_reference__in=candidates, offer__share_class__society=society)
+        .order_by("pk")
+        .first()
+    )

@@ -7,6 +7,7 @@ in one, through the same `confirm_payment` that bank transfers use.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -53,8 +54,11 @@ def start_card_payment(*, application: Application) -> CardSetup:
     """What the browser needs to collect a card with Stripe.js (`confirmCardSetup`)."""
     application = _payable(application)
     customer_id = _customer_id(application.holder)
+    later = application.offer.card_charge == Offer.CardCharge.ON_ALLOCATION
     return CardSetup(
-        client_secret=gateway.create_setup_intent(customer_id=customer_id, application_id=application.pk),
+        client_secret=gateway.create_setup_intent(
+            customer_id=customer_id, application_id=application.pk, off_session=later
+        ),
         publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
         js_url=settings.STRIPE_JS_URL,
     )
@@ -205,9 +209,17 @@ def send_card_refund(*, refund_id: int) -> str:
 
 
 def send_due_card_refunds() -> list[str]:
-    """Retry every card refund still due (e.g. after Stripe was unreachable)."""
-    due = Refund.objects.filter(state=Refund.State.DUE, payment__method=CARD).values_list("pk", flat=True)
-    return [send_card_refund(refund_id=refund_id) for refund_id in due]
+    """Retry every card refund still due (e.g. after Stripe was unreachable); one failure does
+    not stop the others."""
+    results = []
+    for refund_id in Refund.objects.filter(state=Refund.State.DUE, payment__method=CARD).values_list(
+        "pk", flat=True
+    ):
+        try:
+            results.append(f"refund {refund_id}: {send_card_refund(refund_id=refund_id)}")
+        except PaymentError as error:
+            results.append(f"refund {refund_id}: not sent ({error})")
+    return results
 
 
 def mark_disputed(*, intent_id: str, reason: str) -> CardPayment | None:
@@ -291,6 +303,12 @@ def _fix_plan(offer: Offer) -> bool:
 
 
 def _charge_planned(application: Application) -> str:
+    """Charge one saved card its planned amount.
+
+    The application is cut down to the plan *before* Stripe is called, so a webhook for the
+    charge (or a re-run after a crash) finds an application for exactly the amount charged.
+    No lock is held while Stripe is called.
+    """
     from investors.services.applications import cancel_application
 
     planned = application.shares_planned or 0
@@ -298,6 +316,12 @@ def _charge_planned(application: Application) -> str:
         cancel_application(application=application)
         return f"{application.payment_reference}: scaled back to nothing; the card was not charged"
     amount = application.offer.price_per_share * planned
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.shares != planned:
+            locked.shares_requested = locked.shares
+            locked.shares, locked.amount = planned, amount
+            locked.save(update_fields=["shares_requested", "shares", "amount"])
     try:
         intent = gateway.charge_card(
             amount=amount,
@@ -305,19 +329,35 @@ def _charge_planned(application: Application) -> str:
             payment_method_id=application.saved_payment_method_id,
             metadata={"application_id": application.pk, "payment_reference": application.payment_reference},
             idempotency_key=f"commonshare-application-{application.pk}-allocation",
+            off_session=True,
         )
     except gateway.CardDeclined as declined:
         cancel_application(application=application)
+        _tell_card_not_charged(application, f"{declined}")
         return f"{application.payment_reference}: {declined}; the application is cancelled"
-    if intent.status != "succeeded":
+    record_intent(intent, payment_method_id=application.saved_payment_method_id)
+    if intent.status == "requires_action":
         cancel_application(application=application)
-        return f"{application.payment_reference}: the card needs the investor to authenticate; not charged"
-    with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
-        if locked.shares != planned:
-            locked.shares_requested = locked.shares
-            locked.shares = planned
-            locked.amount = amount
-            locked.save(update_fields=["shares_requested", "shares", "amount"])
-        record_intent(intent, payment_method_id=application.saved_payment_method_id)
-    return f"{application.payment_reference}: charged {amount}"
+        _tell_card_not_charged(
+            application, "Your bank asked you to confirm the payment, and you were not there."
+        )
+        return f"{application.payment_reference}: the bank wants the investor to authenticate; not charged"
+    return f"{application.payment_reference}: {intent.status}, {amount}"
+
+
+def _tell_card_not_charged(application: Application, why: str) -> None:
+    message = (
+        f"Dear {application.holder.name},\n\n"
+        f"When {application.offer.title} was allocated we could not charge your card for "
+        f"{application.payment_reference}: {why}\n"
+        "Your application has been cancelled and nothing has been taken from your card.\n"
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"We could not charge your card ({application.payment_reference})",
+            message=message,
+            from_email=None,
+            recipient_list=[application.holder.email],
+            fail_silently=True,
+        )
+    )

@@ -1,6 +1,7 @@
 """Money in and money back: every received payment ends as shares or as a refund."""
 
 import datetime
+import logging
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from investors.services.applications import check_limits
 from shares.models import Holder
 
 State = Application.State
+logger = logging.getLogger(__name__)
 
 
 def confirm_payment(
@@ -115,6 +117,15 @@ def owe_back(*, application: Application, payment: Payment | None, amount: Money
 
 
 def _tell_investor(refund_id: int, by_card: bool) -> None:
+    """Email the investor. A mail failure is logged, never raised: it must not stop the other
+    after-commit work (such as queueing the next card refund)."""
+    try:
+        _send_refund_email(refund_id, by_card)
+    except Exception:
+        logger.exception("Could not email the investor about refund %s", refund_id)
+
+
+def _send_refund_email(refund_id: int, by_card: bool) -> None:
     refund = Refund.objects.select_related("application__holder", "application__offer").get(pk=refund_id)
     application = refund.application
     how = (
@@ -136,9 +147,14 @@ def _tell_investor(refund_id: int, by_card: bool) -> None:
 
 
 def _enqueue_card_refund(refund_id: int) -> None:
+    """Queue the Stripe refund. If queueing fails the refund stays due: `reconcile` lists it and
+    `manage.py send_card_refunds` sends it."""
     from investors.tasks import send_card_refund  # the task module imports the services
 
-    send_card_refund.enqueue(refund_id)
+    try:
+        send_card_refund.enqueue(refund_id)
+    except Exception:
+        logger.exception("Could not send card refund %s now; it stays due", refund_id)
 
 
 def _refund_reason(offer: Offer, holder: Holder, application: Application) -> str | None:

@@ -1,14 +1,18 @@
 """Reconciliation: every penny received accounted for, here and in Stripe."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import Sum
+from django.utils import timezone
 from djmoney.money import Money
 
 from capital.models import Offer, Society
 from capital.money import format_money
 from investors import stripe_gateway as gateway
 from investors.models import Application, BankStatementLine, CardPayment, Payment, Refund, WebhookEvent
+
+STUCK_AFTER = timedelta(minutes=10)
 
 
 @dataclass
@@ -45,6 +49,14 @@ def reconcile(society: Society | None = None) -> Reconciliation:
 
 def _payment_problem(payment: Payment) -> str | None:
     application = payment.application
+    outside = payment.refunds.filter(reason=Refund.Reason.REFUNDED_OUTSIDE)
+    if outside.exists() and application.state in (Application.State.PAID, Application.State.ALLOCATED):
+        amounts = ", ".join(format_money(refund.amount) for refund in outside)
+        return (
+            f"{amounts} refunded in Stripe outside the platform, yet the application is {application.state}"
+        )
+    if application.card_payments.filter(intent_id=payment.provider_reference, disputed=True).exists():
+        return f"the card holder disputed this payment; the application is {application.state}"
     refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or 0
     due = payment.refunds.filter(state=Refund.State.DUE)
     if due.exists():
@@ -66,6 +78,7 @@ def _unmatched_bank_lines(society, report) -> None:
             BankStatementLine.Status.UNKNOWN,
             BankStatementLine.Status.WRONG_AMOUNT,
             BankStatementLine.Status.REFUSED,
+            BankStatementLine.Status.SECOND_RECEIPT,
         ]
     )
     if society is not None:
@@ -80,6 +93,14 @@ def _unmatched_bank_lines(society, report) -> None:
 def _unmatched_events(report) -> None:
     for event in WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.UNMATCHED):
         report.problems.append(f"Stripe event {event.event_id} ({event.type}): {event.note}")
+    stuck = WebhookEvent.objects.filter(
+        outcome=WebhookEvent.Outcome.PENDING, received_at__lt=timezone.now() - STUCK_AFTER
+    )
+    for event in stuck:
+        report.problems.append(
+            f"Stripe event {event.event_id} ({event.type}) was received {event.received_at:%Y-%m-%d %H:%M} "
+            "but never processed."
+        )
 
 
 def _stripe_intents(society, report) -> None:
@@ -92,6 +113,12 @@ def _stripe_intents(society, report) -> None:
     }
     for intent in gateway.all_intents():
         if intent.status != "succeeded":
+            continue
+        if intent.amount is None:
+            report.problems.append(
+                f"Stripe payment {intent.id} in {intent.currency.upper()} is unknown here "
+                "(the platform takes only GBP and EUR)."
+            )
             continue
         card = known.get(intent.id)
         if (

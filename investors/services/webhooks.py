@@ -5,7 +5,9 @@ time: the event id is a unique key, and what each event does is itself idempoten
 ever moves a card payment forward.
 """
 
-from django.db import transaction
+import logging
+
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -16,6 +18,7 @@ from investors.models import CardPayment, Payment, Refund, WebhookEvent
 from investors.services.cards import mark_disputed, record_intent
 
 Outcome = WebhookEvent.Outcome
+logger = logging.getLogger(__name__)
 
 
 def receive_stripe_event(payload: bytes, signature: str | None) -> WebhookEvent:
@@ -42,15 +45,26 @@ def process_event(record: WebhookEvent) -> None:
             outcome, note = Outcome.IGNORED, ""
         else:
             try:
-                outcome, note = handler(obj)
-            except PaymentError as refused:  # retrying would not help: keep it for the treasurer
-                outcome, note = Outcome.UNMATCHED, str(refused)
+                with transaction.atomic():
+                    outcome, note = handler(obj)
+            except DatabaseError:
+                raise  # the view answers 500 and Stripe retries
+            except (PaymentError, KeyError, TypeError, ValueError) as refused:
+                # Retrying would not help: keep the event, and show it to the treasurer.
+                logger.warning("Stripe event %s could not be processed: %r", record.event_id, refused)
+                outcome, note = Outcome.UNMATCHED, f"Could not be processed: {refused}"
         record.outcome, record.note, record.processed_at = outcome, note, timezone.now()
         record.save(update_fields=["outcome", "note", "processed_at"])
 
 
 def _intent_succeeded(obj) -> tuple[str, str]:
-    card = record_intent(_intent(obj))
+    intent = _intent(obj)
+    if intent.amount is None:
+        return (
+            Outcome.UNMATCHED,
+            f"{intent.id} is in {intent.currency.upper()}, which the platform does not take.",
+        )
+    card = record_intent(intent)
     if card is None:
         return Outcome.UNMATCHED, f"No application of ours started {obj.get('id')}."
     return Outcome.PROCESSED, f"{card.application.payment_reference} paid"
@@ -58,7 +72,7 @@ def _intent_succeeded(obj) -> tuple[str, str]:
 
 def _intent_failed(obj) -> tuple[str, str]:
     intent = _intent(obj)
-    card = record_intent(intent)
+    card = record_intent(intent) if intent.amount is not None else None
     if card is None:
         return Outcome.UNMATCHED, f"No application of ours started {intent.id}."
     if card.status == CardPayment.Status.FAILED:
@@ -74,8 +88,9 @@ def _intent_failed(obj) -> tuple[str, str]:
 
 
 def _charge_refunded(obj) -> tuple[str, str]:
-    """A refund seen by Stripe. Ours are already marked paid; one made in Stripe's dashboard
-    is recorded so the treasurer sees money that left outside the platform."""
+    """A refund seen by Stripe. Ours are on the refund list (paid, or due while being sent);
+    one made in Stripe's dashboard is recorded so the treasurer sees money that left outside
+    the platform."""
     intent_id = obj.get("payment_intent")
     payment = (
         Payment.objects.filter(method="card", provider_reference=intent_id)
@@ -85,9 +100,8 @@ def _charge_refunded(obj) -> tuple[str, str]:
     if payment is None:
         return Outcome.UNMATCHED, f"No payment of ours for {intent_id}."
     refunded = gateway.from_minor_units(obj.get("amount_refunded", 0), obj["currency"])
-    ours = sum(
-        (r.amount for r in payment.refunds.filter(state=Refund.State.PAID)), Money(0, refunded.currency)
-    )
+    # Refunds still due are ours in flight: Stripe may report one before we have marked it paid.
+    ours = sum((refund.amount for refund in payment.refunds.all()), Money(0, refunded.currency))
     if refunded <= ours:
         return Outcome.PROCESSED, "refund already recorded"
     outside = refunded - ours

@@ -13,6 +13,9 @@ ACTION_ROLES = {
     "allocate_offers": {Role.DIRECTOR},
     "record_payments": {Role.TREASURER, Role.DIRECTOR},
     "view_register": {Role.DIRECTOR, Role.SECRETARY, Role.TREASURER},
+    "start_runs": {Role.TREASURER, Role.DIRECTOR},
+    "approve_runs": {Role.DIRECTOR},
+    "pay_runs": {Role.TREASURER, Role.DIRECTOR},
 }
 
 

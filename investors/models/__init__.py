@@ -1,12 +1,17 @@
 from investors.models.applications import Application, Payment, Refund, new_payment_reference
 from investors.models.bank import BankStatementLine
 from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
+from investors.models.runs import DistributionLine, DistributionRun, InterestElection, PayoutAccount
 
 __all__ = [
     "Application",
     "BankStatementLine",
     "CardPayment",
+    "DistributionLine",
+    "DistributionRun",
+    "InterestElection",
     "Payment",
+    "PayoutAccount",
     "Refund",
     "StripeCustomer",
     "WebhookEvent",

@@ -414,9 +414,10 @@ def test_interest_at_a_declared_lower_rate_is_reinvested_in_whole_shares_through
     ]
     assert verify_register(society).ok
 
-    # The next year pays the rate ceiling on the reinvested capital.
+    # The next year pays the rate ceiling on the reinvested capital from the day it was issued:
+    # X: 1,000 × 5% + 30 × 5% × 306/365 (1 March to 31 December 2022) = 50.00 + 1.26.
     year2 = start_run(share_class=interest_class, year=2)
-    assert paid(year2) == {"X": "51.50", "Y": "64.35", "Z": "50.00"}
+    assert paid(year2) == {"X": "51.26", "Y": "64.05", "Z": "50.00"}
     assert year2.declared_rate_percent == D("5.00")
 
 
@@ -584,3 +585,70 @@ def test_run_returns_turns_refusals_into_command_errors(society, worked):
         )
     with pytest.raises(CommandError, match="not a declared rate"):
         call_command("run_returns", society.slug, "Investor shares", "1", "--surplus", "1", "--rate", "2")
+
+
+# --- Holdings bought in several goes ---------------------------------------------------------------
+
+
+def test_a_top_up_during_the_year_is_weighted_from_its_own_issue_date(society):
+    """Capital × days counts each part of a holding from its own issue date."""
+    from capital.models import ReturnSchedule
+    from tests.factories import InvestorClassFactory
+
+    share_class = InvestorClassFactory(society=society, name="Patient capital")
+    ReturnSchedule.objects.create(
+        share_class=share_class,
+        first_year_end=datetime.date(2023, 12, 31),
+        pool_percent=D("100"),
+        weighting=ReturnSchedule.Weighting.CAPITAL_DAYS,
+    )
+    early, topped_up = seed(
+        share_class, ("Early", "2000"), ("Topped up", "1000"), on=datetime.date(2023, 1, 1)
+    )
+    issue_shares(
+        society=society,
+        holder=topped_up,
+        share_class=share_class,
+        shares=1000,
+        amount=gbp(1000),
+        effective_date=datetime.date(2023, 7, 2),  # 183 days of the 365 left
+    )
+    run = start_run(share_class=share_class, year=1, surplus=D("5830"))
+    # Weights: Early 2,000 × 365 = 730,000; Topped up 1,000 × 365 + 1,000 × 183 = 548,000.
+    # 5,830 × 730,000 / 1,278,000 = 3,330.12…; 5,830 × 548,000 / 1,278,000 = 2,499.87…
+    assert paid(run) == {"Early": "3330.13", "Topped up": "2499.87"}
+    line = run.lines.get(holder=topped_up)
+    assert (line.capital, line.days_held) == (D("2000.00"), 274)
+
+
+def test_a_withdrawal_that_leaves_more_received_than_the_cap_on_the_rest_extinguishes_the_holding(
+    society, director
+):
+    from capital.models import ReturnSchedule
+    from shares.services.register import remove_shares
+    from tests.factories import CommunityClassFactory
+
+    share_class = CommunityClassFactory(society=society, name="Capped community shares")
+    ReturnSchedule.objects.create(
+        share_class=share_class,
+        first_year_end=datetime.date(2021, 12, 31),
+        pool_percent=D("50"),
+        cap_multiple=D("1.5"),
+    )
+    (holder,) = seed(share_class, ("Leaver", "1000"), on=datetime.date(2021, 1, 1))
+    approve_run(
+        run=start_run(share_class=share_class, year=1, surplus=D("1000")),
+        by=director,
+        on_date=datetime.date(2022, 2, 1),
+    )  # paid 500: under the 1,500 cap
+    remove_shares(
+        society=society,
+        kind="withdrawal",
+        holder=holder,
+        share_class=share_class,
+        shares=700,
+        effective_date=datetime.date(2022, 3, 1),
+    )  # the cap on the 300 left is 450
+    run = start_run(share_class=share_class, year=2, surplus=D("1000"))
+    line = run.lines.get()
+    assert (line.paid, line.status) == (D("0.00"), "capped")

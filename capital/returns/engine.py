@@ -33,14 +33,34 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Tranche:
+    """Part of a holding's capital and the day it was issued (a top-up, reinvested interest)."""
+
+    capital: Decimal
+    issued_on: datetime.date
+
+
+@dataclass(frozen=True, slots=True)
 class Holding:
     """One holding on the register. Ties in a split go to the lower `register_order`; equal
-    numbers keep the order the holdings were given in."""
+    numbers keep the order the holdings were given in.
+
+    A holding bought in several goes may list its `tranches`: then days held (for capital ×
+    days weighting, the rate ceiling and interest) are counted for each part from its own
+    issue date, while the cap is on the holding's whole capital. `capital` must be their sum
+    and `issued_on` the earliest.
+    """
 
     ref: str
     capital: Decimal
     issued_on: datetime.date
     register_order: int = 0
+    tranches: tuple[Tranche, ...] = ()
+
+    def capital_days(self, starts_on: datetime.date, ends_on: datetime.date) -> int:
+        """Pennies × days held in the year, summed over the parts of the holding."""
+        parts = self.tranches or (Tranche(self.capital, self.issued_on),)
+        return sum(to_pennies(part.capital) * days_held(part.issued_on, starts_on, ends_on) for part in parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,26 +179,24 @@ def compute_year(
         if holding.issued_on <= ends_on and states.get(holding.ref, FRESH).status == Status.ACTIVE
     ]
     capitals = [to_pennies(holding.capital) for holding in taking_part]
-    days = [days_held(holding.issued_on, starts_on, ends_on) for holding in taking_part]
+    # Interest and ceilings are capital × rate × days / days in year: with capital-days counted
+    # per part of the holding, `days` is 1 and the capital-days stand for capital × days.
+    capital_days = [holding.capital_days(starts_on, ends_on) for holding in taking_part]
     cap_rooms = _cap_rooms(terms, taking_part, states)
 
     if not terms.pays_in(year):
         pool, paid = 0, [0] * len(taking_part)
     elif terms.is_interest:
-        entitled = [interest_pennies(c, rate, d, days_in_year) for c, d in zip(capitals, days, strict=True)]
+        entitled = [interest_pennies(cd, rate, 1, days_in_year) for cd in capital_days]
         pool, paid = sum(entitled), _within(entitled, cap_rooms)
     else:
         if surplus is None:
             raise ReturnsError(f"Year {year} needs the declared surplus.", field="surplus")
         pool = to_pennies(pool_for(terms, surplus))
-        weights = capitals
-        if terms.weighting == Weighting.CAPITAL_DAYS:
-            weights = [capital * held for capital, held in zip(capitals, days, strict=True)]
+        weights = capital_days if terms.weighting == Weighting.CAPITAL_DAYS else capitals
         rooms = cap_rooms
         if rate is not None:  # the rate ceiling: no more in a year than interest at that rate
-            ceilings = [
-                interest_pennies(c, rate, d, days_in_year) for c, d in zip(capitals, days, strict=True)
-            ]
+            ceilings = [interest_pennies(cd, rate, 1, days_in_year) for cd in capital_days]
             rooms = _within(ceilings, cap_rooms)
         paid = share_out(pool, weights, rooms, redistribute=terms.excess == Excess.REDISTRIBUTE)
 
@@ -274,13 +292,12 @@ def _cap_rooms(terms: Terms, holdings: list[Holding], states: Mapping[str, Holde
     rooms = []
     for holding in holdings:
         state = states.get(holding.ref, FRESH)
-        room = cap_pennies(to_pennies(holding.capital), multiple) - to_pennies(state.cumulative)
-        if room < 0:
-            raise ReturnsError(
-                f"Holding {holding.ref!r} has already received {state.cumulative}, more than its cap.",
-                field="states",
-            )
-        rooms.append(room)
+        # A withdrawal can leave a holding that has already received more than the cap on
+        # what remains: it has had its whole return, so it is extinguished (room 0), never
+        # clawed back.
+        rooms.append(
+            max(0, cap_pennies(to_pennies(holding.capital), multiple) - to_pennies(state.cumulative))
+        )
     return rooms
 
 

@@ -2,13 +2,14 @@
 runs carried forward. Read-only; `investors.services.runs` does the deciding."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 
 from capital.models import ShareClass, Society
-from capital.returns import HolderState, Holding, Status
+from capital.returns import HolderState, Holding, Status, Tranche
 from investors.models import DistributionLine, DistributionRun
 from shares.models import Holding as RegisterHolding
 from shares.models import LedgerEntry
@@ -33,14 +34,15 @@ class RegisterInput:
 
 
 def read_register(*, share_class: ShareClass, year: int, ends_on: datetime.date) -> RegisterInput:
-    """One engine holding per holding of the class with capital at the year end, in register
-    order (the holding's id), carrying the state earlier approved runs left it in.
+    """One engine holding per holding of the class with capital at the year end (in the parts it
+    was issued in, so days are counted per part), in register order (the holding's id),
+    carrying the state earlier approved runs left it in.
 
     A holding that was capped or redeemed keeps the capital its cap was counted on (its shares
     are gone from the register) so that its line still shows; a holding with no capital at
     the year end (not issued yet, or all withdrawn) has no line.
     """
-    capital = _capital_at(share_class, ends_on)
+    parts_by_holder = _tranches_at(share_class, ends_on)
     carried, ended_capital = carried_states(share_class, year)
     holdings, holders = [], {}
     rows = RegisterHolding.objects.filter(share_class=share_class).order_by("pk")
@@ -48,32 +50,53 @@ def read_register(*, share_class: ShareClass, year: int, ends_on: datetime.date)
         ref = str(pk)
         state = carried.get(ref)
         if state is not None and state.status != Status.ACTIVE:
-            amount = ended_capital[ref]
+            amount, parts = ended_capital[ref], ()
         else:
-            amount = capital.get(holder_id, Decimal("0"))
+            parts = tuple(parts_by_holder.get(holder_id, ()))
+            amount = sum((part.capital for part in parts), Decimal("0"))
         if amount <= 0:
             continue
-        holdings.append(Holding(ref=ref, capital=amount, issued_on=first_issued_on, register_order=pk))
+        issued_on = min((part.issued_on for part in parts), default=first_issued_on)
+        holdings.append(
+            Holding(ref=ref, capital=amount, issued_on=issued_on, register_order=pk, tranches=parts)
+        )
         holders[ref] = holder_id
     return RegisterInput(holdings=holdings, states=carried, holders=holders)
 
 
-def _capital_at(share_class: ShareClass, ends_on: datetime.date) -> dict[int, Decimal]:
-    """Each holder's paid-up capital in the class at `ends_on`: the ledger's signed amounts,
-    summed by the database in one grouped query and folded by the register's own movements."""
-    totals = (
+def _tranches_at(share_class: ShareClass, ends_on: datetime.date) -> dict[int, list[Tranche]]:
+    """Each holder's paid-up capital in the class at `ends_on`, in the parts it was issued in.
+
+    Replays the ledger in order: an issue or a transfer in adds a part dated that day; a
+    withdrawal, redemption, cancellation or transfer out takes capital from the oldest parts
+    first (first in, first out).
+    """
+    entries = (
         LedgerEntry.objects.filter(share_class=share_class, effective_date__lte=ends_on)
-        .values_list("kind", "holder_id", "counterparty_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
+        .order_by("sequence")
+        .values_list("kind", "holder_id", "counterparty_id", "amount", "effective_date")
     )
-    capital: dict[int, Decimal] = {}
-    for kind, holder_id, counterparty_id, total in totals:
+    parts: dict[int, list[Tranche]] = defaultdict(list)
+    for kind, holder_id, counterparty_id, amount, effective_date in entries.iterator(chunk_size=5000):
         movement = MOVEMENTS[kind]
-        capital[holder_id] = capital.get(holder_id, Decimal("0")) + movement.holder_sign * total
+        if movement.holder_sign > 0:
+            parts[holder_id].append(Tranche(amount, effective_date))
+            continue
+        _take_oldest(parts[holder_id], amount)
         if movement.to_counterparty:
-            capital[counterparty_id] = capital.get(counterparty_id, Decimal("0")) + total
-    return capital
+            parts[counterparty_id].append(Tranche(amount, effective_date))
+    return parts
+
+
+def _take_oldest(parts: list[Tranche], amount: Decimal) -> None:
+    while amount > 0 and parts:
+        oldest = parts[0]
+        if oldest.capital <= amount:
+            amount -= oldest.capital
+            parts.pop(0)
+        else:
+            parts[0] = Tranche(oldest.capital - amount, oldest.issued_on)
+            amount = Decimal("0")
 
 
 def carried_states(share_class: ShareClass, year: int) -> tuple[dict[str, HolderState], dict[str, Decimal]]:

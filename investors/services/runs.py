@@ -19,14 +19,14 @@ from djmoney.money import Money
 
 from capital import permissions
 from capital.models import ReturnSchedule, ShareClass, Society
-from capital.money import format_money
+from capital.money import format_money, to_pennies
 from capital.returns import (
+    Holding,
     ReturnsError,
     Status,
     Terms,
     YearResult,
     compute_year,
-    days_held,
     reinvest,
 )
 from capital.services import record_audit
@@ -252,7 +252,7 @@ def _save_lines(run, share_class, terms: Terms, result: YearResult, register: Re
                 holding_id=int(line.ref),
                 holder_id=holder_id,
                 capital=holding.capital,
-                days_held=days_held(holding.issued_on, result.starts_on, result.ends_on) if took_part else 0,
+                days_held=_average_days(holding, result) if took_part else 0,
                 paid=line.paid,
                 redeemed=line.redeemed,
                 cumulative=line.cumulative,
@@ -266,6 +266,12 @@ def _save_lines(run, share_class, terms: Terms, result: YearResult, register: Re
             DistributionLine.objects.bulk_create(batch)
             batch = []
     DistributionLine.objects.bulk_create(batch)
+
+
+def _average_days(holding: Holding, result: YearResult) -> int:
+    """Days held in the year, averaged over the holding's parts by capital (whole days)."""
+    pennies = to_pennies(holding.capital)
+    return holding.capital_days(result.starts_on, result.ends_on) // pennies if pennies else 0
 
 
 def terms_record(terms: Terms) -> dict:

@@ -12,7 +12,7 @@ Each figure is one run inside a transaction that is rolled back afterwards, so e
 measurement starts from the same register; peak memory is a second run under tracemalloc.
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/distribution_run.py
-It creates and drops its own throwaway database (test_<name>), never touching the named one.
+It creates and drops its own throwaway database (<name>_bench), never touching the named one.
 Seeding uses bulk inserts (the ledger's hashes are placeholders: nothing here verifies them).
 """
 
@@ -235,6 +235,8 @@ def main():
     if connection.vendor != "postgresql":
         sys.exit("distribution_run measures PostgreSQL: set DATABASE_URL to a PostgreSQL database.")
     setup_test_environment()
+    # Its own throwaway database, so that a test run beside it is never disturbed.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{connection.settings_dict['NAME']}_bench"
     test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         print(

@@ -8,7 +8,7 @@ Then a sell-out: 32 clients racing for the last shares of a small offer, countin
 shares were reserved against its capacity.
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/offer_rush.py
-It creates and drops its own throwaway database (test_<name>), never touching the named one.
+It creates and drops its own throwaway database (<name>_bench), never touching the named one.
 """
 
 import contextlib
@@ -132,6 +132,8 @@ def main():
     if connection.vendor != "postgresql":
         sys.exit("offer_rush measures PostgreSQL: set DATABASE_URL to a PostgreSQL database.")
     setup_test_environment()
+    # Its own throwaway database, so that a test run beside it is never disturbed.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{connection.settings_dict['NAME']}_bench"
     test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         settings = connection.settings_dict

@@ -226,3 +226,43 @@ def test_card_payments_racing_for_the_last_shares_each_end_in_shares_or_a_refund
                 refund.paid_reference.startswith("re_")
                 and intent["latest_charge"]["amount_refunded"] == 100000
             )
+
+
+def test_two_directors_approving_the_same_run_at_once_change_the_register_once():
+    import datetime
+    from decimal import Decimal
+
+    from capital.models import ReturnSchedule
+    from capital.services import appoint_board_member
+    from investors.models import DistributionRun
+    from investors.services.runs import approve_run, start_run
+
+    share_class = factories.InvestorClassFactory()
+    ReturnSchedule.objects.create(
+        share_class=share_class,
+        first_year_end=datetime.date(2021, 12, 31),
+        pool_percent=Decimal("100"),
+        cap_multiple=Decimal("1.5"),
+    )
+    holder = factories.HolderFactory()
+    issue_shares(
+        society=share_class.society,
+        holder=holder,
+        share_class=share_class,
+        shares=1000,
+        amount=gbp(1000),
+        effective_date=datetime.date(2021, 1, 1),
+    )
+    run = start_run(share_class=share_class, year=1, surplus=Decimal("5000"))  # caps the holding
+    directors = factories.UserFactory.create_batch(6)
+    for director in directors:
+        appoint_board_member(society=share_class.society, user=director, role="director")
+
+    outcomes = run_concurrently(lambda director: approve_run(run=run, by=director), directors)
+
+    approved = [outcome for outcome in outcomes if isinstance(outcome, DistributionRun)]
+    assert len(approved) == 1, outcomes
+    assert all(isinstance(outcome, DistributionRun | PaymentError) for outcome in outcomes), outcomes
+    cancellations = LedgerEntry.objects.filter(society=share_class.society, kind="cancellation")
+    assert cancellations.count() == 1
+    assert verify_register(share_class.society).ok

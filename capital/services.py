@@ -25,6 +25,7 @@ BOARD_PERMISSIONS = [
     ("shares", "view_ledgerentry"),
     ("shares", "view_holding"),
     ("shares", "view_holder"),
+    ("shares", "view_certificate"),
     ("investors", "view_application"),
     ("investors", "view_payment"),
     ("investors", "view_refund"),

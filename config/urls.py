@@ -4,12 +4,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from capital.api import api
+from shares.views import verify_certificate
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
     path("payments/", include("investors.urls")),
+    path("verify/<str:token>/", verify_certificate, name="verify-certificate"),
     # Wagtail serves every other path from the page tree; keep it last.
     path("", include(wagtail_urls)),
 ]

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -181,3 +182,48 @@ class Holding(models.Model):
 
     def __str__(self):
         return f"{self.holder}: {self.shares} × {self.share_class.name}"
+
+
+def new_verification_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Certificate(models.Model):
+    """A share certificate: proof of one holding of shares, tied to the register entry that
+    created it and carrying that entry's hash. Numbered without gaps per society.
+
+    Whenever the holding changes (withdrawal, transfer, redemption, cancellation) the
+    certificates it had stop being valid and a new one is issued for any balance, so exactly
+    the valid certificates of a holder add up to their holding. Anyone with the token can check
+    a certificate at `/verify/<token>`.
+    """
+
+    class State(models.TextChoices):
+        VALID = "valid", "Valid"
+        SUPERSEDED = "superseded", "Superseded by a later certificate"
+        CANCELLED = "cancelled", "Cancelled: the shares are no longer held"
+
+    society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="certificates")
+    number = models.PositiveIntegerField()
+    holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="certificates")
+    share_class = models.ForeignKey(ShareClass, on_delete=models.PROTECT, related_name="certificates")
+    shares = models.PositiveIntegerField()
+    issued_on = models.DateField()
+    ledger_entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="certificates")
+    entry_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.VALID)
+    ended_by = models.ForeignKey(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="ended_certificates"
+    )
+    verification_token = models.CharField(max_length=40, unique=True, default=new_verification_token)
+
+    class Meta:
+        ordering = ["society", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["society", "number"], name="certificate_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="certificate_number_from_one"),
+            models.CheckConstraint(condition=Q(shares__gt=0), name="certificate_shares_positive"),
+        ]
+
+    def __str__(self):
+        return f"Certificate {self.number}: {self.shares} × {self.share_class.name} to {self.holder}"

@@ -3,7 +3,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from capital.admin_scoping import ReadOnlyPermissionPolicy, SocietyScopedViewSet
-from shares.models import Holder, Holding, LedgerEntry
+from shares.models import Certificate, Holder, Holding, LedgerEntry
 
 
 class LedgerEntryViewSet(SocietyScopedViewSet):
@@ -47,7 +47,17 @@ class HolderViewSet(SocietyScopedViewSet):
     form_fields = []
 
 
-for model in (LedgerEntry, Holding, Holder):
+class CertificateViewSet(SocietyScopedViewSet):
+    model = Certificate
+    icon = "doc-full-inverse"
+    menu_label = "Certificates"
+    list_display = ["number", "holder", "share_class", "shares", "issued_on", "state"]
+    list_filter = ["state"]
+    inspect_view_enabled = True
+    form_fields = []
+
+
+for model in (LedgerEntry, Holding, Holder, Certificate):
     register_permission_policy(model, ReadOnlyPermissionPolicy(model))
 
 
@@ -55,7 +65,7 @@ class RegisterGroup(ViewSetGroup):
     menu_label = "Register"
     menu_icon = "list-ol"
     menu_order = 210
-    items = (LedgerEntryViewSet, HoldingViewSet, HolderViewSet)
+    items = (LedgerEntryViewSet, HoldingViewSet, HolderViewSet, CertificateViewSet)
 
 
 @hooks.register("register_admin_viewset")

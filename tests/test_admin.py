@@ -37,6 +37,7 @@ def rows_of(offer):
         "holder": Holding.objects.get(share_class__society=society).holder,
         "application": Application.objects.get(offer=offer),
         "auditentry": society.audit_entries.first(),
+        "certificate": society.certificates.first(),
     }
 
 

@@ -15,7 +15,7 @@ from shares.services.verification import verify_register
 from tests import factories
 from tests.conftest import run_raw_sql
 from tests.factories import gbp
-from tests.register_helpers import tamper
+from tests.register_helpers import delete_entry, tamper
 
 Kind = LedgerEntry.Kind
 
@@ -158,7 +158,7 @@ def test_verify_register_names_the_entry_whose_content_was_changed(register_with
 
 
 def test_verify_register_notices_a_deleted_entry(register_with_entries):
-    tamper("DELETE FROM shares_ledgerentry WHERE sequence = 2")
+    delete_entry(2)
     assert verify_register(register_with_entries).problems[0].startswith("Entry #3: expected #2")
 
 
@@ -202,7 +202,7 @@ def test_verify_register_notices_an_edited_date_admitted(register_with_entries):
 def test_a_published_head_catches_the_newest_entries_being_removed(register_with_entries):
     head = verify_register(register_with_entries).head
     assert head.startswith("3:")
-    tamper("DELETE FROM shares_ledgerentry WHERE sequence = 3")
+    delete_entry(3)
     run_raw_sql("DELETE FROM shares_holding WHERE shares = 300")
     assert verify_register(register_with_entries).ok  # the chain alone cannot tell
     problems = verify_register(register_with_entries, expected_head=head).problems

@@ -13,6 +13,7 @@ from capital.models import ShareClass, Society
 from capital.money import format_money, round_half_up
 from shares.errors import RegisterError
 from shares.models import Holder, Holding, LedgerEntry
+from shares.services.certificates import certify
 
 Kind = LedgerEntry.Kind
 
@@ -98,6 +99,7 @@ def record_entry(
         if movement.to_counterparty:
             received = _holding_for_update(counterparty, share_class, effective_date, create=True)
             _apply(received, shares, amount, effective_date)
+        certify(entry)
     return entry
 
 

@@ -81,6 +81,9 @@ def test_concurrent_register_entries_are_numbered_without_gaps_and_chain():
     sequences = sorted(LedgerEntry.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, 31))
     assert verify_register(share_class.society).ok
+    from shares.models import Certificate
+
+    assert sorted(Certificate.objects.values_list("number", flat=True)) == list(range(1, 31))
 
 
 def test_the_same_bank_line_recorded_from_many_places_at_once_is_kept_once():

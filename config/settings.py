@@ -187,5 +187,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"stripe": {"level": "WARNING"}},
+    "loggers": {name: {"level": "WARNING"} for name in ("stripe", "weasyprint", "fontTools")},
 }

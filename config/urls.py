@@ -4,7 +4,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from capital.api import api
-from shares.views import verify_certificate
+from shares.views import download_certificate, verify_certificate
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -12,6 +12,11 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("payments/", include("investors.urls")),
     path("verify/<str:token>/", verify_certificate, name="verify-certificate"),
+    path(
+        "documents/certificates/<slug:society>/<int:number>.pdf",
+        download_certificate,
+        name="certificate-pdf",
+    ),
     # Wagtail serves every other path from the page tree; keep it last.
     path("", include(wagtail_urls)),
 ]

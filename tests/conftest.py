@@ -1,3 +1,4 @@
+import logging
 import os
 
 import pytest
@@ -17,6 +18,14 @@ collect_ignore = [] if ON_POSTGRES else ["pg"]
 def pytest_configure(config):
     if os.environ.get("REQUIRE_POSTGRES") and not ON_POSTGRES:
         pytest.exit("REQUIRE_POSTGRES is set but DATABASE_URL is not a PostgreSQL database.", returncode=2)
+
+
+@pytest.fixture(autouse=True)
+def _no_weasyprint_warnings(caplog):
+    """A bad style or a missing image still yields a PDF, with only a warning: fail on it."""
+    yield
+    warnings = [r for r in caplog.records if r.name.startswith("weasyprint") and r.levelno >= logging.WARNING]
+    assert not warnings, [record.getMessage() for record in warnings]
 
 
 @pytest.fixture(autouse=True)

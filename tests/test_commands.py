@@ -99,3 +99,41 @@ def test_allocate_offer_command_closes_and_allocates(open_offer):
     assert "1500 shares issued to 1 applicants" in out.getvalue()
     with pytest.raises(CommandError, match="is allocated"):
         call_command("allocate_offer", str(open_offer.pk))
+
+
+def test_export_ledger_gives_an_auditor_everything_to_recompute_the_chain(society, community_class, holder):
+    import hashlib
+    import json
+
+    from shares.models import LedgerEntry
+
+    issue_shares(society=society, holder=holder, share_class=community_class, shares=250, amount=gbp(250))
+    remove_shares(society=society, kind="withdrawal", holder=holder, share_class=community_class, shares=50)
+    out = io.StringIO()
+    call_command("export_ledger", society.slug, stdout=out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(row["sequence"], row["kind"], row["shares"]) for row in rows] == [
+        ("1", "issue", "250"),
+        ("2", "withdrawal", "50"),
+    ]
+    assert rows[1]["previous_hash"] == rows[0]["entry_hash"]
+    first = LedgerEntry.objects.get(sequence=1)
+    content = {
+        "society": society.pk,
+        "sequence": 1,
+        "kind": "issue",
+        "holder": holder.pk,
+        "counterparty": None,
+        "share_class": community_class.pk,
+        "shares": 250,
+        "amount": rows[0]["amount"],
+        "currency": rows[0]["currency"],
+        "effective_date": rows[0]["effective_date"],
+        "reference": rows[0]["reference"],
+        "recorded_at": rows[0]["recorded_at"],
+        "previous_hash": rows[0]["previous_hash"],
+    }
+    recomputed = hashlib.sha256(
+        json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    assert recomputed == rows[0]["entry_hash"] == first.entry_hash

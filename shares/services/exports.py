@@ -4,7 +4,7 @@ import csv
 from dataclasses import dataclass
 
 from capital.models import Society
-from shares.models import Holding
+from shares.models import Holding, LedgerEntry
 
 REGISTER_FIELDS = [
     "name",
@@ -59,5 +59,54 @@ def write_register_csv(society: Society, out) -> int:
     count = 0
     for line in register_lines(society):
         writer.writerow(line.as_row())
+        count += 1
+    return count
+
+
+LEDGER_FIELDS = [
+    "sequence",
+    "recorded_at",
+    "effective_date",
+    "kind",
+    "holder",
+    "counterparty",
+    "share_class",
+    "shares",
+    "amount",
+    "currency",
+    "reference",
+    "previous_hash",
+    "entry_hash",
+]
+
+
+def write_ledger_csv(society: Society, out) -> int:
+    """The full ledger with its hashes, so an auditor can recompute the chain outside the platform."""
+    writer = csv.DictWriter(out, fieldnames=LEDGER_FIELDS)
+    writer.writeheader()
+    entries = (
+        LedgerEntry.objects.filter(society=society)
+        .select_related("holder", "counterparty", "share_class")
+        .order_by("sequence")
+    )
+    count = 0
+    for entry in entries.iterator(chunk_size=2000):
+        writer.writerow(
+            {
+                "sequence": entry.sequence,
+                "recorded_at": entry.recorded_at.isoformat(timespec="microseconds"),
+                "effective_date": entry.effective_date.isoformat(),
+                "kind": entry.kind,
+                "holder": entry.holder.name,
+                "counterparty": entry.counterparty.name if entry.counterparty else "",
+                "share_class": entry.share_class.name,
+                "shares": entry.shares,
+                "amount": f"{entry.amount.amount:.2f}",
+                "currency": str(entry.amount.currency),
+                "reference": entry.reference,
+                "previous_hash": entry.previous_hash,
+                "entry_hash": entry.entry_hash,
+            }
+        )
         count += 1
     return count

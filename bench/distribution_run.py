@@ -36,9 +36,9 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Sum  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.throwaway_db import throwaway_postgres  # noqa: E402
 from capital.models import ReturnSchedule  # noqa: E402
 from capital.returns import Terms  # noqa: E402
 from investors.models import DistributionLine, DistributionRun  # noqa: E402
@@ -232,13 +232,7 @@ def bench(size: int) -> tuple:
 
 
 def main():
-    if connection.vendor != "postgresql":
-        sys.exit("distribution_run measures PostgreSQL: set DATABASE_URL to a PostgreSQL database.")
-    setup_test_environment()
-    # Its own throwaway database, so that a test run beside it is never disturbed.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{connection.settings_dict['NAME']}_bench"
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_postgres("distribution_run"):
         print(
             f"distribution_run on PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} cores, "
             f"Python {sys.version.split()[0]}"
@@ -253,9 +247,6 @@ def main():
                 f"{size:>9,} | {start_seconds:>8.2f}s | {start_peak:>8.1f} | {approve_seconds:>10.2f}s | "
                 f"{approve_peak:>8.1f} | {capped:,}"
             )
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(test_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ django.setup()
 
 import psycopg  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
+from bench.throwaway_db import throwaway_postgres  # noqa: E402
 from investors.errors import PaymentError  # noqa: E402
 from investors.models import Application  # noqa: E402
 from investors.services.applications import apply_for_shares  # noqa: E402
@@ -129,13 +129,7 @@ def sell_out(clients: int = 32) -> tuple[int, int, int, int, float]:
 
 
 def main():
-    if connection.vendor != "postgresql":
-        sys.exit("offer_rush measures PostgreSQL: set DATABASE_URL to a PostgreSQL database.")
-    setup_test_environment()
-    # Its own throwaway database, so that a test run beside it is never disturbed.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{connection.settings_dict['NAME']}_bench"
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_postgres("offer_rush") as test_name:
         settings = connection.settings_dict
         dsn = (
             f"host={settings['HOST'] or 'localhost'} port={settings['PORT'] or 5432} "
@@ -154,8 +148,6 @@ def main():
             f"{accepted} accepted, {refused} refused, {reserved} reserved "
             f"({'oversold!' if reserved > capacity else 'not oversold'}), {seconds:.2f} s"
         )
-    finally:
-        connection.creation.destroy_test_db(test_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -575,7 +575,7 @@ def test_run_returns_previews_then_approves_and_writes_the_payment_file(society,
 def test_run_returns_turns_refusals_into_command_errors(society, worked):
     with pytest.raises(CommandError, match="no share class 'Bonds'"):
         call_command("run_returns", society.slug, "Bonds", "1", "--surplus", "1")
-    with pytest.raises(CommandError, match="no society"):
+    with pytest.raises(CommandError, match="No society has the slug"):
         call_command("run_returns", "nowhere", "Investor shares", "1", "--surplus", "1")
     with pytest.raises(CommandError, match="not a number"):
         call_command("run_returns", society.slug, "Investor shares", "1", "--surplus", "lots")

@@ -30,10 +30,13 @@ def reconcile(society: Society | None = None) -> Reconciliation:
     """Report payments without an outcome, refunds still owed, bank lines not matched,
     PaymentIntents in Stripe the platform does not know, and amounts that disagree."""
     report = Reconciliation()
-    payments = Payment.objects.select_related("application__offer", "application__holder")
+    # Refunds and card payments come in two prefetch queries, not several queries per payment.
+    payments = Payment.objects.select_related("application__offer", "application__holder").prefetch_related(
+        "refunds", "application__card_payments"
+    )
     if society is not None:
         payments = payments.filter(application__offer__share_class__society=society)
-    for payment in payments.iterator():
+    for payment in payments.iterator(chunk_size=2000):
         report.checked_payments += 1
         problem = _payment_problem(payment)
         if problem:
@@ -49,17 +52,20 @@ def reconcile(society: Society | None = None) -> Reconciliation:
 
 def _payment_problem(payment: Payment) -> str | None:
     application = payment.application
-    outside = payment.refunds.filter(reason=Refund.Reason.REFUNDED_OUTSIDE)
-    if outside.exists() and application.state in (Application.State.PAID, Application.State.ALLOCATED):
+    refunds = list(payment.refunds.all())
+    outside = [refund for refund in refunds if refund.reason == Refund.Reason.REFUNDED_OUTSIDE]
+    if outside and application.state in (Application.State.PAID, Application.State.ALLOCATED):
         amounts = ", ".join(format_money(refund.amount) for refund in outside)
         return (
             f"{amounts} refunded in Stripe outside the platform, yet the application is {application.state}"
         )
-    if application.card_payments.filter(intent_id=payment.provider_reference, disputed=True).exists():
+    if any(
+        card.intent_id == payment.provider_reference and card.disputed
+        for card in application.card_payments.all()
+    ):
         return f"the card holder disputed this payment; the application is {application.state}"
-    refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or 0
-    due = payment.refunds.filter(state=Refund.State.DUE)
-    if due.exists():
+    due = [refund for refund in refunds if refund.state == Refund.State.DUE]
+    if due:
         amounts = ", ".join(format_money(refund.amount) for refund in due)
         return f"refund of {amounts} still owed to {application.holder}"
     if application.state == Application.State.PAID and application.offer.state in (
@@ -67,7 +73,7 @@ def _payment_problem(payment: Payment) -> str | None:
         Offer.State.FAILED,
     ):
         return "paid, but neither allocated nor refunded"
-    if application.state == Application.State.REFUND_DUE and refunded == 0:
+    if application.state == Application.State.REFUND_DUE and not refunds:
         return "marked for refund, but no refund is recorded"
     return None
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from capital.models import Society
+from capital.management import society_from_slug
 from investors.errors import PaymentError
 from investors.services.bank_import import import_bank_statement
 
@@ -19,10 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="The statement, as CSV.")
 
     def handle(self, *args, society, file, **options):
-        try:
-            chosen = Society.objects.get(slug=society)
-        except Society.DoesNotExist:
-            raise CommandError(f"No society has the slug {society!r}.") from None
+        chosen = society_from_slug(society)
         path = Path(file)
         try:
             text = path.read_text(encoding="utf-8-sig")

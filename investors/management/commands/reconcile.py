@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from capital.models import Society
+from capital.management import society_from_slug
 from investors.services.reconciliation import reconcile
 
 
@@ -14,11 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("society", nargs="?", help="A society's slug (default: all).")
 
     def handle(self, *args, society=None, **options):
-        chosen = None
-        if society:
-            chosen = Society.objects.filter(slug=society).first()
-            if chosen is None:
-                raise CommandError(f"No society has the slug {society!r}.")
+        chosen = society_from_slug(society) if society else None
         report = reconcile(chosen)
         for problem in report.problems:
             self.stdout.write(problem)

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q, Sum
 
 from capital.errors import CapitalError
-from capital.models import ShareClass, Society
+from capital.management import society_from_slug
+from capital.models import ShareClass
 from capital.money import format_money
 from investors.errors import PaymentError
 from investors.models import DistributionRun
@@ -91,10 +92,7 @@ class Command(BaseCommand):
 
 
 def _share_class(slug: str, name_or_id: str) -> ShareClass:
-    try:
-        society = Society.objects.get(slug=slug)
-    except Society.DoesNotExist:
-        raise CommandError(f"There is no society with the slug {slug!r}.") from None
+    society = society_from_slug(slug)
     classes = ShareClass.objects.filter(society=society).select_related("society")
     found = classes.filter(pk=int(name_or_id)) if name_or_id.isdigit() else classes.none()
     found = found or classes.filter(name__iexact=name_or_id)

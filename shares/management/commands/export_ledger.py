@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from capital.models import Society
+from capital.management import society_from_slug
 from shares.services.exports import write_ledger_csv
 
 
@@ -12,9 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="A file to write (default: standard output).")
 
     def handle(self, *args, society, output=None, **options):
-        chosen = Society.objects.filter(slug=society).first()
-        if chosen is None:
-            raise CommandError(f"No society has the slug {society!r}.")
+        chosen = society_from_slug(society)
         if output:
             with open(output, "w", newline="", encoding="utf-8") as out:
                 count = write_ledger_csv(chosen, out)

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from capital.models import Society
+from capital.management import society_from_slug
 from shares.services.exports import write_register_csv
 
 
@@ -13,10 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="A file to write (default: standard output).")
 
     def handle(self, *args, society, output=None, **options):
-        try:
-            chosen = Society.objects.get(slug=society)
-        except Society.DoesNotExist:
-            raise CommandError(f"No society has the slug {society!r}.") from None
+        chosen = society_from_slug(society)
         if output:
             with open(output, "w", newline="", encoding="utf-8") as out:
                 count = write_register_csv(chosen, out)

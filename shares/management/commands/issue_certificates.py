@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from capital.models import Society
+from capital.management import society_from_slug
 from shares.services.certificates import issue_missing_certificates
 
 
@@ -11,8 +11,6 @@ class Command(BaseCommand):
         parser.add_argument("society", help="The society's slug.")
 
     def handle(self, *args, society, **options):
-        chosen = Society.objects.filter(slug=society).first()
-        if chosen is None:
-            raise CommandError(f"No society has the slug {society!r}.")
+        chosen = society_from_slug(society)
         count = issue_missing_certificates(chosen)
         self.stdout.write(f"{count} certificates issued.")

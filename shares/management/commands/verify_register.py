@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from capital.management import society_from_slug
 from capital.models import Society
 from shares.services.verification import verify_register
 
@@ -16,11 +17,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, society=None, expect_head=None, **options):
-        societies = Society.objects.all()
-        if society:
-            societies = societies.filter(slug=society)
-            if not societies.exists():
-                raise CommandError(f"No society has the slug {society!r}.")
+        societies = [society_from_slug(society)] if society else Society.objects.all()
         failed = []
         if expect_head and not society:
             raise CommandError("--expect-head needs the society it belongs to.")

@@ -55,6 +55,14 @@ class Society(models.Model):
             "(£100,000 in Great Britain, £20,000 in Northern Ireland)."
         ),
     )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Printed on certificates and statements; a PNG or JPEG at least 400 pixels wide.",
+    )
 
     class Meta:
         verbose_name_plural = "societies"

@@ -4,6 +4,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from capital.api import api
+from investors.document_views import download_document
 from shares.views import download_certificate, verify_certificate
 
 urlpatterns = [
@@ -11,6 +12,13 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
     path("payments/", include("investors.urls")),
+    path(
+        "account/documents/<int:pk>/<str:filename>",
+        download_document,
+        name="holder-document",
+    ),
+    path("account/", include("investors.account_urls")),
+    path("invest/", include("investors.apply_urls")),
     path("verify/<str:token>/", verify_certificate, name="verify-certificate"),
     path(
         "documents/certificates/<slug:society>/<int:number>.pdf",

@@ -1,6 +1,7 @@
 from investors.models.applications import Application, Payment, Refund, new_payment_reference
 from investors.models.bank import BankStatementLine
 from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
+from investors.models.documents import Document, DocumentJob
 from investors.models.runs import DistributionLine, DistributionRun, InterestElection, PayoutAccount
 
 __all__ = [
@@ -9,6 +10,8 @@ __all__ = [
     "CardPayment",
     "DistributionLine",
     "DistributionRun",
+    "Document",
+    "DocumentJob",
     "InterestElection",
     "Payment",
     "PayoutAccount",

@@ -74,6 +74,14 @@ class Application(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     allocated_at = models.DateTimeField(null=True, blank=True)
+    ledger_entry = models.OneToOneField(
+        "shares.LedgerEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocated_application",
+        help_text="The register entry that issued the allocated shares.",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -117,7 +117,7 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
         shares = allocations[application.pk]
         excess = application.shares - shares
         if shares:
-            issue_shares(
+            application.ledger_entry = issue_shares(
                 society=society,
                 holder=application.holder,
                 share_class=offer.share_class,
@@ -136,7 +136,9 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
         if excess:
             _owe_back(application, offer.price_per_share * excess, Refund.Reason.SCALED_BACK, result)
         application.holds_reservation = False
-        application.save(update_fields=["state", "shares_allocated", "allocated_at", "holds_reservation"])
+        application.save(
+            update_fields=["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"]
+        )
     offer.transition_to(Offer.State.ALLOCATED)
     offer.shares_allocated = result.shares_issued
     offer.shares_reserved = result.shares_issued if offer.policy == Offer.Policy.FIRST_COME else 0

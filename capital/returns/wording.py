@@ -15,7 +15,7 @@ from capital.returns.terms import Excess, Terms, Weighting
 def describe_terms(terms: Terms, currency: str) -> list[str]:
     sentences = [_what_is_paid(terms, currency)]
     if terms.grace_years:
-        years = _years(terms.grace_years)
+        years = "year" if terms.grace_years == 1 else f"{terms.grace_years} years"
         sentences.append(f"Nothing is paid for the first {years}, while the business establishes itself.")
     if not terms.is_interest:
         sentences.append(_how_shared(terms))

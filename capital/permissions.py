@@ -16,6 +16,7 @@ ACTION_ROLES = {
     "start_runs": {Role.TREASURER, Role.DIRECTOR},
     "approve_runs": {Role.DIRECTOR},
     "pay_runs": {Role.TREASURER, Role.DIRECTOR},
+    "issue_documents": {Role.DIRECTOR, Role.SECRETARY},
 }
 
 

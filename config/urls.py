@@ -4,8 +4,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from capital.api import api
-from investors.document_views import download_document
-from shares.views import download_certificate, verify_certificate
+from investors.document_views import download_certificate, download_document
+from shares.views import verify_certificate
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),

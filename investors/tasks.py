@@ -9,3 +9,11 @@ from investors.services.cards import send_card_refund as send_card_refund_now
 def send_card_refund(refund_id: int) -> str:
     """Send one refund through Stripe; idempotent, so a retry never refunds twice."""
     return send_card_refund_now(refund_id=refund_id)
+
+
+@task()
+def make_documents(job_id: int) -> int:
+    """Make (and email) one batch of documents; run again, it finishes what is missing."""
+    from investors.services.documents import run_job
+
+    return run_job(job_id).done

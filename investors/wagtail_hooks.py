@@ -8,7 +8,12 @@ from wagtail.permissions import register_permission_policy
 from capital import permissions
 from capital.admin_scoping import ReadOnlyPermissionPolicy, SocietyScopedViewSet
 from capital.models import SocietyRole
-from investors.admin_views import BankStatementImportView
+from investors.admin_views import (
+    BankStatementImportView,
+    DocumentJobsView,
+    document_job_progress,
+    resume_document_job,
+)
 from investors.models import Application, BankStatementLine, CardPayment, Payment, Refund, WebhookEvent
 
 
@@ -107,19 +112,43 @@ def register_bank_statement_import():
     return [path("bank-statements/import/", BankStatementImportView.as_view(), name="bank_statement_import")]
 
 
-class TreasurerMenuItem(MenuItem):
+@hooks.register("register_admin_urls")
+def register_document_jobs():
+    return [
+        path("documents/bulk/", DocumentJobsView.as_view(), name="document_jobs"),
+        path("documents/bulk/<int:pk>/progress/", document_job_progress, name="document_job_progress"),
+        path("documents/bulk/<int:pk>/resume/", resume_document_job, name="document_job_resume"),
+    ]
+
+
+class RoleMenuItem(MenuItem):
+    """Shown to board members whose role allows `action` in at least one society."""
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+
     def is_shown(self, request):
         user = request.user
         return (
             user.is_superuser
-            or SocietyRole.objects.filter(
-                user=user, role__in=permissions.ACTION_ROLES["record_payments"]
-            ).exists()
+            or SocietyRole.objects.filter(user=user, role__in=permissions.ACTION_ROLES[self.action]).exists()
         )
 
 
 @hooks.register("register_admin_menu_item")
 def register_bank_statement_menu_item():
-    return TreasurerMenuItem(
-        "Import bank statement", reverse("bank_statement_import"), icon_name="upload", order=230
+    return RoleMenuItem(
+        "Import bank statement",
+        reverse("bank_statement_import"),
+        icon_name="upload",
+        order=230,
+        action="record_payments",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_document_jobs_menu_item():
+    return RoleMenuItem(
+        "Documents", reverse("document_jobs"), icon_name="doc-full", order=240, action="issue_documents"
     )

@@ -14,6 +14,7 @@ from capital.models import Offer
 from capital.money import format_money
 from capital.services import record_audit
 from investors.models import Application, Refund
+from investors.services.documents import documents_after_allocation
 from investors.services.payments import owe_back
 from investors.services.scale_back import scale_back
 from shares.services.register import issue_shares
@@ -87,6 +88,7 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             _fail(offer, paid, result)
         else:
             _allocate(offer, paid, result, on_date)
+            documents_after_allocation(offer)  # certificates emailed once this commits
         record_audit(
             society=offer.society,
             actor=by,

@@ -32,6 +32,7 @@ from capital.returns import (
 from capital.services import record_audit
 from investors.errors import PaymentError
 from investors.models import DistributionLine, DistributionRun, InterestElection
+from investors.services.documents import documents_after_approval
 from investors.services.run_register import RegisterInput, ledger_head, read_register
 from shares.errors import RegisterError
 from shares.models import LedgerEntry
@@ -340,6 +341,7 @@ def approve_run(*, run: DistributionRun, by, on_date: datetime.date | None = Non
             redeemed=changes.redeemed,
             shares_issued=changes.shares_issued,
         )
+        documents_after_approval(run)  # statements emailed once this commits
     return run
 
 

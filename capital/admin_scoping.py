@@ -5,11 +5,16 @@ who guesses another society's address gets a 404, not the row.
 """
 
 from django.http import Http404
+from django.urls import path, reverse
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from capital.admin_actions import ObjectActionView
 from capital.errors import CapitalError
-from capital.permissions import societies_for
+from capital.models import SocietyRole
+from capital.permissions import ACTION_ROLES, societies_for
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -26,16 +31,32 @@ def _scoped(queryset, society_lookup, user):
     return queryset.filter(**{society_lookup: societies_for(user)}).distinct()
 
 
-def _scope_index_view(view_class, society_lookup):
+def _scope_index_view(view_class, society_lookup, viewset):
     class ScopedIndexView(view_class):
         def get_base_queryset(self):
             return _scoped(super().get_base_queryset(), society_lookup, self.request.user)
 
+        def get_list_more_buttons(self, instance):
+            buttons = super().get_list_more_buttons(instance)
+            for label, url, icon in viewset.buttons_for(self.request.user, instance):
+                buttons.append(MenuItem(label, url=url, icon_name=icon))
+            return buttons
+
     return ScopedIndexView
 
 
-def _scope_object_view(view_class, society_lookup):
+def _scope_object_view(view_class, society_lookup, viewset):
     class ScopedObjectView(view_class):
+        @property
+        def header_more_buttons(self):
+            buttons = list(super().header_more_buttons)
+            if getattr(self, "object", None) is not None:
+                for priority, (label, url, icon) in enumerate(
+                    viewset.buttons_for(self.request.user, self.object)
+                ):
+                    buttons.append(Button(label, url=url, icon_name=icon, priority=30 + priority))
+            return buttons
+
         def get_object(self, *args, **kwargs):
             instance = super().get_object(*args, **kwargs)
             allowed = _scoped(
@@ -57,10 +78,14 @@ class SocietyScopedViewSet(ModelViewSet):
     society_lookup = "society__in"
     # Copying would start from the original row and save over it, bypassing the services.
     copy_view_enabled = False
+    # Board actions on one row (capital.admin_actions.ObjectAction), each behind a confirmation.
+    object_actions = ()
+    # Plain links on one row (capital.admin_actions.ObjectLink), such as downloads.
+    object_links = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.index_view_class = _scope_index_view(self.index_view_class, self.society_lookup)
+        self.index_view_class = _scope_index_view(self.index_view_class, self.society_lookup, self)
         for name in (
             "edit_view_class",
             "delete_view_class",
@@ -68,7 +93,46 @@ class SocietyScopedViewSet(ModelViewSet):
             "usage_view_class",
             "inspect_view_class",
         ):
-            setattr(self, name, _scope_object_view(getattr(self, name), self.society_lookup))
+            setattr(self, name, _scope_object_view(getattr(self, name), self.society_lookup, self))
+
+    def buttons_for(self, user, instance) -> list[tuple[str, str, str]]:
+        """(label, url, icon) of the actions and links this user may use on this row now."""
+        buttons = [
+            (action.label, reverse(self.get_url_name("action"), args=[action.name, instance.pk]), action.icon)
+            for action in self.object_actions
+            if action.offered_to(user, instance)
+        ]
+        buttons += [
+            (link.label, reverse(link.url_name, args=[instance.pk]), link.icon)
+            for link in self.object_links
+            if link.offered_to(user, instance)
+        ]
+        return buttons
+
+    def return_url(self, instance) -> str:
+        if self.inspect_view_enabled:
+            return reverse(self.get_url_name("inspect"), args=[instance.pk])
+        return reverse(self.get_url_name("index"))
+
+    @property
+    def action_view(self):
+        return type(
+            f"{self.model.__name__}ActionView",
+            (ObjectActionView,),
+            {
+                "actions": {action.name: action for action in self.object_actions},
+                "queryset_for": staticmethod(
+                    lambda user: _scoped(self.model._default_manager.all(), self.society_lookup, user)
+                ),
+                "return_url_for": staticmethod(self.return_url),
+            },
+        ).as_view()
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("action/<str:action_name>/<int:pk>/", self.action_view, name="action"),
+        ]
 
 
 class ServiceSaveMixin:
@@ -89,3 +153,18 @@ class ServiceSaveMixin:
             form.add_error(None, str(error))
             self.produced_error_message = str(error)
             return self.form_invalid(form)
+
+
+class RoleMenuItem(MenuItem):
+    """Shown to board members whose role allows `action` in at least one society."""
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def is_shown(self, request):
+        user = request.user
+        return (
+            user.is_superuser
+            or SocietyRole.objects.filter(user=user, role__in=ACTION_ROLES[self.action]).exists()
+        )

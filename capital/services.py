@@ -64,6 +64,32 @@ def appoint_board_member(*, society: Society, user, role: str, by=None) -> Socie
     return seat
 
 
+def remove_board_member(*, seat: SocietyRole, by=None) -> None:
+    """Take a seat off the board. A society always keeps at least one director, and a user
+    left with no seat anywhere loses the admin access that seats give."""
+    permissions.require(by, "manage_society", seat.society)
+    with transaction.atomic():
+        society = Society.objects.select_for_update().get(pk=seat.society_id)
+        seat = SocietyRole.objects.select_related("user").filter(pk=seat.pk).first()
+        if seat is None:
+            return
+        directors = SocietyRole.objects.filter(society=society, role=SocietyRole.Role.DIRECTOR)
+        if seat.role == SocietyRole.Role.DIRECTOR and directors.count() == 1:
+            raise CapitalError(
+                f"{seat.user.get_username()} is the last director of {society}: appoint another "
+                "director before removing them."
+            )
+        seat.delete()
+        if not SocietyRole.objects.filter(user=seat.user).exists():
+            seat.user.groups.remove(*Group.objects.filter(name=BOARD_GROUP))
+        record_audit(
+            society=society,
+            actor=by,
+            action="board.removed",
+            summary=f"{seat.user.get_username()} is no longer {seat.get_role_display().lower()}",
+        )
+
+
 def save_society(*, society: Society, by=None) -> Society:
     """Change a society's details. Its currency is fixed once it has share classes."""
     if society.pk is None:

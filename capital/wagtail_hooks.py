@@ -1,13 +1,32 @@
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from capital.admin_scoping import ReadOnlyPermissionPolicy, ServiceSaveMixin, SocietyScopedViewSet
+from capital.admin_actions import ObjectAction
+from capital.admin_scoping import (
+    ReadOnlyPermissionPolicy,
+    RoleMenuItem,
+    ServiceSaveMixin,
+    SocietyScopedViewSet,
+)
+from capital.admin_views import AppointBoardMemberView
+from capital.errors import CapitalError
 from capital.forms import OfferForm, ShareClassForm
-from capital.models import AuditEntry, Offer, ShareClass, Society
-from capital.services import save_offer, save_share_class, save_society
+from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole
+from capital.money import format_money
+from capital.services import (
+    close_offer,
+    open_offer,
+    remove_board_member,
+    save_offer,
+    save_share_class,
+    save_society,
+)
+from investors.errors import PaymentError
+from investors.services.allocation import allocate_offer, preview_allocation
 
 
 class SocietyEditView(ServiceSaveMixin, generic.EditView):
@@ -80,6 +99,57 @@ class OfferEditView(ServiceSaveMixin, generic.EditView):
     save_service = staticmethod(lambda instance, by: save_offer(offer=instance, by=by))
 
 
+def _offer_terms(offer: Offer) -> str:
+    return (
+        f"{offer.share_class.name} at {format_money(offer.price_per_share)} a share, raising "
+        f"{format_money(offer.minimum_target)} to {format_money(offer.maximum_target)}"
+    )
+
+
+OFFER_ACTIONS = (
+    ObjectAction(
+        name="open",
+        label="Open the offer",
+        permission="manage_offers",
+        society_of=lambda offer: offer.society,
+        applies=lambda offer: offer.state == Offer.State.DRAFT,
+        preview=lambda offer: [
+            f"“{offer.title}” starts taking applications: {_offer_terms(offer)}.",
+            f"It takes applications from {offer.opens_at:%-d %B %Y %H:%M} until "
+            f"{offer.closes_at:%-d %B %Y %H:%M}.",
+            "Once open, the offer's terms can no longer be changed.",
+        ],
+        perform=lambda offer, by, data: f"“{open_offer(offer=offer, by=by).title}” is open.",
+        icon="arrow-right",
+    ),
+    ObjectAction(
+        name="close",
+        label="Close the offer",
+        permission="manage_offers",
+        society_of=lambda offer: offer.society,
+        applies=lambda offer: offer.state == Offer.State.OPEN,
+        preview=lambda offer: [
+            f"“{offer.title}” stops taking applications now.",
+            "Applications already made stay as they are until a director allocates the offer.",
+        ],
+        perform=lambda offer, by, data: f"“{close_offer(offer=offer, by=by).title}” is closed.",
+        icon="lock",
+    ),
+    ObjectAction(
+        name="allocate",
+        label="Allocate the offer",
+        permission="allocate_offers",
+        society_of=lambda offer: offer.society,
+        applies=lambda offer: offer.state == Offer.State.CLOSED,
+        preview=preview_allocation,
+        perform=lambda offer, by, data: allocate_offer(offer=offer, by=by).summary(),
+        refusals=(CapitalError, PaymentError),
+        warning="Allocation writes to the register and cannot be undone. Only a director may allocate.",
+        icon="success",
+    ),
+)
+
+
 class OfferViewSet(SocietyScopedViewSet):
     model = Offer
     society_lookup = "share_class__society__in"
@@ -96,6 +166,7 @@ class OfferViewSet(SocietyScopedViewSet):
     ]
     list_filter = ["state", "policy"]
     inspect_view_enabled = True
+    object_actions = OFFER_ACTIONS
     add_view_class = OfferCreateView
     edit_view_class = OfferEditView
     edit_handler = ObjectList(
@@ -114,6 +185,39 @@ class OfferViewSet(SocietyScopedViewSet):
     )
 
 
+def _remove_seat(seat, by, data) -> str:
+    remove_board_member(seat=seat, by=by)
+    return f"{seat.user.get_username()} is no longer {seat.get_role_display().lower()} of {seat.society}."
+
+
+class SocietyRoleViewSet(SocietyScopedViewSet):
+    """The board's seats. Appointing is its own form (by email, so no list of every user on the
+    platform is shown); removing is an action behind a confirmation."""
+
+    model = SocietyRole
+    icon = "user"
+    menu_label = "Board"
+    list_display = ["user", "role", "society"]
+    list_filter = ["role"]
+    form_fields = []
+    object_actions = (
+        ObjectAction(
+            name="remove",
+            label="Remove from the board",
+            permission="manage_society",
+            society_of=lambda seat: seat.society,
+            applies=lambda seat: True,
+            preview=lambda seat: [
+                f"{seat.user.get_username()} stops being {seat.get_role_display().lower()} "
+                f"of {seat.society}.",
+                "They lose access to this society's admin at once; a society always keeps one director.",
+            ],
+            perform=_remove_seat,
+            icon="bin",
+        ),
+    )
+
+
 class AuditEntryViewSet(SocietyScopedViewSet):
     model = AuditEntry
     icon = "history"
@@ -124,16 +228,33 @@ class AuditEntryViewSet(SocietyScopedViewSet):
     inspect_view_enabled = True
 
 
-register_permission_policy(AuditEntry, ReadOnlyPermissionPolicy(AuditEntry))
+for model in (AuditEntry, SocietyRole):
+    register_permission_policy(model, ReadOnlyPermissionPolicy(model))
 
 
 class CapitalGroup(ViewSetGroup):
     menu_label = "Capital"
     menu_icon = "group"
     menu_order = 200
-    items = (SocietyViewSet, ShareClassViewSet, OfferViewSet, AuditEntryViewSet)
+    items = (SocietyViewSet, SocietyRoleViewSet, ShareClassViewSet, OfferViewSet, AuditEntryViewSet)
 
 
 @hooks.register("register_admin_viewset")
 def register_capital_viewsets():
     return CapitalGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_appoint_view():
+    return [path("board/appoint/", AppointBoardMemberView.as_view(), name="appoint_board_member")]
+
+
+@hooks.register("register_admin_menu_item")
+def register_appoint_menu_item():
+    return RoleMenuItem(
+        "Appoint a board member",
+        reverse("appoint_board_member"),
+        icon_name="user",
+        order=205,
+        action="manage_society",
+    )

@@ -1,8 +1,10 @@
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from capital.admin_scoping import ReadOnlyPermissionPolicy, SocietyScopedViewSet
+from capital.admin_scoping import ReadOnlyPermissionPolicy, RoleMenuItem, SocietyScopedViewSet
+from shares.admin_views import RegisterView, ledger_csv_download, register_csv_download, register_pdf_download
 from shares.models import Certificate, Holder, Holding, LedgerEntry
 
 
@@ -71,3 +73,24 @@ class RegisterGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_register_viewsets():
     return RegisterGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_register_views():
+    return [
+        path("register/", RegisterView.as_view(), name="register"),
+        path("register/<slug:slug>/register.csv", register_csv_download, name="register_csv"),
+        path("register/<slug:slug>/register.pdf", register_pdf_download, name="register_pdf"),
+        path("register/<slug:slug>/ledger.csv", ledger_csv_download, name="ledger_csv"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_register_menu_item():
+    return RoleMenuItem(
+        "Verify and download the register",
+        reverse("register"),
+        icon_name="list-ol",
+        order=215,
+        action="view_register",
+    )

@@ -179,3 +179,48 @@ def scale_back_plan(offer: Offer, applications: list[Application]) -> dict[int, 
 
 def _owe_back(application: Application, amount: Money, reason: str, result: AllocationResult) -> None:
     result.refunds.append(owe_back(application=application, payment=None, amount=amount, reason=reason))
+
+
+def preview_allocation(offer: Offer) -> list[str]:
+    """What allocating `offer` now would do, in sentences for the board's confirmation page.
+    Reads only: the same rules as `allocate_offer`, on the applications as they stand."""
+    applications = list(
+        Application.objects.filter(offer=offer, state__in=[State.AWAITING_PAYMENT, State.PAID])
+        .select_related("holder")
+        .order_by(PAYMENT_ORDER, "pk")
+    )
+    # A card saved to be charged at allocation counts as paid: it is charged first, for its share.
+    saved_cards = [a for a in applications if a.state == State.AWAITING_PAYMENT and a.saved_payment_method_id]
+    paid = [a for a in applications if a.state == State.PAID or a in saved_cards]
+    unpaid = len(applications) - len(paid)
+    raised = offer.price_per_share * sum(application.shares for application in paid)
+    cancelled = f"{unpaid} unpaid applications will be cancelled."
+    if raised < offer.minimum_target:
+        return [
+            f"Paid applications total {format_money(raised)}, below the minimum target of "
+            f"{format_money(offer.minimum_target)}: the offer fails.",
+            f"All {len(paid)} payments ({format_money(raised)}) will be owed back to the investors.",
+            cancelled,
+        ]
+    allocations = _allocations(offer, paid)
+    shares = sum(allocations.values())
+    scaled = [application for application in paid if allocations[application.pk] < application.shares]
+    owed = offer.price_per_share * sum(
+        application.shares - allocations[application.pk] for application in paid
+    )
+    sentences = [
+        f"{shares} shares ({format_money(offer.price_per_share * shares)}) will be issued to "
+        f"{sum(1 for a in paid if allocations[a.pk])} applicants through the register, with a "
+        "certificate each, emailed once the allocation is saved.",
+    ]
+    if saved_cards:
+        sentences.append(
+            f"{len(saved_cards)} saved cards will be charged first, each for exactly what it is "
+            "allocated; an application whose card is declined is cancelled and its shares stay unissued."
+        )
+    if scaled:
+        sentences.append(
+            f"{len(scaled)} applications are scaled back; {format_money(owed)} will be owed back to them."
+        )
+    sentences.append(cancelled)
+    return sentences

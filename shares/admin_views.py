@@ -1,0 +1,85 @@
+"""The register as the board sees it in the admin: check it, and download it (register of
+members as CSV or PDF, the ledger with its hashes as CSV). Read-only; every row is written by
+the register's services."""
+
+import io
+
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from capital import permissions
+from capital.models import Society
+from shares.documents import register_pdf
+from shares.models import LedgerEntry
+from shares.services.exports import write_ledger_csv, write_register_csv
+from shares.services.verification import verify_register
+
+
+def _societies(user):
+    return [
+        society
+        for society in permissions.societies_for(user).order_by("name")
+        if permissions.may(user, "view_register", society)
+    ]
+
+
+def _society(request, slug) -> Society:
+    for society in _societies(request.user):
+        if society.slug == slug:
+            return society
+    raise Http404
+
+
+class RegisterView(WagtailAdminTemplateMixin, TemplateView):
+    """Each of the user's societies with its register's head; POST checks one register."""
+
+    template_name = "shares/admin/register.html"
+    page_title = "Register of members"
+    header_icon = "list-ol"
+
+    def get_context_data(self, checked=None, **kwargs):
+        rows = []
+        for society in _societies(self.request.user):
+            last = LedgerEntry.objects.filter(society=society).order_by("-sequence").first()
+            rows.append(
+                {
+                    "society": society,
+                    "entries": last.sequence if last else 0,
+                    "head": f"{last.sequence}:{last.entry_hash}" if last else "",
+                    "check": checked if checked and checked.society.pk == society.pk else None,
+                }
+            )
+        return super().get_context_data(rows=rows, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        society = _society(request, request.POST.get("society", ""))
+        check = verify_register(society)
+        return self.render_to_response(self.get_context_data(checked=check))
+
+
+def _download(content, content_type: str, society: Society, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"{society.slug}-{name}-{timezone.localdate():%Y%m%d}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def register_csv_download(request, slug):
+    society = _society(request, slug)
+    out = io.StringIO()
+    write_register_csv(society, out)
+    return _download(out.getvalue(), "text/csv; charset=utf-8", society, "register.csv")
+
+
+def register_pdf_download(request, slug):
+    society = _society(request, slug)
+    return _download(register_pdf(society), "application/pdf", society, "register.pdf")
+
+
+def ledger_csv_download(request, slug):
+    society = _society(request, slug)
+    out = io.StringIO()
+    write_ledger_csv(society, out)
+    return _download(out.getvalue(), "text/csv; charset=utf-8", society, "ledger.csv")

@@ -156,6 +156,24 @@ class ShareClass(models.Model):
         validators=[MinValueValidator(0)],
         help_text="The maximum rate of interest, declared in advance of the period it is paid for.",
     )
+    withdrawal_notice_days = models.PositiveSmallIntegerField(
+        default=90, help_text="Notice a holder gives before a withdrawal can be paid (the society's rules)."
+    )
+    withdrawals_open_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="No withdrawal is paid before this day (many societies wait three years or more).",
+    )
+    withdrawal_yearly_limit = MoneyField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Most the society repays in withdrawals of this class in a financial year (blank: none).",
+    )
+    withdrawals_suspended = models.BooleanField(
+        default=False, help_text="The board's power to suspend withdrawals; requests wait in the queue."
+    )
+    withdrawals_suspended_reason = models.TextField(blank=True)
     carries_votes = models.BooleanField(default=False)
     can_nominate_directors = models.BooleanField(default=False)
     can_remove_directors = models.BooleanField(default=False)
@@ -201,6 +219,10 @@ class ShareClass(models.Model):
                 name="share_class_membership_minimum_at_least_one",
             ),
             models.UniqueConstraint(fields=["society", "name"], name="share_class_name_unique"),
+            models.CheckConstraint(
+                condition=Q(withdrawal_yearly_limit__isnull=True) | Q(withdrawal_yearly_limit__gt=0),
+                name="share_class_withdrawal_limit_positive",
+            ),
         ]
 
     def __str__(self):

@@ -17,6 +17,8 @@ ACTION_ROLES = {
     "approve_runs": {Role.DIRECTOR},
     "pay_runs": {Role.TREASURER, Role.DIRECTOR},
     "issue_documents": {Role.DIRECTOR, Role.SECRETARY},
+    "decide_withdrawals": {Role.DIRECTOR},
+    "pay_withdrawals": {Role.TREASURER, Role.DIRECTOR},
 }
 
 

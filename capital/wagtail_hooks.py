@@ -25,6 +25,7 @@ from capital.services import (
     save_share_class,
     save_society,
 )
+from investors.admin_withdrawals import SHARE_CLASS_ACTIONS
 from investors.errors import PaymentError
 from investors.services.allocation import allocate_offer, preview_allocation
 
@@ -66,6 +67,7 @@ class ShareClassViewSet(SocietyScopedViewSet):
     list_display = ["name", "society", "kind", "nominal_value", "confers_membership"]
     list_filter = ["kind"]
     inspect_view_enabled = True
+    object_actions = SHARE_CLASS_ACTIONS
     add_view_class = ShareClassCreateView
     edit_view_class = ShareClassEditView
     edit_handler = ObjectList(
@@ -75,6 +77,15 @@ class ShareClassViewSet(SocietyScopedViewSet):
             FieldRowPanel([FieldPanel("nominal_value"), FieldPanel("maximum_holding_shares")]),
             FieldRowPanel([FieldPanel("withdrawable"), FieldPanel("transferable")]),
             FieldPanel("declared_maximum_interest_percent"),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("withdrawal_notice_days"), FieldPanel("withdrawals_open_from")]
+                    ),
+                    FieldPanel("withdrawal_yearly_limit"),
+                ],
+                heading="Withdrawals (the society's rules; suspending is an action on the class)",
+            ),
             MultiFieldPanel(
                 [
                     FieldPanel("confers_membership"),

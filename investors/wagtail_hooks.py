@@ -17,6 +17,7 @@ from investors.admin_views import (
     document_job_progress,
     resume_document_job,
 )
+from investors.admin_withdrawals import WithdrawalRequestViewSet
 from investors.errors import PaymentError
 from investors.models import (
     Application,
@@ -26,6 +27,7 @@ from investors.models import (
     Payment,
     Refund,
     WebhookEvent,
+    WithdrawalRequest,
 )
 from investors.services.payments import confirm_payment
 
@@ -161,7 +163,16 @@ class WebhookEventViewSet(ModelViewSet):
     form_fields = []
 
 
-for model in (Application, Payment, Refund, CardPayment, BankStatementLine, WebhookEvent, DistributionRun):
+for model in (
+    Application,
+    Payment,
+    Refund,
+    CardPayment,
+    BankStatementLine,
+    WebhookEvent,
+    DistributionRun,
+    WithdrawalRequest,
+):
     register_permission_policy(model, ReadOnlyPermissionPolicy(model))
 
 
@@ -176,6 +187,7 @@ class MoneyGroup(ViewSetGroup):
         RefundViewSet,
         BankStatementLineViewSet,
         DistributionRunViewSet,
+        WithdrawalRequestViewSet,
         WebhookEventViewSet,
     )
 

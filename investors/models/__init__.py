@@ -3,6 +3,7 @@ from investors.models.bank import BankStatementLine
 from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
 from investors.models.documents import Document, DocumentJob
 from investors.models.runs import DistributionLine, DistributionRun, InterestElection, PayoutAccount
+from investors.models.withdrawals import WithdrawalRequest
 
 __all__ = [
     "Application",
@@ -18,5 +19,6 @@ __all__ = [
     "Refund",
     "StripeCustomer",
     "WebhookEvent",
+    "WithdrawalRequest",
     "new_payment_reference",
 ]

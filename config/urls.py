@@ -4,6 +4,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from capital.api import api
+from investors import withdrawal_views
 from investors.document_views import download_certificate, download_document
 from shares.views import verify_certificate
 
@@ -17,6 +18,8 @@ urlpatterns = [
         download_document,
         name="holder-document",
     ),
+    path("account/withdrawals/<int:share_class_id>/", withdrawal_views.withdraw, name="withdraw"),
+    path("account/withdrawals/<int:pk>/cancel/", withdrawal_views.cancel, name="withdrawal-cancel"),
     path("account/", include("investors.account_urls")),
     path("invest/", include("investors.apply_urls")),
     path("verify/<str:token>/", verify_certificate, name="verify-certificate"),

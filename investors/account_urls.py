@@ -1,18 +1,54 @@
-"""Investors' accounts: sign-up, login, password reset and the dashboard. (Being built.)"""
+"""Investors' accounts: sign-up with a verified email address, login, password reset, the
+dashboard, and their personal data (correct it, export it)."""
 
-from django.http import Http404
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from investors import account_views as views
+from investors.forms import EmailLoginForm
 
 app_name = "account"
 
-
-def _not_yet(request, *args, **kwargs):
-    raise Http404
-
-
 urlpatterns = [
-    path("", _not_yet, name="dashboard"),
-    path("signup/", _not_yet, name="signup"),
-    path("login/", _not_yet, name="login"),
-    path("logout/", _not_yet, name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup-sent"),
+    path("verify/again/", views.resend_verification, name="resend-verification"),
+    path("verify/<str:token>/", views.verify_email, name="verify-email"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+            success_url=reverse_lazy("account:password-reset-done"),
+        ),
+        name="password-reset",
+    ),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("account:password-reset-complete")
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"
+    ),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("account:password-change-done")),
+        name="password-change",
+    ),
+    path("password/changed/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/email/", views.change_email, name="change-email"),
+    path("profile/email/<str:token>/", views.confirm_email_change, name="confirm-email-change"),
+    path("profile/export/", views.export, name="export"),
 ]

@@ -4,3 +4,7 @@ class PaymentError(Exception):
 
 class DocumentError(Exception):
     """A batch of documents was refused; the message tells the person what to do."""
+
+
+class AccountError(Exception):
+    """An account action was refused; the message tells the person what to do."""

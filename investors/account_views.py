@@ -1,0 +1,153 @@
+"""Investors' account pages: thin views over `investors.accounts` and `investors.account_data`."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from investors import accounts
+from investors.account_data import dashboard_for, holder_for, personal_data
+from investors.errors import AccountError
+from investors.forms import EmailChangeForm, EmailForm, PersonalDetailsForm, SignUpForm
+
+TEMPLATES = "investors/account"
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("account:dashboard")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accounts.sign_up(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            name=form.cleaned_data["name"],
+        )
+        request.session["signup_email"] = accounts.normalise_email(form.cleaned_data["email"])
+        return redirect("account:signup-sent")
+    return render(request, f"{TEMPLATES}/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    """The same page whether or not the address already had an account."""
+    return render(
+        request, f"{TEMPLATES}/signup_sent.html", {"email": request.session.get("signup_email", "")}
+    )
+
+
+def verify_email(request, token):
+    try:
+        verification = accounts.verify_email(token=token)
+    except AccountError as error:
+        return _link_refused(request, error, offer_new_link=True)
+    if verification.newly_verified:
+        messages.success(request, "Thank you: your email address is confirmed. You can now log in.")
+    else:
+        messages.info(request, "Your email address was already confirmed.")
+    return redirect("account:dashboard" if request.user.is_authenticated else "account:login")
+
+
+def resend_verification(request):
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accounts.resend_verification(email=form.cleaned_data["email"])
+        return render(request, f"{TEMPLATES}/verification_resent.html", {"email": form.cleaned_data["email"]})
+    return render(request, f"{TEMPLATES}/resend_verification.html", {"form": form})
+
+
+@login_required
+@cache_control(private=True, no_store=True)
+def dashboard(request):
+    data = dashboard_for(request.user)
+    # The board may have registered this address since the account was verified.
+    if data.holder is None and accounts.link_holder_by_email(user=request.user):
+        data = dashboard_for(request.user)
+    return render(request, f"{TEMPLATES}/dashboard.html", {"dashboard": data})
+
+
+@login_required
+@cache_control(private=True, no_store=True)
+def profile(request):
+    holder = holder_for(request.user)
+    details_form = None
+    if holder is not None:
+        details_form = PersonalDetailsForm(request.POST or None, holder=holder)
+        if request.method == "POST" and details_form.is_valid():
+            try:
+                accounts.correct_personal_details(
+                    user=request.user,
+                    name=details_form.cleaned_data["name"],
+                    postal_address=details_form.cleaned_data["postal_address"],
+                    date_of_birth=details_form.cleaned_data.get("date_of_birth", holder.date_of_birth),
+                )
+            except AccountError as error:
+                details_form.add_error(None, str(error))
+            else:
+                messages.success(request, "Your details are updated.")
+                return redirect("account:profile")
+    return render(request, f"{TEMPLATES}/profile.html", _profile_context(request, holder, details_form))
+
+
+@login_required
+@require_POST
+def change_email(request):
+    form = EmailChangeForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            accounts.request_email_change(user=request.user, new_email=form.cleaned_data["new_email"])
+        except AccountError as error:
+            form.add_error("new_email", str(error))
+        else:
+            messages.success(
+                request,
+                f"We have sent a link to {form.cleaned_data['new_email']}. Your address changes when you "
+                "follow it; until then, keep using the old one.",
+            )
+            return redirect("account:profile")
+    holder = holder_for(request.user)
+    details_form = PersonalDetailsForm(holder=holder) if holder is not None else None
+    context = _profile_context(request, holder, details_form, email_form=form)
+    return render(request, f"{TEMPLATES}/profile.html", context, status=400)
+
+
+def _profile_context(request, holder, details_form, email_form=None):
+    return {
+        "holder": holder,
+        "details_form": details_form,
+        "email_form": email_form or EmailChangeForm(user=request.user),
+    }
+
+
+def confirm_email_change(request, token):
+    try:
+        verification = accounts.confirm_email_change(token=token)
+    except AccountError as error:
+        return _link_refused(request, error, offer_new_link=False)
+    if verification.newly_verified:
+        messages.success(request, f"Your email address is now {verification.user.email}.")
+    else:
+        messages.info(request, f"Your email address was already {verification.user.email}.")
+    return redirect("account:profile" if request.user.is_authenticated else "account:login")
+
+
+@login_required
+@cache_control(private=True, no_store=True)
+def export(request):
+    """Everything we hold about the investor, as a JSON download (amounts as strings)."""
+    body = json.dumps(personal_data(request.user), cls=DjangoJSONEncoder, indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    filename = f"commonshare-my-data-{timezone.localdate().isoformat()}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _link_refused(request, error, *, offer_new_link: bool):
+    """A bad, expired or used link: say why, change nothing, and say how to get a good one."""
+    context = {"message": str(error), "form": EmailForm() if offer_new_link else None}
+    return render(request, f"{TEMPLATES}/link_refused.html", context, status=400)

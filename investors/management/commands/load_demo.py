@@ -11,6 +11,7 @@ from djmoney.money import Money
 
 from capital.models import Offer, ReturnSchedule, ShareClass, Society, SocietyRole
 from capital.services import appoint_board_member, close_offer, open_offer, save_offer, save_share_class
+from cms.demo import SOLAR_OFFER_TITLE, add_demo_pages
 from investors.models import Application
 from investors.services.allocation import allocate_offer
 from investors.services.applications import apply_for_shares
@@ -40,12 +41,23 @@ class Command(BaseCommand):
     help = "Load the demo co-op, its board, investors and offers. Running it again changes nothing."
 
     def handle(self, *args, **options):
-        if Society.objects.filter(slug=SLUG).exists():
-            self.stdout.write("The demo is already loaded; nothing changed.")
-        else:
+        already_loaded = Society.objects.filter(slug=SLUG).exists()
+        if not already_loaded:
             with transaction.atomic():
                 self.load()
-            self.stdout.write(self.style.SUCCESS("Loaded the demo society, its offers and investors."))
+        with transaction.atomic():
+            # The pages have their own check, so a database loaded before they existed gets them.
+            pages_added = add_demo_pages(society=Society.objects.get(slug=SLUG), board=BOARD)
+        if not already_loaded:
+            self.stdout.write(
+                self.style.SUCCESS("Loaded the demo society, its offers, investors and web pages.")
+            )
+        elif pages_added:
+            self.stdout.write(
+                self.style.SUCCESS(f"The demo was loaded; added {pages_added} web pages for it.")
+            )
+        else:
+            self.stdout.write("The demo is already loaded; nothing changed.")
         self.print_logins()
 
     def load(self):
@@ -58,6 +70,9 @@ class Command(BaseCommand):
             legal_form=Society.LegalForm.COMMUNITY_BENEFIT,
             registration_number="RS008421",
             registered_office="The Old Mill, Mill Lane, Hebden Bridge HX7 8AA",
+            bank_account_name="Riverside Community Energy Ltd",
+            bank_sort_code="089299",
+            bank_account_number="65471234",
             financial_year_end_month=3,
             financial_year_end_day=31,
         )
@@ -182,7 +197,7 @@ class Command(BaseCommand):
         offer = save_offer(
             offer=Offer(
                 share_class=investor,
-                title="Solar roofs for Calder schools",
+                title=SOLAR_OFFER_TITLE,
                 opens_at=now - datetime.timedelta(days=3),
                 closes_at=now + datetime.timedelta(days=60),
                 price_per_share=Money(1, "GBP"),

@@ -1,0 +1,145 @@
+"""The demo society's web pages, for `manage.py load_demo`.
+
+Each page is looked up by what it stands for (the society, the offer, its place in the tree) and
+created only if missing, so running the demo again changes nothing.
+"""
+
+from django.utils import timezone
+
+from capital.models import Offer, Society
+from cms.models import HomePage, NewsIndexPage, NewsPage, OfferPage, SocietyPage
+
+SOLAR_OFFER_TITLE = "Solar roofs for Calder schools"
+
+SOCIETY_STORY = """
+<p>Riverside Community Energy is a community benefit society owned by the people of the upper
+Calder Valley. Since 2025 our members have put solar panels on the roofs of the Old Mill and the
+Heptonstall village hall, and sold the power to the buildings underneath at below grid prices.</p>
+<p>Every member has one vote, whatever they put in. What we earn after costs pays a modest return
+to the people who funded the panels, and the rest goes to our community fund, which insulates
+the homes of households who struggle with their bills.</p>
+"""
+
+OFFER_STORY = """
+<h2>Six schools, 420 kW of solar</h2>
+<p>Our valley's primary schools spend more than £90,000 a year on electricity. We will put 420 kW
+of solar panels on the roofs of six of them. The schools buy the power at a fixed price, 20% below
+what they pay now, for twenty years; the panels are ours, maintained by us, and insured.</p>
+<p>We are raising between £50,000 and £150,000 in <strong>investor shares</strong> to pay for the
+panels, alongside a grant from the county's climate fund. Investors share in the surplus the
+panels make, within a cap, and get their capital back at the end of the term. Investor shares
+carry no vote: the society stays in the hands of its members.</p>
+"""
+
+FAQ = [
+    (
+        "Who can invest?",
+        "<p>Anyone aged 16 or over, and organisations, from £250 to £25,000. You do not need to live "
+        "in the valley, though most of our investors do.</p>",
+    ),
+    (
+        "What happens if the offer does not reach its minimum?",
+        "<p>If less than £50,000 has been paid in when the offer closes, the offer fails and every "
+        "payment is returned in full.</p>",
+    ),
+    (
+        "When would I receive returns?",
+        "<p>After each financial year's accounts are approved (our year ends on 31 March), starting "
+        "with the second year. Returns are paid by bank transfer.</p>",
+    ),
+    (
+        "Do investor shares make me a member?",
+        "<p>No. Investor shares carry no vote and no control right. To become a member you can buy "
+        "community shares in our next community share offer.</p>",
+    ),
+    (
+        "Can I get my money back early?",
+        "<p>Investor shares cannot be withdrawn on request. You can transfer them to someone else; "
+        "otherwise your capital is repaid at the end of the twelve-year term, or earlier if your "
+        "returns reach the cap.</p>",
+    ),
+]
+
+RISK_WARNING = """
+<p>The panels may produce less than forecast, a school may close or move, and repairs may cost
+more than planned. Any of these would reduce the surplus, and so your returns. If the society
+failed, investors could lose some or all of their money.</p>
+"""
+
+NEWS = """
+<p>Our share offer for solar roofs on six Calder Valley schools is open. Thank you to everyone who
+came to the launch at the Old Mill, and to the head teachers who showed us round their roofs.</p>
+<p>Survey work on the first two schools is done, and both roofs are sound. We will post an update
+here when the offer reaches its minimum target.</p>
+"""
+
+
+def add_demo_pages(*, society: Society, board: list[tuple]) -> int:
+    """Create whatever is missing of the demo's society, offer, news index and news pages.
+
+    Returns how many pages were created (0 when all of them were there already).
+    """
+    home = HomePage.objects.first()
+    if home is None:
+        return 0
+    created = 0
+    society_page = SocietyPage.objects.filter(society=society).first()
+    if society_page is None:
+        society_page = home.add_child(
+            instance=SocietyPage(
+                title="Riverside Community Energy",
+                slug="riverside-energy",
+                society=society,
+                summary="Solar power owned by the people of the upper Calder Valley.",
+                story=SOCIETY_STORY.strip(),
+                team=[
+                    ("member", {"name": name, "role": str(role.label), "photo": None})
+                    for _, name, role in board
+                ],
+            )
+        )
+        created += 1
+    offer = Offer.objects.get(share_class__society=society, title=SOLAR_OFFER_TITLE)
+    if not OfferPage.objects.filter(offer=offer).exists():
+        society_page.add_child(instance=_offer_page(offer))
+        created += 1
+    news_index = NewsIndexPage.objects.child_of(society_page).first()
+    if news_index is None:
+        news_index = society_page.add_child(
+            instance=NewsIndexPage(
+                title="News", slug="news", intro="<p>Updates for our members and investors.</p>"
+            )
+        )
+        created += 1
+    if not NewsPage.objects.child_of(news_index).exists():
+        news_index.add_child(
+            instance=NewsPage(
+                title="Our solar schools offer is open",
+                slug="solar-schools-offer-open",
+                date=timezone.localdate(offer.opens_at),
+                summary="The offer is open, and the first school roofs have been surveyed.",
+                body=[("text", NEWS.strip())],
+            )
+        )
+        created += 1
+    return created
+
+
+def _offer_page(offer: Offer) -> OfferPage:
+    return OfferPage(
+        title=offer.title,
+        slug="solar-schools",
+        offer=offer,
+        summary="Put 420 kW of solar panels on six primary schools, and share in what they earn.",
+        body=[
+            ("text", OFFER_STORY.strip()),
+            (
+                "faq",
+                {
+                    "heading": "Questions and answers",
+                    "questions": [{"question": question, "answer": answer} for question, answer in FAQ],
+                },
+            ),
+            ("risk_warning", {"heading": "Risks particular to this project", "text": RISK_WARNING.strip()}),
+        ],
+    )

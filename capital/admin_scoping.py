@@ -7,6 +7,7 @@ who guesses another society's address gets a 404, not the row.
 from django.http import Http404
 from django.urls import path, reverse
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -39,7 +40,7 @@ def _scope_index_view(view_class, society_lookup, viewset):
         def get_list_more_buttons(self, instance):
             buttons = super().get_list_more_buttons(instance)
             for label, url, icon in viewset.buttons_for(self.request.user, instance):
-                buttons.append(MenuItem(label, url=url, icon_name=icon))
+                buttons.append(ListingMenuItem(label, url=url, icon_name=icon))
             return buttons
 
     return ScopedIndexView

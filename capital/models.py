@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from djmoney.models.fields import MoneyField
@@ -55,6 +55,20 @@ class Society(models.Model):
             "(£100,000 in Great Britain, £20,000 in Northern Ireland)."
         ),
     )
+    bank_account_name = models.CharField(
+        max_length=140, blank=True, help_text="Where investors pay by bank transfer, quoting their reference."
+    )
+    bank_sort_code = models.CharField(
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", "A sort code is six digits, without dashes.")],
+    )
+    bank_account_number = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^\d{8}$", "A UK account number is eight digits.")],
+    )
+    bank_iban = models.CharField(max_length=34, blank=True, help_text="For payments from abroad.")
     logo = models.ForeignKey(
         "wagtailimages.Image",
         null=True,

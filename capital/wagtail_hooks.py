@@ -49,6 +49,15 @@ class SocietyViewSet(SocietyScopedViewSet):
         FieldPanel("registered_office"),
         FieldRowPanel([FieldPanel("financial_year_end_day"), FieldPanel("financial_year_end_month")]),
         FieldRowPanel([FieldPanel("currency"), FieldPanel("individual_withdrawable_limit")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("bank_account_name"),
+                FieldRowPanel([FieldPanel("bank_sort_code"), FieldPanel("bank_account_number")]),
+                FieldPanel("bank_iban"),
+            ],
+            heading="Bank account for investors' transfers",
+        ),
+        FieldPanel("logo"),
     ]
 
 

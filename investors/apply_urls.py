@@ -1,15 +1,12 @@
-"""The application form behind an offer's "Invest" button. (Being built.)"""
+"""The application form behind an offer's "Invest" button, and the page that follows it."""
 
-from django.http import Http404
 from django.urls import path
+
+from investors import apply_views
 
 app_name = "invest"
 
-
-def _not_yet(request, *args, **kwargs):
-    raise Http404
-
-
 urlpatterns = [
-    path("<int:offer_id>/", _not_yet, name="apply"),
+    path("<int:offer_id>/", apply_views.apply, name="apply"),
+    path("applications/<str:reference>/", apply_views.done, name="done"),
 ]

@@ -97,6 +97,7 @@ def share_class_form(society, **rights):
         "nominal_value_0": "1.00",
         "nominal_value_1": "GBP",
         "membership_minimum_shares": "1",
+        "withdrawal_notice_days": "90",
     }
     data.update(dict.fromkeys(rights, "on"))
     return data

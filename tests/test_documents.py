@@ -2,6 +2,7 @@
 transaction that calls for them commits, and finished without duplicates after a crash."""
 
 import io
+from decimal import Decimal as D
 
 import pytest
 from django.core import mail
@@ -99,7 +100,7 @@ def test_allocation_emails_each_investor_their_certificate_after_it_commits(allo
 
     assert sorted(message.to[0] for message in mail.outbox) == sorted(a.holder.email for a in applications)
     for message in mail.outbox:
-        (filename, content, mimetype), = message.attachments
+        ((filename, content, mimetype),) = message.attachments
         certificate = Certificate.objects.get(holder__email=message.to[0])
         assert mimetype == "application/pdf" and filename.startswith(f"certificate-{certificate.number}-")
         assert f"{certificate.shares}" in message.body and offer.society.name in message.subject
@@ -111,10 +112,13 @@ def test_nothing_is_made_or_sent_when_the_allocation_is_rolled_back(
     open_offer, django_capture_on_commit_callbacks
 ):
     apply_and_pay(open_offer, 600)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            close_and_allocate(open_offer)
-            raise RuntimeError("the board's change of mind")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        close_and_allocate(open_offer)
+        raise RuntimeError("the board's change of mind")
 
     assert callbacks == [] and DocumentJob.objects.count() == 0
     assert Document.objects.count() == 0 and mail.outbox == []
@@ -173,7 +177,9 @@ def test_asking_twice_for_the_same_batch_joins_the_unfinished_job(allocated, que
     first = request_documents(
         society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, regenerate=True, by=secretary
     )
-    second = request_documents(society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, by=secretary)
+    second = request_documents(
+        society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, by=secretary
+    )
     assert second.pk == first.pk and first.state == JobState.QUEUED
     assert DocumentJob.objects.filter(state__in=DocumentJob.UNFINISHED).count() == 1
 
@@ -300,3 +306,54 @@ def test_the_admin_form_queues_a_batch_and_another_society_cannot_see_it(allocat
     )
     assert response.status_code == 200 and "valid choice" in response.content.decode()
     assert DocumentJob.objects.filter(kind=JobKind.SOCIETY_CERTIFICATES).count() == 1
+
+
+def test_approving_a_run_emails_each_holder_their_statement_after_it_commits(
+    society, investor_class, django_capture_on_commit_callbacks
+):
+    from investors.services.runs import approve_run, start_run
+    from tests.test_distribution_runs import seed, with_schedule
+
+    with_schedule(investor_class, grace_years=0)
+    holders = seed(investor_class, ("Ann", "6000"), ("Ben", "4000"))
+    director = board_member(society, SocietyRole.Role.DIRECTOR)
+    run = start_run(share_class=investor_class, year=1, surplus=D("8000"), by=director)
+    assert DocumentJob.objects.count() == 0, "a draft sends nothing"
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_run(run=run, by=director)
+
+    job = DocumentJob.objects.get()
+    assert (job.kind, job.run_id, job.state, job.done, job.emailed) == (
+        JobKind.RUN_STATEMENTS,
+        run.pk,
+        "finished",
+        2,
+        2,
+    )
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(holder.email for holder in holders)
+    for message in mail.outbox:
+        ((filename, content, _),) = message.attachments
+        holder = next(h for h in holders if h.email == message.to[0])
+        text = pdf_text(content)
+        assert holder.name in text and "year 1" in message.body.lower()
+        share = {"Ann": "1,200.00", "Ben": "800.00"}[holder.name]  # 25% of £8,000 pro rata
+        assert share in text
+    assert Document.objects.filter(kind=Document.Kind.STATEMENT, run=run).count() == 2
+
+
+def test_yearly_summaries_are_made_for_everyone_with_a_holding_in_the_tax_year(allocated):
+    offer, applications = allocated
+    from django.utils import timezone
+
+    from investors.services.documents import tax_year_of
+
+    job = request_documents(
+        society=offer.society,
+        kind=JobKind.ANNUAL_SUMMARIES,
+        tax_year=tax_year_of(timezone.localdate()),
+        by=board_member(offer.society),
+    )
+    job = run_job(job.pk)
+    assert job.done == job.total == 3
+    summaries = Document.objects.filter(kind=Document.Kind.ANNUAL_SUMMARY)
+    assert set(summaries.values_list("holder", flat=True)) == {a.holder_id for a in applications}

@@ -1,0 +1,179 @@
+"""The application form and its confirmation page. Thin: the form checks what was typed and
+calls `apply_for_shares`; the limits shown come from the service's own checks."""
+
+import copy
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+from djmoney.money import Money
+
+from capital.models import Offer, Society
+from capital.services import offer_is_accepting
+from investors.apply_forms import AlreadySent, ApplicationForm
+from investors.errors import PaymentError
+from investors.models import Application
+from investors.services.applications import check_limits
+from shares.models import Holder
+
+# The society's account for transfers, where the society model records one.
+BANK_DETAIL_FIELDS = (
+    ("Account name", "bank_account_name"),
+    ("Sort code", "bank_sort_code"),
+    ("Account number", "bank_account_number"),
+    ("IBAN", "bank_iban"),
+)
+
+
+@dataclass(frozen=True)
+class InvestorRoom:
+    """What this investor has applied for already in the offer and how much more they may ask for."""
+
+    applied_shares: int
+    applied_amount: Money
+    most_shares: int
+    most_amount: Money
+    why_none: str = ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request, offer_id):
+    # A draft's terms are not published and may still change: to the public it does not exist.
+    offer = get_object_or_404(
+        Offer.objects.select_related("share_class__society").exclude(state=Offer.State.DRAFT), pk=offer_id
+    )
+    if not offer_is_accepting(offer):
+        return render(request, "investors/apply/not_open.html", _not_open_context(offer))
+    holder = Holder.objects.filter(user=request.user).first()
+    form = ApplicationForm(request.POST or None, offer=offer, holder=holder, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = form.submit(user=request.user)
+        except AlreadySent as repeat:
+            return redirect(_done_url(repeat.application) + "?resent=1")
+        if application is not None:
+            return redirect(_done_url(application))
+    context = {
+        "offer": offer,
+        "society": offer.society,
+        "share_class": offer.share_class,
+        "form": form,
+        "holder": holder,
+        "room": investor_room(offer, holder),
+        "shares_left": _shares_left(offer),
+        "legal_limit": offer.society.money(offer.society.individual_withdrawable_limit),
+    }
+    return render(request, "investors/apply/form.html", context)
+
+
+@login_required
+@require_GET
+def done(request, reference):
+    application = (
+        Application.objects.select_related("holder", "offer__share_class__society")
+        .filter(payment_reference=reference.upper(), holder__user=request.user)
+        .first()
+    )
+    if application is None:
+        raise Http404
+    offer = application.offer
+    context = {
+        "application": application,
+        "offer": offer,
+        "society": offer.society,
+        "resent": request.GET.get("resent") == "1",
+        "awaiting_payment": application.state == Application.State.AWAITING_PAYMENT,
+        "by_card": application.payment_method == Application.PaymentMethod.CARD,
+        "card_later": offer.card_charge == Offer.CardCharge.ON_ALLOCATION,
+        "bank_details": society_bank_details(offer.society),
+        "pay_by": application.reserved_until if application.holds_reservation else offer.closes_at,
+    }
+    return render(request, "investors/apply/done.html", context)
+
+
+def _done_url(application: Application) -> str:
+    return reverse("invest:done", kwargs={"reference": application.payment_reference})
+
+
+def _not_open_context(offer: Offer) -> dict:
+    now = timezone.now()
+    return {
+        "offer": offer,
+        "society": offer.society,
+        "opens_later": offer.state == Offer.State.OPEN and offer.opens_at > now,
+        "closed_on": offer.closes_at if offer.closes_at <= now else None,
+    }
+
+
+def _shares_left(offer: Offer) -> int | None:
+    """Shares not yet taken in a first-come offer; a scale-back offer takes every application."""
+    if offer.policy != Offer.Policy.FIRST_COME:
+        return None
+    return max(0, offer.capacity_shares - offer.shares_reserved)
+
+
+def investor_room(offer: Offer, holder: Holder | None) -> InvestorRoom:
+    """How many more shares `holder` may apply for: within their limits and what is left.
+
+    The limits are asked of the service's own `check_limits`. The offer's minimum is set aside
+    (on a copy) for the question, so that "do n more fit?" turns from yes to no exactly once
+    as n grows, and a bisection finds the largest n in a handful of checks. Someone with no
+    holder yet has nothing to count against the limits but the offer's maximum.
+    """
+    price = offer.price_per_share
+    most, applied, why_none = offer.shares_for(offer.maximum_per_investor), 0, ""
+    if holder is not None:
+        applied = (
+            Application.objects.filter(
+                offer=offer, holder=holder, state__in=Application.LIVE_STATES
+            ).aggregate(total=Sum("shares"))["total"]
+            or 0
+        )
+        most = _most_that_fit(offer, holder, most)
+        if most == 0:
+            why_none = _refusal(_without_minimum(offer), holder, 1)
+    left = _shares_left(offer)
+    if left is not None and left < most:
+        most = left
+        why_none = why_none or ("" if left else "This offer is fully subscribed: no shares are left.")
+    return InvestorRoom(applied, price * applied, most, price * most, why_none)
+
+
+def _without_minimum(offer: Offer) -> Offer:
+    question = copy.copy(offer)
+    question.minimum_per_investor = offer.price_per_share * 0
+    return question
+
+
+def _most_that_fit(offer: Offer, holder: Holder, upper: int) -> int:
+    question = _without_minimum(offer)
+    if _refusal(question, holder, upper) is None:
+        return upper
+    fits, refused = 0, upper  # no shares fit trivially; `upper` is known not to
+    while refused - fits > 1:
+        middle = (fits + refused) // 2
+        if _refusal(question, holder, middle) is None:
+            fits = middle
+        else:
+            refused = middle
+    return fits
+
+
+def _refusal(offer: Offer, holder: Holder, shares: int) -> str | None:
+    """None if `shares` more keep `holder` within every limit, else the service's reason."""
+    try:
+        check_limits(offer=offer, holder=holder, shares=shares)
+    except PaymentError as refusal:
+        return str(refusal)
+    return None
+
+
+def society_bank_details(society: Society) -> list[tuple[str, str]]:
+    """The society's account for bank transfers, as (label, value) lines; empty if not on record."""
+    return [(label, value) for label, name in BANK_DETAIL_FIELDS if (value := getattr(society, name))]

@@ -23,9 +23,7 @@ class AppointForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["society"].queryset = Society.objects.filter(
-            pk__in=[
-                s.pk for s in permissions.societies_for(user) if permissions.may(user, "manage_society", s)
-            ]
+            pk__in=[s.pk for s in permissions.societies_for(user) if permissions.may(user, "manage_board", s)]
         )
 
     def clean_email(self):

@@ -8,6 +8,8 @@ Role = SocietyRole.Role
 # Actions and the board roles that may take them. Platform staff (superusers) may take any.
 ACTION_ROLES = {
     "manage_society": {Role.DIRECTOR, Role.SECRETARY},
+    # Seats on the board are the directors' to give and take: no one appoints themselves upward.
+    "manage_board": {Role.DIRECTOR},
     "manage_share_classes": {Role.DIRECTOR, Role.SECRETARY},
     "manage_offers": {Role.DIRECTOR, Role.SECRETARY},
     "allocate_offers": {Role.DIRECTOR},

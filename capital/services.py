@@ -31,7 +31,29 @@ BOARD_PERMISSIONS = [
     ("investors", "view_refund"),
     ("investors", "view_cardpayment"),
     ("investors", "view_bankstatementline"),
+    ("investors", "view_distributionrun"),
+    ("investors", "view_withdrawalrequest"),
+    ("capital", "view_societyrole"),
 ]
+
+
+def sync_board_group() -> Group | None:
+    """The board group with exactly BOARD_PERMISSIONS. Run after every migrate, so a new admin
+    page is visible to existing boards at once; None while some permission is not created yet
+    (each app's permissions are created after its own migrations)."""
+    wanted = {(app_label, codename) for app_label, codename in BOARD_PERMISSIONS}
+    found = [
+        permission
+        for permission in Permission.objects.filter(
+            codename__in=[codename for _, codename in wanted]
+        ).select_related("content_type")
+        if (permission.content_type.app_label, permission.codename) in wanted
+    ]
+    if len(found) != len(wanted):
+        return None
+    group, _ = Group.objects.get_or_create(name=BOARD_GROUP)
+    group.permissions.set(found)
+    return group
 
 
 def record_audit(*, society: Society, actor, action: str, summary: str, **data) -> AuditEntry:
@@ -44,16 +66,10 @@ def validation_message(error: ValidationError) -> str:
 
 def appoint_board_member(*, society: Society, user, role: str, by=None) -> SocietyRole:
     """Give `user` a seat on the board, and the admin access that a seat needs."""
-    permissions.require(by, "manage_society", society)
+    permissions.require(by, "manage_board", society)
     with transaction.atomic():
         seat, created = SocietyRole.objects.get_or_create(society=society, user=user, role=role)
-        group, _ = Group.objects.get_or_create(name=BOARD_GROUP)
-        if group.permissions.count() != len(BOARD_PERMISSIONS):
-            for app_label, codename in BOARD_PERMISSIONS:
-                group.permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-        user.groups.add(group)
+        user.groups.add(sync_board_group())
         if created:
             record_audit(
                 society=society,
@@ -67,7 +83,7 @@ def appoint_board_member(*, society: Society, user, role: str, by=None) -> Socie
 def remove_board_member(*, seat: SocietyRole, by=None) -> None:
     """Take a seat off the board. A society always keeps at least one director, and a user
     left with no seat anywhere loses the admin access that seats give."""
-    permissions.require(by, "manage_society", seat.society)
+    permissions.require(by, "manage_board", seat.society)
     with transaction.atomic():
         society = Society.objects.select_for_update().get(pk=seat.society_id)
         seat = SocietyRole.objects.select_related("user").filter(pk=seat.pk).first()
@@ -144,6 +160,9 @@ def save_share_class(*, share_class: ShareClass, by=None) -> ShareClass:
             changed = [
                 name for name in FIXED_ONCE_OFFERED if getattr(current, name) != getattr(share_class, name)
             ]
+            # Suspending is its own decision (investors.services.withdrawals), never undone by an edit.
+            share_class.withdrawals_suspended = current.withdrawals_suspended
+            share_class.withdrawals_suspended_reason = current.withdrawals_suspended_reason
             if offered and changed:
                 fields = ", ".join(
                     ShareClass._meta.get_field(name.removesuffix("_id")).verbose_name for name in changed

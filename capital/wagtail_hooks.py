@@ -224,7 +224,7 @@ class SocietyRoleViewSet(SocietyScopedViewSet):
         ObjectAction(
             name="remove",
             label="Remove from the board",
-            permission="manage_society",
+            permission="manage_board",
             society_of=lambda seat: seat.society,
             applies=lambda seat: True,
             preview=lambda seat: [
@@ -276,5 +276,5 @@ def register_appoint_menu_item():
         reverse("appoint_board_member"),
         icon_name="user",
         order=205,
-        action="manage_society",
+        action="manage_board",
     )

@@ -18,7 +18,7 @@ from capital.models import Offer, Society
 from investors.errors import DocumentError, PaymentError
 from investors.models import DistributionRun, DocumentJob
 from investors.services.bank_import import import_bank_statement
-from investors.services.documents import is_stalled, request_documents, resume_job
+from investors.services.documents import may_resume, request_documents, resume_job
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 
@@ -120,7 +120,7 @@ class DocumentJobsView(WagtailAdminTemplateMixin, FormView):
             .order_by("-created_at", "-pk")[:50]
         )
         now = timezone.now()
-        rows = [{"job": job, "stalled": is_stalled(job, now)} for job in jobs]
+        rows = [{"job": job, "resumable": may_resume(job, now)} for job in jobs]
         return super().get_context_data(rows=rows, **kwargs)
 
     def form_valid(self, form):
@@ -165,8 +165,9 @@ def document_job_progress(request, pk):
             "total": job.total,
             "percent": job.percent,
             "emailed": job.emailed,
+            "unsent": job.unsent,
             "error": job.error,
-            "stalled": is_stalled(job),
+            "resumable": may_resume(job),
         }
     )
 

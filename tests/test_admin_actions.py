@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth.models import Group
 
+from capital.errors import CapitalError
 from capital.models import AuditEntry, Offer, SocietyRole
 from capital.services import BOARD_GROUP, appoint_board_member, close_offer
 from investors.models import Application, DistributionRun
@@ -262,7 +263,7 @@ def test_board_seats_are_appointed_by_email_and_the_last_director_stays(client, 
     response = client.post(
         "/admin/board/appoint/", {"society": society.pk, "email": "NEWCOMER@example.org", "role": "treasurer"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and client.get(response["Location"]).status_code == 200
     new_seat = SocietyRole.objects.get(user=newcomer)
     assert new_seat.role == Role.TREASURER and newcomer.groups.filter(name=BOARD_GROUP).exists()
 
@@ -299,3 +300,22 @@ def test_investors_and_visitors_are_kept_out_of_every_board_page(client, url, so
     client.force_login(factories.UserFactory())
     response = client.get(url)
     assert response.status_code in (302, 403) and society.name not in response.content.decode()
+
+
+def test_a_secretary_cannot_appoint_anyone_least_of_all_themselves_a_director(client, society):
+    secretary = seat(society, Role.SECRETARY)
+    client.force_login(secretary)
+    response = client.post(
+        "/admin/board/appoint/", {"society": society.pk, "email": secretary.email, "role": "director"}
+    )
+    assert response.status_code in (200, 302) and "valid choice" in response.content.decode()
+    assert not SocietyRole.objects.filter(user=secretary, role=Role.DIRECTOR).exists()
+    with pytest.raises(CapitalError, match="Only a director"):
+        appoint_board_member(society=society, user=secretary, role=Role.DIRECTOR, by=secretary)
+
+
+def test_every_board_role_opens_the_lists_its_menu_leads_to(client, society):
+    for role in Role:
+        client.force_login(seat(society, role))
+        for url in ("/admin/distributionrun/", "/admin/withdrawalrequest/", "/admin/societyrole/"):
+            assert client.get(url).status_code == 200, (role, url)

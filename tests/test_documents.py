@@ -1,12 +1,16 @@
 """Stored documents and the background jobs that make them: made once, emailed once, after the
 transaction that calls for them commits, and finished without duplicates after a crash."""
 
+import datetime
 import io
+import smtplib
 from decimal import Decimal as D
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import transaction
+from django.utils import timezone
 from pypdf import PdfReader
 
 from capital.models import SocietyRole
@@ -87,8 +91,6 @@ def test_remaking_replaces_the_file_and_deletes_the_old_one_after_commit(
 
 
 def _a_moment():
-    import datetime
-
     return datetime.timedelta(microseconds=1)
 
 
@@ -174,13 +176,12 @@ def test_running_a_finished_job_again_changes_nothing(allocated):
 def test_asking_twice_for_the_same_batch_joins_the_unfinished_job(allocated, queue_only):
     offer, _ = allocated
     secretary = board_member(offer.society)
-    first = request_documents(
-        society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, regenerate=True, by=secretary
-    )
-    second = request_documents(
-        society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, by=secretary
-    )
+    ask = {"society": offer.society, "kind": JobKind.OFFER_CERTIFICATES, "offer": offer, "by": secretary}
+    first = request_documents(regenerate=True, **ask)
+    second = request_documents(regenerate=True, **ask)
     assert second.pk == first.pk and first.state == JobState.QUEUED
+    with pytest.raises(DocumentError, match="already being made with other options"):
+        request_documents(send_emails=True, **ask)
     assert DocumentJob.objects.filter(state__in=DocumentJob.UNFINISHED).count() == 1
 
 
@@ -277,8 +278,9 @@ def test_the_admin_page_shows_progress_and_resumes_a_failed_job(allocated, clien
         "total": 3,
         "percent": 33,
         "emailed": 3,
+        "unsent": 0,
         "error": "OSError: disk full",
-        "stalled": False,
+        "resumable": True,
     }
 
     response = client.post(f"/admin/documents/bulk/{job.pk}/resume/")
@@ -341,19 +343,64 @@ def test_approving_a_run_emails_each_holder_their_statement_after_it_commits(
     assert Document.objects.filter(kind=Document.Kind.STATEMENT, run=run).count() == 2
 
 
-def test_yearly_summaries_are_made_for_everyone_with_a_holding_in_the_tax_year(allocated):
-    offer, applications = allocated
-    from django.utils import timezone
+def test_yearly_summaries_are_made_for_everyone_with_a_holding_in_an_ended_tax_year(society, investor_class):
+    from investors.statements import tax_year_of
+    from tests.test_distribution_runs import seed
 
-    from investors.services.documents import tax_year_of
-
-    job = request_documents(
-        society=offer.society,
-        kind=JobKind.ANNUAL_SUMMARIES,
-        tax_year=tax_year_of(timezone.localdate()),
-        by=board_member(offer.society),
+    last_year = tax_year_of(timezone.localdate()) - 1
+    holders = seed(investor_class, ("Ann", "600"), ("Ben", "400"), on=datetime.date(last_year, 6, 1))
+    secretary = board_member(society)
+    with pytest.raises(DocumentError, match="tax year that has ended"):
+        request_documents(
+            society=society, kind=JobKind.ANNUAL_SUMMARIES, tax_year=last_year + 1, by=secretary
+        )
+    job = run_job(
+        request_documents(society=society, kind=JobKind.ANNUAL_SUMMARIES, tax_year=last_year, by=secretary).pk
     )
-    job = run_job(job.pk)
-    assert job.done == job.total == 3
-    summaries = Document.objects.filter(kind=Document.Kind.ANNUAL_SUMMARY)
-    assert set(summaries.values_list("holder", flat=True)) == {a.holder_id for a in applications}
+    assert job.done == job.total == 2
+    summaries = Document.objects.filter(kind=Document.Kind.ANNUAL_SUMMARY, tax_year=last_year)
+    assert set(summaries.values_list("holder", flat=True)) == {holder.pk for holder in holders}
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """A mail server that refuses one address."""
+
+    def send_messages(self, messages):
+        if any("refused" in address for message in messages for address in message.to):
+            raise smtplib.SMTPRecipientsRefused({"refused@example.org": (550, b"No such user")})
+        return super().send_messages(messages)
+
+
+def test_an_address_the_mail_server_refuses_is_counted_and_the_others_still_get_theirs(
+    open_offer, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = "tests.test_documents.RefusingBackend"
+    apply_and_pay(open_offer, 600, holder=factories.HolderFactory(email="refused@example.org"))
+    apply_and_pay(open_offer, 400)
+    with django_capture_on_commit_callbacks(execute=True):
+        close_and_allocate(open_offer)
+    job = DocumentJob.objects.get()
+    assert (job.state, job.done, job.emailed, job.unsent) == (JobState.FINISHED, 2, 1, 1)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to != ["refused@example.org"]
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        resume_job(job, by=board_member(open_offer.society, SocietyRole.Role.DIRECTOR))
+    job.refresh_from_db()
+    assert (job.state, job.emailed, job.unsent) == (JobState.FINISHED, 2, 0)
+    assert mail.outbox[1].to == ["refused@example.org"]
+    assert len(mail.outbox) == 2, "the one already sent is not sent again"
+
+
+def test_a_send_claimed_by_a_worker_that_died_is_taken_over_later(allocated):
+    document = Document.objects.first()
+    Document.objects.filter(pk=document.pk).update(
+        emailed_at=None, emailing_since=timezone.now() - datetime.timedelta(seconds=30)
+    )
+    assert document_service._email_once(document) == document_service.ALREADY, "a fresh claim is respected"
+    Document.objects.filter(pk=document.pk).update(
+        emailing_since=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert document_service._email_once(document) == document_service.SENT
+    document.refresh_from_db()
+    assert document.emailed_at is not None and document.emailing_since is None

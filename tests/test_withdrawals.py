@@ -10,6 +10,7 @@ from capital.models import AuditEntry, SocietyRole
 from capital.services import appoint_board_member
 from investors.errors import PaymentError
 from investors.models import WithdrawalRequest
+from investors.services import withdrawals as withdrawals_service
 from investors.services.withdrawals import (
     approve_withdrawals,
     cancel_withdrawal,
@@ -255,3 +256,46 @@ def test_the_board_approves_withdrawals_in_the_admin_after_reading_the_queue(cli
     assert Holding.objects.get(holder=holder).shares == 100
     assert client.post(url, {"budget": ""}).status_code == 302
     assert Holding.objects.get(holder=holder).shares == 40
+
+
+def test_a_request_that_would_leave_less_than_the_membership_minimum_stops_the_queue(withdrawable):
+    withdrawable.membership_minimum_shares = 10
+    withdrawable.save()
+    director = seat(withdrawable.society, Role.DIRECTOR)
+    holder = holder_with(withdrawable, 100)
+    small = ask(withdrawable, holder, 5)
+    ask(withdrawable, holder, 95, when=LONG_AGO + datetime.timedelta(hours=1))  # "all that is free"
+    cancel_withdrawal(request=small, by=holder.user)
+
+    plan = plan_withdrawals(withdrawable)
+    assert plan.approvable == [] and "would leave 5 shares, fewer than the 10 a member keeps" in plan.stopped
+    with pytest.raises(PaymentError, match="fewer than the 10"):
+        approve_withdrawals(share_class=withdrawable, by=director)
+    assert Holding.objects.get(holder=holder).shares == 100
+
+
+def test_the_yearly_limit_starts_again_with_each_financial_year(withdrawable):
+    withdrawable.withdrawal_yearly_limit = gbp(500)
+    withdrawable.save()
+    director = seat(withdrawable.society, Role.DIRECTOR)
+    today = timezone.localdate()
+    year_start, _ = withdrawals_service._financial_year(withdrawable.society, today)
+    last_year = year_start - datetime.timedelta(days=1)
+    ask(withdrawable, holder_with(withdrawable, 400), 400)
+    approve_withdrawals(share_class=withdrawable, by=director, on_date=last_year)
+    ask(withdrawable, holder_with(withdrawable, 450), 450)
+    plan = approve_withdrawals(share_class=withdrawable, by=director)
+    assert plan.total == gbp(450), "last financial year's £400 does not count against this year's limit"
+
+
+def test_an_edit_of_the_class_never_undoes_a_suspension(withdrawable):
+    from capital.models import ShareClass
+    from capital.services import save_share_class
+
+    director = seat(withdrawable.society, Role.DIRECTOR)
+    stale = ShareClass.objects.get(pk=withdrawable.pk)  # loaded by an edit form before the suspension
+    suspend_withdrawals(share_class=withdrawable, reason="cash is short", by=director)
+    stale.withdrawal_notice_days = 60
+    save_share_class(share_class=stale, by=director)
+    withdrawable.refresh_from_db()
+    assert withdrawable.withdrawals_suspended and withdrawable.withdrawal_notice_days == 60

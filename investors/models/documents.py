@@ -23,7 +23,8 @@ def document_path(document: "Document", filename: str) -> str:
 
 class Document(models.Model):
     """One stored PDF for one holder. `digest` is the SHA-256 of the file, to spot a changed file;
-    `emailed_at` is set once the holder has been sent it, so a repeated job never emails twice."""
+    `emailed_at` is set once the holder has been sent it, so a repeated job never emails twice;
+    `emailing_since` marks a send in progress, which a worker that crashed may leave behind."""
 
     class Kind(models.TextChoices):
         CERTIFICATE = "certificate", "Share certificate"
@@ -47,6 +48,9 @@ class Document(models.Model):
     size = models.PositiveIntegerField()
     generated_at = models.DateTimeField()
     emailed_at = models.DateTimeField(null=True, blank=True)
+    emailing_since = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is sending it: others leave it alone for a while."
+    )
 
     class Meta:
         ordering = ["society_id", "kind", "pk"]
@@ -116,6 +120,9 @@ class DocumentJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     emailed = models.PositiveIntegerField(default=0)
+    unsent = models.PositiveIntegerField(
+        default=0, help_text="Emails the mail server refused; retried on resume."
+    )
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

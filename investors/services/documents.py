@@ -12,13 +12,14 @@ something that was rolled back.
 import datetime
 import hashlib
 import logging
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -26,6 +27,13 @@ from capital import permissions
 from capital.models import Offer, Society
 from investors.errors import DocumentError
 from investors.models import DistributionRun, Document, DocumentJob
+from investors.statements import (
+    annual_summary_pdf,
+    statement_holders,
+    statement_pdf,
+    summary_holders,
+    tax_year_of,
+)
 from shares.documents import certificate_pdf
 from shares.models import Certificate, Holder
 
@@ -58,8 +66,6 @@ def certificate_document(
 def statement_document(
     run: DistributionRun, holder: Holder, *, remade_since: datetime.datetime | None = None
 ) -> Document:
-    from investors.statements import statement_pdf
-
     return _stored(
         lookup={"kind": Kind.STATEMENT, "run": run, "holder": holder},
         fields={"society_id": run.share_class.society_id},
@@ -72,8 +78,6 @@ def statement_document(
 def summary_document(
     society: Society, holder: Holder, tax_year: int, *, remade_since: datetime.datetime | None = None
 ) -> Document:
-    from investors.statements import annual_summary_pdf
-
     return _stored(
         lookup={"kind": Kind.ANNUAL_SUMMARY, "society": society, "holder": holder, "tax_year": tax_year},
         fields={},
@@ -99,7 +103,7 @@ def _stored(
         document.digest = hashlib.sha256(pdf).hexdigest()
         document.size = len(pdf)
         document.generated_at = timezone.now()
-        document.emailed_at = None
+        document.emailed_at = document.emailing_since = None
         # A name that changes with the content, so a remade document never reuses a cached copy.
         stem = filename.removesuffix(".pdf")
         document.file.save(f"{stem}-{document.digest[:8]}.pdf", ContentFile(pdf), save=False)
@@ -172,9 +176,12 @@ def _check_batch(society: Society, kind: str, offer, run, tax_year) -> None:
                 "sending statements."
             )
     elif kind == JobKind.ANNUAL_SUMMARIES:
-        this_tax_year = tax_year_of(timezone.localdate())
-        if tax_year is None or not 2000 <= tax_year <= this_tax_year:
-            raise DocumentError(f"Choose a tax year from 2000 to {this_tax_year} (the year it starts in).")
+        # Only a tax year that has ended: a summary is made once and kept.
+        last_ended = tax_year_of(timezone.localdate()) - 1
+        if tax_year is None or not 2000 <= tax_year <= last_ended:
+            raise DocumentError(
+                f"Choose a tax year that has ended, from 2000 to {last_ended} (the year it starts in)."
+            )
     elif kind != JobKind.SOCIETY_CERTIFICATES:
         raise DocumentError(f"There is no batch of documents called {kind!r}.")
 
@@ -197,6 +204,11 @@ def _queue_job(
             society=society, batch=job.batch_key(), state__in=DocumentJob.UNFINISHED
         ).first()
         if unfinished is not None:
+            if (unfinished.regenerate, unfinished.send_emails) != (regenerate, send_emails):
+                raise DocumentError(
+                    "The same documents are already being made with other options (making them again, "
+                    "or emailing them); wait for that batch to finish, then ask again."
+                )
             return unfinished
         job.total = len(_items(job))
         try:
@@ -215,20 +227,31 @@ def _enqueue(job_id: int) -> None:
 
 
 def resume_job(job: DocumentJob, *, by=None) -> DocumentJob:
-    """Queue a failed or stalled job again; it makes only what is still missing."""
+    """Queue a job again (see `may_resume`); it makes and sends only what is still missing."""
     permissions.require(by, "issue_documents", job.society)
     with transaction.atomic():
         job = DocumentJob.objects.select_for_update().get(pk=job.pk)
-        if not (job.state == JobState.FAILED or is_stalled(job)):
-            raise DocumentError("This job is not stuck: it is queued, running or finished.")
-        job.state, job.error = JobState.QUEUED, ""
+        if not may_resume(job):
+            raise DocumentError(
+                "This job is not stuck: it is queued, running or finished with every email sent."
+            )
+        job.state, job.error, job.heartbeat_at, job.unsent = JobState.QUEUED, "", timezone.now(), 0
         try:
             with transaction.atomic():
-                job.save(update_fields=["state", "error"])
+                job.save(update_fields=["state", "error", "heartbeat_at", "unsent"])
         except IntegrityError:
             raise DocumentError("The same documents are already being made by a newer job.") from None
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def may_resume(job: DocumentJob, now: datetime.datetime | None = None) -> bool:
+    """Failed, stalled, or finished with emails the mail server refused (to try them again)."""
+    return (
+        job.state == JobState.FAILED
+        or is_stalled(job, now)
+        or (job.state == JobState.FINISHED and job.unsent > 0)
+    )
 
 
 def is_stalled(job: DocumentJob, now: datetime.datetime | None = None) -> bool:
@@ -257,8 +280,6 @@ def _items(job: DocumentJob) -> list[JobItem]:
             JobItem(c.holder, lambda since, c=c: certificate_document(c, remade_since=since))
             for c in certificates.order_by("number")
         ]
-    from investors.statements import statement_holders, summary_holders
-
     if job.kind == JobKind.RUN_STATEMENTS:
         run = DistributionRun.objects.select_related("share_class__society").get(pk=job.run_id)
         return [
@@ -286,9 +307,12 @@ def run_job(job_id: int) -> DocumentJob:
     try:
         for done, item in enumerate(items, start=1):
             document = item.make(since)
-            emailed = job.send_emails and _email_once(document)
+            outcome = _email_once(document) if job.send_emails else None
             DocumentJob.objects.filter(pk=job.pk).update(
-                done=done, heartbeat_at=timezone.now(), emailed=F("emailed") + int(emailed)
+                done=done,
+                heartbeat_at=timezone.now(),
+                emailed=F("emailed") + (outcome == SENT),
+                unsent=F("unsent") + (outcome == REFUSED),
             )
     except Exception as error:
         logger.exception("Document job %s failed", job.pk)
@@ -310,20 +334,34 @@ EMAILS = {
 }
 
 
-def _email_once(document: Document) -> bool:
-    """Email the holder their document unless it was emailed already. The claim is taken before
-    sending, so two workers never both send it; a send that fails gives the claim back."""
-    claimed = Document.objects.filter(pk=document.pk, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
+SENT, REFUSED, ALREADY = "sent", "refused", "already"
+# A send claimed this long ago by a worker that never finished it is taken over.
+SEND_CLAIM_EXPIRES = datetime.timedelta(minutes=10)
+
+
+def _email_once(document: Document) -> str:
+    """Email the holder their document unless it was emailed already.
+
+    A worker claims the send before sending, so two workers never both send it; a claim left by
+    a worker that died mid-send expires, so the email is not lost. A refusal by the mail server
+    gives the claim back and is counted, and the job goes on to the next holder.
+    """
+    now = timezone.now()
+    claimed = (
+        Document.objects.filter(pk=document.pk, emailed_at__isnull=True)
+        .filter(Q(emailing_since__isnull=True) | Q(emailing_since__lt=now - SEND_CLAIM_EXPIRES))
+        .update(emailing_since=now)
     )
     if not claimed:
-        return False
+        return ALREADY
     try:
         _send(document)
-    except Exception:
-        Document.objects.filter(pk=document.pk).update(emailed_at=None)
-        raise
-    return True
+    except (OSError, smtplib.SMTPException):
+        logger.exception("Could not email document %s to its holder", document.pk)
+        Document.objects.filter(pk=document.pk).update(emailing_since=None)
+        return REFUSED
+    Document.objects.filter(pk=document.pk).update(emailed_at=timezone.now(), emailing_since=None)
+    return SENT
 
 
 def _send(document: Document) -> None:
@@ -340,11 +378,3 @@ def _send(document: Document) -> None:
     with document.file.open("rb") as pdf:
         message.attach(document.filename, pdf.read(), "application/pdf")
     message.send()
-
-
-# --- Tax years -------------------------------------------------------------------------------------
-
-
-def tax_year_of(day: datetime.date) -> int:
-    """The UK tax year a day falls in, named by the year it starts (6 April)."""
-    return day.year if (day.month, day.day) >= (4, 6) else day.year - 1

@@ -41,9 +41,14 @@ def request_withdrawal(
         raise PaymentError("Ask to withdraw at least one share.")
     now = now or timezone.now()
     with transaction.atomic():
+        # The class first (as approval does), then the holding: one request at a time per
+        # holding, so two tabs cannot ask for the same shares, and no deadlock with approval.
+        ShareClass.objects.select_for_update().get(pk=share_class.pk)
         holding = (
-            Holding.objects.select_for_update().filter(holder=holder, share_class=share_class).first()
-        )  # one request at a time per holding, so two tabs cannot ask for the same shares
+            Holding.objects.select_for_update(of=("self",))
+            .filter(holder=holder, share_class=share_class)
+            .first()
+        )
         held = holding.shares if holding else 0
         waiting = _shares_waiting(holder, share_class)
         free = held - waiting
@@ -169,6 +174,11 @@ def plan_withdrawals(
     due = WithdrawalRequest.objects.filter(share_class=share_class, state=State.PENDING).select_related(
         "holder"
     )
+    held = dict(
+        Holding.objects.filter(share_class=share_class, holder__in=due.values("holder")).values_list(
+            "holder_id", "shares"
+        )
+    )
     for request in due.order_by("requested_at", "pk"):
         if request.due_on > on_date:
             plan.stopped = (
@@ -189,6 +199,20 @@ def plan_withdrawals(
                 f"{format_money(budget)} available; it and those behind it wait."
             )
             break
+        left = held.get(request.holder_id, 0) - request.shares
+        minimum = share_class.membership_minimum_shares if share_class.confers_membership else 1
+        if left < 0 or 0 < left < minimum:
+            why = (
+                f"would leave {left} shares, fewer than the {minimum} a member keeps"
+                if left >= 0
+                else "asks for more shares than they still hold"
+            )
+            plan.stopped = (
+                f"Next in the queue, {request.holder}'s request for {request.shares} shares {why}; refuse it "
+                "(the holder can ask again) before approving those behind it."
+            )
+            break
+        held[request.holder_id] = left
         plan.approvable.append(request)
     return plan
 

@@ -14,4 +14,4 @@ class CapitalConfig(AppConfig):
 def _sync_board_group(**kwargs):
     from capital.services import sync_board_group
 
-    sync_board_group()
+    sync_board_group(create=False)

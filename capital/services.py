@@ -37,10 +37,12 @@ BOARD_PERMISSIONS = [
 ]
 
 
-def sync_board_group() -> Group | None:
-    """The board group with exactly BOARD_PERMISSIONS. Run after every migrate, so a new admin
-    page is visible to existing boards at once; None while some permission is not created yet
-    (each app's permissions are created after its own migrations)."""
+def sync_board_group(*, create: bool = True) -> Group | None:
+    """The board group with exactly BOARD_PERMISSIONS. Run after every migrate (without
+    creating it: the first appointment does), so a new admin page is visible to existing boards
+    at once; None while some permission is not created yet (each app's come after its migrations)."""
+    if not create and not Group.objects.filter(name=BOARD_GROUP).exists():
+        return None
     wanted = {(app_label, codename) for app_label, codename in BOARD_PERMISSIONS}
     found = [
         permission

@@ -2,18 +2,39 @@
 
 One FontConfiguration serves every render (a new one per document makes memory grow), and
 the URL fetcher serves only data: URIs and our own static files, so a template can never
-make the server fetch something from the network or read an arbitrary file.
+make the server fetch something from the network or read an arbitrary file. The society's
+logo is read through its image's storage and embedded as a data: URI for the same reason.
 """
 
+import base64
+import datetime
+import io
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.db.models import Q
 from django.template.loader import render_to_string
+from django.utils import timezone
+from djmoney.money import Money
+from PIL import Image as PillowImage
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
+
+from capital.models import ShareClass, Society
+from capital.money import format_money
+from shares.errors import RegisterError
+from shares.models import Holder, Holding, LedgerEntry
+from shares.services.exports import RegisterLine, register_lines
+from shares.services.register import MOVEMENTS
+from shares.services.verification import ReplayedHolding, verify_register
+
+logger = logging.getLogger(__name__)
 
 FONT_CONFIG = FontConfiguration()
 
@@ -74,6 +95,7 @@ def certificate_pdf(certificate) -> bytes:
         {
             "certificate": certificate,
             "society": certificate.society,
+            "logo": society_logo_uri(certificate.society),
             "share_class": share_class,
             "holder": certificate.holder,
             "nominal": share_class.nominal_value,
@@ -81,3 +103,185 @@ def certificate_pdf(certificate) -> bytes:
             "qr": qr_data_uri(url),
         },
     )
+
+
+# --- The society's logo ---------------------------------------------------------------------------
+
+LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+# Printed at most about 60 × 20 mm: this is 500 dpi, enough for print, and keeps a large
+# upload from being copied into every statement of a run.
+LOGO_MAX_PIXELS = (1200, 400)
+
+
+def society_logo_uri(society: Society) -> str | None:
+    """The society's logo as a data: URI, or None when it has none or it cannot be used.
+
+    Read through the image's own storage (local files, S3, ...), so documents never fetch a
+    URL. Only PNG and JPEG are embedded; a file that is missing, unreadable or not a whole
+    image of those kinds is left out (and logged) rather than stopping the document.
+    """
+    if society.logo_id is None:
+        return None
+    image = society.logo
+    try:
+        with image.file.open("rb") as stored:
+            data = stored.read()
+    except (OSError, ValueError) as error:
+        logger.warning("The logo %r of image %s cannot be read: %s", image.file.name, image.pk, error)
+        return None
+    return image_data_uri(data)
+
+
+def image_data_uri(data: bytes) -> str | None:
+    """A whole PNG or JPEG as a data: URI (made smaller if it is very large); None for anything else."""
+    try:
+        kind = _whole_image_kind(data)
+        if kind is None:
+            return None
+        with PillowImage.open(io.BytesIO(data)) as picture:
+            picture.load()
+            if picture.width > LOGO_MAX_PIXELS[0] or picture.height > LOGO_MAX_PIXELS[1]:
+                picture.thumbnail(LOGO_MAX_PIXELS)
+                smaller = io.BytesIO()
+                picture.save(smaller, format=kind)
+                data = smaller.getvalue()
+    except (OSError, SyntaxError, ValueError, PillowImage.DecompressionBombError) as error:
+        logger.warning("A logo could not be used: %s", error)
+        return None
+    return f"data:{LOGO_TYPES[kind]};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _whole_image_kind(data: bytes) -> str | None:
+    """PNG or JPEG if `data` is a whole image of that kind. WeasyPrint tells Pillow to accept
+    truncated images (for the whole process), so a file cut short would print half grey:
+    a PNG's chunks and checksums are checked, and a JPEG must end with its end marker."""
+    with PillowImage.open(io.BytesIO(data)) as picture:
+        kind = picture.format
+        if kind not in LOGO_TYPES:
+            return None
+        picture.verify()
+    if kind == "JPEG" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        raise ValueError("the JPEG file is cut short")
+    return kind
+
+
+# --- The register of members as a PDF -------------------------------------------------------------
+
+
+def holdings_as_of(society: Society, as_of: datetime.date, *, holder: Holder | None = None) -> list[Holding]:
+    """The register's holdings at the end of `as_of`, replayed from the ledger by the same rules
+    as `verify_register` (shares, amount paid, dates admitted and ceased), as unsaved
+    `Holding`s in the register's order (holder's name, holder, class's name). With `holder`,
+    only theirs."""
+    entries = LedgerEntry.objects.filter(society=society, effective_date__lte=as_of)
+    if holder is not None:
+        entries = entries.filter(Q(holder=holder) | Q(counterparty=holder))
+    replayed: dict[tuple[int, int], ReplayedHolding] = {}
+    currencies: dict[int, str] = {}
+    rows = entries.order_by("sequence").values_list(
+        "kind",
+        "holder_id",
+        "counterparty_id",
+        "share_class_id",
+        "shares",
+        "amount",
+        "amount_currency",
+        "effective_date",
+    )
+    for kind, holder_id, counterparty_id, class_id, shares, amount, currency, on in rows.iterator(
+        chunk_size=5000
+    ):
+        movement = MOVEMENTS[kind]
+        currencies[class_id] = currency
+        parties = [(holder_id, movement.holder_sign)]
+        if movement.to_counterparty:
+            parties.append((counterparty_id, +1))
+        for party, sign in parties:
+            if holder is None or party == holder.pk:
+                replayed.setdefault((party, class_id), ReplayedHolding()).move(
+                    sign * shares, sign * amount, on
+                )
+    holders = Holder.objects.in_bulk({party for party, _ in replayed})
+    classes = ShareClass.objects.in_bulk({class_id for _, class_id in replayed})
+    holdings = [
+        Holding(
+            holder=holders[party],
+            share_class=classes[class_id],
+            shares=state.shares,
+            amount_paid=Money(state.amount, currencies[class_id]),
+            first_issued_on=state.first_issued_on,
+            ceased_on=state.ceased_on,
+        )
+        for (party, class_id), state in replayed.items()
+    ]
+    return sorted(holdings, key=lambda h: (h.holder.name, h.holder.pk, h.share_class.name))
+
+
+def register_rows(society: Society, as_of: datetime.date | None = None) -> list[dict[str, str]]:
+    """The rows of `export_register` (the same fields, values and order): the register now, or
+    replayed from the ledger to the end of `as_of`."""
+    if as_of is None:
+        return [line.as_row() for line in register_lines(society)]
+    return [RegisterLine(holding).as_row() for holding in holdings_as_of(society, as_of)]
+
+
+@dataclass(frozen=True)
+class ClassTotal:
+    share_class: str
+    holdings: int
+    members: int
+    shares: int
+    amount_paid: Decimal
+
+
+def register_totals(rows: list[dict[str, str]]) -> list[ClassTotal]:
+    """Per class, from the printed rows: holdings with shares, members, shares, amount paid."""
+    totals: dict[str, list] = {}
+    for row in rows:
+        total = totals.setdefault(row["share_class"], [0, 0, 0, Decimal("0.00")])
+        shares = int(row["shares_held"])
+        total[0] += shares > 0
+        total[1] += row["member"] == "yes"
+        total[2] += shares
+        total[3] += Decimal(row["amount_paid"])
+    return [ClassTotal(name, *values) for name, values in sorted(totals.items())]
+
+
+def register_pdf(society: Society, as_of: datetime.date | None = None) -> bytes:
+    """The register of members (2014 Act, s.30) as an A4 landscape PDF: the rows of
+    `export_register`, per-class totals and the register's head (`sequence:hash`), so that
+    the printed copy can be checked against the ledger later with `verify_register
+    --expect-head`. Refused while the register does not verify."""
+    check = verify_register(society)
+    if not check.ok:
+        raise RegisterError(
+            f"The register of {society.name} does not verify ({check.problems[0]}); run "
+            "verify_register and put it right before printing it."
+        )
+    rows = register_rows(society, as_of)
+    return render_pdf(
+        "pdf/register.html",
+        {
+            "society": society,
+            "logo": society_logo_uri(society),
+            "as_of": as_of or timezone.localdate(),
+            "printed_on": timezone.localdate(),
+            "head": check.head,
+            "head_sequence": check.head_sequence,
+            "rows": [_register_display(row) for row in rows],
+            "totals": [
+                {**vars(total), "amount_paid": format_money(Money(total.amount_paid, society.currency))}
+                for total in register_totals(rows)
+            ],
+        },
+    )
+
+
+def _register_display(row: dict[str, str]) -> dict:
+    """One register row as printed: money with its symbol, dates as dates."""
+    return {
+        **row,
+        "amount_paid": format_money(Money(row["amount_paid"], row["currency"])),
+        "date_admitted": datetime.date.fromisoformat(row["date_admitted"]),
+        "date_ceased": datetime.date.fromisoformat(row["date_ceased"]) if row["date_ceased"] else None,
+    }

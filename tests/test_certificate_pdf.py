@@ -1,15 +1,19 @@
 """The certificate PDF: its text, its QR target, and who may download it."""
 
+import base64
 import io
 
 import pytest
+from django.core.files.images import ImageFile
 from django.core.management import call_command
+from PIL import Image as PillowImage
 from pypdf import PdfReader
+from wagtail.images.models import Image
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
 from capital.services import appoint_board_member
-from shares.documents import StaticOnlyFetcher, certificate_pdf
+from shares.documents import StaticOnlyFetcher, certificate_pdf, society_logo_uri
 from shares.models import Certificate
 from shares.services.register import issue_shares
 from tests import factories
@@ -109,3 +113,62 @@ def test_other_investors_other_boards_and_visitors_cannot(client, certificate):
     client.force_login(other_director)
     assert client.get(url(certificate)).status_code == 404
     assert client.get(f"/documents/certificates/{certificate.society.slug}/999.pdf").status_code == 404
+
+
+# --- The society's logo ----------------------------------------------------------------------------
+
+
+def stored_logo(kind="PNG", size=(600, 200)) -> Image:
+    picture = PillowImage.new("RGB", size, (47, 93, 58))
+    buffer = io.BytesIO()
+    picture.save(buffer, format=kind)
+    return Image.objects.create(title="Logo", file=ImageFile(buffer, name=f"logo.{kind.lower()}"))
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_the_certificate_shows_the_societys_logo_and_still_fits_one_page(certificate, media):
+    assert sum(len(page.images) for page in PdfReader(io.BytesIO(certificate_pdf(certificate))).pages) == 0
+    certificate.society.logo = stored_logo()
+    certificate.society.save()
+    reader = PdfReader(io.BytesIO(certificate_pdf(certificate)))
+    assert len(reader.pages) == 1
+    (image,) = reader.pages[0].images
+    assert image.image.size == (600, 200)
+    assert "Alice Moss" in pdf_text(certificate_pdf(certificate))
+
+
+def test_the_logo_is_read_through_its_storage_as_png_or_jpeg_only(society, media):
+    assert society_logo_uri(society) is None
+    for kind, media_type in (("PNG", "image/png"), ("JPEG", "image/jpeg")):
+        society.logo = stored_logo(kind)
+        assert society_logo_uri(society).startswith(f"data:{media_type};base64,")
+    society.logo = stored_logo("GIF")
+    assert society_logo_uri(society) is None
+
+
+def test_a_very_large_logo_is_made_smaller_before_it_is_embedded(society, media):
+    society.logo = stored_logo(size=(4000, 1000))
+    data = base64.b64decode(society_logo_uri(society).split(",", 1)[1])
+    assert PillowImage.open(io.BytesIO(data)).size == (1200, 300)
+
+
+def test_a_broken_or_missing_logo_file_leaves_the_logo_out(certificate, media):
+    logo = stored_logo()
+    certificate.society.logo = logo
+    certificate.society.save()
+    with open(logo.file.path, "r+b") as stored:
+        stored.truncate(logo.file.size // 2)  # a PNG cut short: its header is fine, its pixels are not
+    assert society_logo_uri(certificate.society) is None
+    jpeg = stored_logo("JPEG")
+    with open(jpeg.file.path, "r+b") as stored:
+        stored.truncate(jpeg.file.size - 10)
+    assert society_logo_uri(factories.SocietyFactory(logo=jpeg)) is None
+    reader = PdfReader(io.BytesIO(certificate_pdf(certificate)))
+    assert len(reader.pages) == 1 and not reader.pages[0].images
+    logo.file.storage.delete(logo.file.name)
+    assert society_logo_uri(certificate.society) is None
+    assert "Alice Moss" in pdf_text(certificate_pdf(certificate))

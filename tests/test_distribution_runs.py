@@ -255,6 +255,7 @@ def test_a_year_with_an_approved_run_is_refused_by_the_service_and_the_database(
             redeemed=gbp(0),
             state=DistributionRun.State.APPROVED,
             approved_at=timezone.now(),
+            approved_on=timezone.localdate(),
         )
     assert DistributionRun.objects.filter(share_class=share_class, year=1).count() == 1
 

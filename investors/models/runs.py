@@ -64,6 +64,9 @@ class DistributionRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    approved_on = models.DateField(
+        null=True, blank=True, help_text="The day the approval is dated: the register's changes carry it."
+    )
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -101,7 +104,8 @@ class DistributionRun(models.Model):
                 condition=Q(paid__gte=0, retained__gte=0, redeemed__gte=0), name="run_totals_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(state="draft") | Q(approved_at__isnull=False), name="run_approval_recorded"
+                condition=Q(state="draft") | Q(approved_at__isnull=False, approved_on__isnull=False),
+                name="run_approval_recorded_with_its_day",
             ),
             models.CheckConstraint(
                 condition=~Q(state="paid") | Q(paid_at__isnull=False, paid_on__isnull=False),

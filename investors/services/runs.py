@@ -318,10 +318,10 @@ def approve_run(*, run: DistributionRun, by, on_date: datetime.date | None = Non
         Society.objects.select_for_update().get(pk=share_class.society_id)
         _check_preview_still_holds(run, share_class, on_date)
         changes = _write_register(run, share_class, on_date)
-        run.approved_by, run.approved_at = by, timezone.now()
+        run.approved_by, run.approved_at, run.approved_on = by, timezone.now(), on_date
         try:
             with transaction.atomic():
-                run.save(update_fields=["state", "approved_by", "approved_at"])
+                run.save(update_fields=["state", "approved_by", "approved_at", "approved_on"])
         except IntegrityError as error:  # the database's own one-approved-run-per-year rule
             raise PaymentError(
                 f"Year {run.year} of {share_class.name} already has an approved run; a year is paid once."

@@ -190,5 +190,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {name: {"level": "WARNING"} for name in ("stripe", "weasyprint", "fontTools", "django_tasks")},
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("stripe", "weasyprint", "fontTools", "django_tasks", "wagtail")
+    },
 }

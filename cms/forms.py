@@ -36,7 +36,11 @@ class SimulatorForm(forms.Form):
             "max_whole_digits": "That amount is far larger than this offer can take.",
         },
     )
-    scenario = forms.ChoiceField(label="How much profit does the society make each year?", required=False)
+    scenario = forms.ChoiceField(
+        label="How much profit does the society make each year?",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the scenarios, or give your own figure."},
+    )
     surplus = AmountField(
         label="My own figure: surplus each year",
         required=False,

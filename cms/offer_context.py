@@ -45,17 +45,22 @@ def offer_page_context(request, page) -> dict:
     schedule = return_schedule_of(offer)
     now = timezone.now()
     currency = str(offer.price_per_share.currency)
+    progress = offer_progress(offer, now)
     return {
         "offer": offer,
         "society": offer.share_class.society,
         "share_class": offer.share_class,
-        "progress": offer_progress(offer, now),
+        "progress": progress,
         "accepting": offer_is_accepting(offer, now),
         "not_yet_open": offer.state == Offer.State.OPEN and now < offer.opens_at,
         "days_left": days_left(offer, now),
         "rights": describe_rights(offer.share_class),
         "terms_in_words": _terms_in_words(schedule, currency),
-        "simulator": simulator_for(request, page, offer, schedule) if schedule is not None else None,
+        "simulator": (
+            simulator_for(request, page, offer, schedule, existing_capital=progress.existing_capital)
+            if schedule is not None
+            else None
+        ),
     }
 
 
@@ -75,8 +80,11 @@ def _terms_in_words(schedule: ReturnSchedule | None, currency: str) -> list[str]
         return []
 
 
-def simulator_for(request, page, offer: Offer, schedule: ReturnSchedule) -> Simulator:
-    """The simulator's form and, when the figures are good, its answer and chart.
+def simulator_for(
+    request, page, offer: Offer, schedule: ReturnSchedule, *, existing_capital: Money
+) -> Simulator:
+    """The simulator's form and, when the figures are good, its answer and chart. The class's
+    `existing_capital` shares the profit pool with the visitor and the rest of the offer.
 
     Before a visitor asks anything the page shows a worked example; bad figures get their message
     beside the field and no chart.
@@ -107,6 +115,7 @@ def simulator_for(request, page, offer: Offer, schedule: ReturnSchedule) -> Simu
             schedule=schedule,
             amount=form.cleaned_data["amount"],
             surplus=form.surplus_per_year(),
+            existing_capital=existing_capital.amount,
         )
     except SimulatorUnavailable as error:
         simulator.unavailable = str(error)

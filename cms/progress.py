@@ -3,18 +3,22 @@
 Money counts as raised once it is paid: a paid application for all its shares, an allocated one
 for the shares it was given (a scaled-back excess goes back). Applications cancelled, expired or
 refunded count for nothing; unpaid reservations still holding shares are shown apart.
+
+The same query finds the capital the offer's share class already has from other issues (earlier
+offers, shares the board issued by hand), which the simulator shares the profit pool with.
 """
 
 import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, Q, Sum, When
+from django.db.models import Case, Count, F, Max, Q, Subquery, Sum, When
 from django.utils import timezone
 from djmoney.money import Money
 
 from capital.models import Offer
 from investors.models import Application
+from shares.models import Holding
 
 RAISED_STATES = (Application.State.PAID, Application.State.ALLOCATED)
 
@@ -26,6 +30,8 @@ class OfferProgress:
     investors: int
     minimum_target: Money
     maximum_target: Money
+    # Paid-up capital of the share class not issued through this offer.
+    existing_capital: Money
 
     @property
     def percent_of_maximum(self) -> Decimal:
@@ -52,27 +58,47 @@ class OfferProgress:
 
 def offer_progress(offer: Offer, now=None) -> OfferProgress:
     now = now or timezone.now()
-    holding_reservation = Q(state=Application.State.AWAITING_PAYMENT) & (
-        Q(reserved_until__isnull=True) | Q(reserved_until__gt=now)
+    holding_reservation = Q(applications__state=Application.State.AWAITING_PAYMENT) & (
+        Q(applications__reserved_until__isnull=True) | Q(applications__reserved_until__gt=now)
     )
-    figures = Application.objects.filter(offer=offer).aggregate(
+    # Uncorrelated, so the database works it out once, not once per application.
+    class_capital = (
+        Holding.objects.filter(share_class_id=offer.share_class_id)
+        .order_by()
+        .values("share_class_id")
+        .annotate(total=Sum("amount_paid"))
+        .values("total")
+    )
+    # From the offer, so that an offer without applications still gives its one row.
+    figures = Offer.objects.filter(pk=offer.pk).aggregate(
         raised_shares=Sum(
             Case(
-                When(state=Application.State.PAID, then=F("shares")),
-                When(state=Application.State.ALLOCATED, then=F("shares_allocated")),
+                When(applications__state=Application.State.PAID, then=F("applications__shares")),
+                When(
+                    applications__state=Application.State.ALLOCATED, then=F("applications__shares_allocated")
+                ),
                 default=0,
             )
         ),
-        awaiting_shares=Sum("shares", filter=holding_reservation),
-        investors=Count("holder", filter=Q(state__in=RAISED_STATES), distinct=True),
+        allocated_shares=Sum(
+            "applications__shares_allocated", filter=Q(applications__state=Application.State.ALLOCATED)
+        ),
+        awaiting_shares=Sum("applications__shares", filter=holding_reservation),
+        investors=Count(
+            "applications__holder", filter=Q(applications__state__in=RAISED_STATES), distinct=True
+        ),
+        class_capital=Max(Subquery(class_capital)),
     )
     price = offer.price_per_share
+    issued_here = price * (figures["allocated_shares"] or 0)
+    class_capital = Money(figures["class_capital"] or 0, price.currency)
     return OfferProgress(
         raised=price * (figures["raised_shares"] or 0),
         awaiting_payment=price * (figures["awaiting_shares"] or 0),
         investors=figures["investors"],
         minimum_target=offer.minimum_target,
         maximum_target=offer.maximum_target,
+        existing_capital=max(class_capital - issued_here, Money(0, price.currency)),
     )
 
 

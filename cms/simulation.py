@@ -2,9 +2,10 @@
 
 A visitor's amount and a profit scenario become the public simulator's input (the JSON that
 `POST /api/v1/returns/simulate` takes), and `run_simulation`, the function that endpoint calls,
-does the sums: the page and the API cannot disagree. The visitor's holding is simulated beside
-the rest of the offer, assumed fully subscribed, because a share of profit is split among all
-the investors: a full offer gives each pound the smallest share, so the figures lean cautious.
+does the sums: the page and the API cannot disagree. A share of profit is split among every
+holding of the class, so the visitor's holding is simulated beside the rest of the offer, assumed
+fully subscribed (a full offer gives each pound the smallest share, so the figures lean
+cautious), and beside the capital the class's existing holders have paid up already.
 """
 
 import datetime
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 YOU = "You"
 OTHER_INVESTORS = "Other investors"
+EXISTING_HOLDERS = "Existing holders"
 # Without a term, returns are shown for this many years from the first year the shares take part.
 YEARS_WITHOUT_TERM = 20
 # A surplus each year as a share of the offer's maximum target, when the page gives no figures.
@@ -69,6 +71,7 @@ class Projection:
     redeemed: Money
     multiple: Decimal
     cap: Money | None
+    existing_capital: Money  # what the class's holders had already, sharing the pool too
 
     @property
     def received(self) -> Money:
@@ -92,15 +95,36 @@ def issue_date(offer: Offer) -> datetime.date:
     return timezone.localdate(offer.closes_at)
 
 
-def simulation_input(*, offer: Offer, schedule: ReturnSchedule, amount: Decimal, surplus: Decimal) -> dict:
-    """The public simulator's JSON for `amount` invested in `offer`, `surplus` declared every year."""
+def simulation_input(
+    *,
+    offer: Offer,
+    schedule: ReturnSchedule,
+    amount: Decimal,
+    surplus: Decimal,
+    existing_capital: Decimal = Decimal(0),
+) -> dict:
+    """The public simulator's JSON for `amount` invested in `offer`, `surplus` declared every year.
+
+    The holdings are, in register order: the class's existing holders (`existing_capital`, issued
+    by today), then the visitor and the rest of the offer's maximum, issued when it closes.
+    """
     terms = Terms.from_schedule(schedule)
     issued_on = issue_date(offer)
     first_year = _first_year_taking_part(terms, issued_on)
     last_year = min(terms.term_years or first_year + YEARS_WITHOUT_TERM - 1, MAX_YEARS)
     if first_year > last_year:
         raise SimulatorUnavailable("The term of these shares ends before new shares would take part.")
-    holdings = [{"ref": YOU, "capital": _text(amount), "issued_on": issued_on.isoformat()}]
+    holdings = []
+    if existing_capital > 0:
+        existing_since = min(timezone.localdate(), issued_on)
+        holdings.append(
+            {
+                "ref": EXISTING_HOLDERS,
+                "capital": _text(existing_capital),
+                "issued_on": existing_since.isoformat(),
+            }
+        )
+    holdings.append({"ref": YOU, "capital": _text(amount), "issued_on": issued_on.isoformat()})
     others = offer.maximum_target.amount - amount
     if others > 0:
         holdings.append(
@@ -125,17 +149,29 @@ def simulation_input(*, offer: Offer, schedule: ReturnSchedule, amount: Decimal,
 
 
 def project_returns(
-    *, offer: Offer, schedule: ReturnSchedule, amount: Decimal, surplus: Decimal | None
+    *,
+    offer: Offer,
+    schedule: ReturnSchedule,
+    amount: Decimal,
+    surplus: Decimal | None,
+    existing_capital: Decimal = Decimal(0),
 ) -> Projection:
-    """Run the simulator for one visitor. `surplus` is ignored (None) for an interest schedule."""
+    """Run the simulator for one visitor. `surplus` is ignored (None) for an interest schedule;
+    `existing_capital` is the class's paid-up capital from before this offer (`offer_progress`)."""
     try:
-        data = simulation_input(offer=offer, schedule=schedule, amount=amount, surplus=surplus or Decimal(0))
+        data = simulation_input(
+            offer=offer,
+            schedule=schedule,
+            amount=amount,
+            surplus=surplus or Decimal(0),
+            existing_capital=existing_capital,
+        )
         output = run_simulation(parse_simulation(data))
     except (SimulationInputError, ReturnsError) as error:
         logger.warning("The simulator refused the terms of offer %s: %s", offer.pk, error)
         raise SimulatorUnavailable("The simulator cannot work with this offer's terms yet.") from error
     currency = str(offer.price_per_share.currency)
-    issued_on = datetime.date.fromisoformat(data["holdings"][0]["issued_on"])
+    issued_on = issue_date(offer)
     rows = []
     for year in output["years"]:
         year_end = datetime.date.fromisoformat(year["year_end"])
@@ -169,6 +205,7 @@ def project_returns(
         redeemed=Money(total["redeemed"], currency),
         multiple=Decimal(total["multiple"]),
         cap=cap,
+        existing_capital=Money(existing_capital, currency),
     )
 
 

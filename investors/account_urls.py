@@ -3,6 +3,7 @@ dashboard, and their personal data (correct it, export it)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views.decorators.cache import never_cache
 
 from investors import account_views as views
 from investors.forms import EmailLoginForm
@@ -21,12 +22,15 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's login and set-password views are never cached already; these two forms are not.
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-            success_url=reverse_lazy("account:password-reset-done"),
+        never_cache(
+            auth_views.PasswordResetView.as_view(
+                email_template_name="registration/password_reset_email.txt",
+                subject_template_name="registration/password_reset_subject.txt",
+                success_url=reverse_lazy("account:password-reset-done"),
+            )
         ),
         name="password-reset",
     ),
@@ -43,7 +47,9 @@ urlpatterns = [
     ),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("account:password-change-done")),
+        never_cache(
+            auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("account:password-change-done"))
+        ),
         name="password-change",
     ),
     path("password/changed/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),

@@ -3,37 +3,40 @@
 import json
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
 from investors import accounts
 from investors.account_data import dashboard_for, holder_for, personal_data
 from investors.errors import AccountError
-from investors.forms import EmailChangeForm, EmailForm, PersonalDetailsForm, SignUpForm
+from investors.forms import ChoosePasswordForm, EmailChangeForm, EmailForm, PersonalDetailsForm, SignUpForm
 
 TEMPLATES = "investors/account"
 
+# Every page here shows someone's own details, a form, or both: none may be kept by a browser
+# or a shared cache (`never_cache` on each view).
 
+
+@never_cache
 def signup(request):
     if request.user.is_authenticated:
         return redirect("account:dashboard")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        accounts.sign_up(
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            name=form.cleaned_data["name"],
-        )
+        accounts.sign_up(email=form.cleaned_data["email"], name=form.cleaned_data["name"])
         request.session["signup_email"] = accounts.normalise_email(form.cleaned_data["email"])
         return redirect("account:signup-sent")
     return render(request, f"{TEMPLATES}/signup.html", {"form": form})
 
 
+@never_cache
 def signup_sent(request):
     """The same page whether or not the address already had an account."""
     return render(
@@ -41,18 +44,42 @@ def signup_sent(request):
     )
 
 
+@never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_email(request, token):
+    """The page a sign-up link opens. Opening it (as mail scanners do too) changes nothing; the
+    account is switched on, with the password chosen here, when the form is sent."""
     try:
-        verification = accounts.verify_email(token=token)
+        user = accounts.account_for_sign_up_link(token=token)
     except AccountError as error:
         return _link_refused(request, error, offer_new_link=True)
-    if verification.newly_verified:
-        messages.success(request, "Thank you: your email address is confirmed. You can now log in.")
-    else:
-        messages.info(request, "Your email address was already confirmed.")
+    if not accounts.is_awaiting_verification(user):
+        return _already_confirmed(request)
+    form = ChoosePasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            verification = accounts.complete_sign_up(
+                token=token, password=form.cleaned_data["new_password1"], name=form.cleaned_data["name"]
+            )
+        except AccountError as error:
+            return _link_refused(request, error, offer_new_link=True)
+        if not verification.newly_verified:  # the same link used meanwhile, in another window
+            return _already_confirmed(request)
+        login(request, verification.user)
+        messages.success(
+            request, "Thank you: your email address is confirmed, your password is set and you are logged in."
+        )
+        return redirect("account:dashboard")
+    return render(request, f"{TEMPLATES}/choose_password.html", {"form": form, "email": user.username})
+
+
+def _already_confirmed(request):
+    messages.info(request, "Your email address was already confirmed.")
     return redirect("account:dashboard" if request.user.is_authenticated else "account:login")
 
 
+@never_cache
 def resend_verification(request):
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -61,8 +88,8 @@ def resend_verification(request):
     return render(request, f"{TEMPLATES}/resend_verification.html", {"form": form})
 
 
+@never_cache
 @login_required
-@cache_control(private=True, no_store=True)
 def dashboard(request):
     data = dashboard_for(request.user)
     # The board may have registered this address since the account was verified.
@@ -71,8 +98,8 @@ def dashboard(request):
     return render(request, f"{TEMPLATES}/dashboard.html", {"dashboard": data})
 
 
+@never_cache
 @login_required
-@cache_control(private=True, no_store=True)
 def profile(request):
     holder = holder_for(request.user)
     details_form = None
@@ -94,6 +121,7 @@ def profile(request):
     return render(request, f"{TEMPLATES}/profile.html", _profile_context(request, holder, details_form))
 
 
+@never_cache
 @login_required
 @require_POST
 def change_email(request):
@@ -124,20 +152,24 @@ def _profile_context(request, holder, details_form, email_form=None):
     }
 
 
+@never_cache
+@login_required
 def confirm_email_change(request, token):
+    """Only the account's owner, logged in, can confirm its new address; anyone else is sent to
+    log in and brought back here."""
     try:
-        verification = accounts.confirm_email_change(token=token)
+        verification = accounts.confirm_email_change(token=token, user=request.user)
     except AccountError as error:
         return _link_refused(request, error, offer_new_link=False)
     if verification.newly_verified:
         messages.success(request, f"Your email address is now {verification.user.email}.")
     else:
         messages.info(request, f"Your email address was already {verification.user.email}.")
-    return redirect("account:profile" if request.user.is_authenticated else "account:login")
+    return redirect("account:profile")
 
 
+@never_cache
 @login_required
-@cache_control(private=True, no_store=True)
 def export(request):
     """Everything we hold about the investor, as a JSON download (amounts as strings)."""
     body = json.dumps(personal_data(request.user), cls=DjangoJSONEncoder, indent=2)

@@ -1,21 +1,28 @@
 """Investors' accounts: signing up, proving an email address, and keeping their details right.
 
-An account signs in with its email address, which is also its username. A new account stays
-inactive, with no verified address (`email` blank), until its owner follows the signed link we
-email them; only then does `email` hold the address, and only then can the account log in or
-reset its password. A verified address that matches one (and only one) register record with no
-login is linked to it, so an investor the board registered by hand finds their shares.
+An account signs in with its email address, which is also its username. Signing up asks only
+for a name and an address: the account stays inactive, with no verified address (`email` blank)
+and no password, until someone follows the signed link we email to that address and chooses the
+password there. So whoever controls the mailbox owns the account, and signing up someone else's
+address first gains nothing. Only then does `email` hold the address, and only then can the
+account log in or reset its password. A verified address that matches one (and only one)
+register record with no login is linked to it, so an investor the board registered by hand
+finds their shares.
 
 Links are signed with `django.core.signing` and last as long as password-reset links
 (`PASSWORD_RESET_TIMEOUT`); each names the state it changes, so a used or outdated link changes
-nothing. Nothing here reveals whether an address has an account: sign-up and "send the link
-again" answer the same either way, and only the mailbox learns more.
+nothing. Following a sign-up link (a GET, which mail scanners also make) only shows the form;
+the account changes when that form is sent. A link to confirm a new address works only for the
+logged-in owner of the account. Nothing here reveals whether an address has an account: sign-up
+and "send the link again" answer the same either way, do the same work (neither hashes a
+password), and only the mailbox learns more.
 
 Nothing is rate-limited yet: sign-up, "send the link again", password reset and login can each
 be repeated freely, so a busy site should put a limit per address and per IP in front of them.
 """
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,6 +45,8 @@ from shares.models import Holder, Holding
 SIGN_UP_SALT = "commonshare.accounts.verify-email"
 EMAIL_CHANGE_SALT = "commonshare.accounts.change-email"
 CORRECTABLE_FIELDS = ("name", "postal_address", "date_of_birth")
+NAME_IN_EMAIL_LENGTH = 70
+LINK_NOT_VALID = "This link is not valid any more. Ask for a new one below."
 
 
 @dataclass(frozen=True)
@@ -86,26 +95,32 @@ def user_for_login(identifier: str):
 # --- Signing up -----------------------------------------------------------------------------------
 
 
-def sign_up(*, email: str, password: str, name: str):
-    """Create an inactive account for `email` and send the link that verifies it.
+def sign_up(*, email: str, name: str):
+    """Create an inactive account for `email`, with no password, and email the link where the
+    owner of the address chooses one.
 
     Returns the new user, or None when the address already has an account: its owner is then
-    emailed (a fresh link if it still waits for verification, otherwise a reminder that they
-    can log in or reset their password), and the caller shows the same page either way.
+    emailed (a fresh link, under the name just given, if it still waits for verification;
+    otherwise a reminder that they can log in or reset their password), and the caller shows
+    the same page either way. Neither path hashes a password, so the time taken tells nothing.
     """
     email = normalise_email(email)
+    name = name.strip()
+    users = get_user_model().objects
     with transaction.atomic():
         existing = user_with_address(email)
         if existing is None:
             try:
                 with transaction.atomic():
-                    user = get_user_model().objects.create_user(
-                        username=email, email="", password=password, first_name=name.strip(), is_active=False
+                    user = users.create_user(
+                        username=email, email="", password=None, first_name=name, is_active=False
                     )
             except IntegrityError:  # the same address signing up twice at once: the other one won
                 return None
             transaction.on_commit(lambda: send_verification_email(user_id=user.pk))
             return user
+        if is_awaiting_verification(existing):
+            users.filter(pk=existing.pk).update(first_name=name)
         existing_id = existing.pk
         transaction.on_commit(lambda: _remind_existing_account(existing_id, email))
     return None
@@ -130,6 +145,7 @@ def send_verification_email(*, user_id: int) -> None:
         subject="Confirm your email address for Commonshare",
         name=user.first_name,
         link=_absolute(reverse("account:verify-email", args=[token])),
+        lifetime_days=link_lifetime_days(),
     )
 
 
@@ -148,25 +164,48 @@ def _remind_existing_account(user_id: int, email: str) -> None:
     )
 
 
-def verify_email(*, token: str) -> Verification:
-    """Activate the account the link was sent for, and link its register record if one matches.
+def account_for_sign_up_link(*, token: str):
+    """The account a sign-up link was sent for, changing nothing (following a link only shows
+    the form where its owner chooses a password). Use `is_awaiting_verification` to tell a link
+    still to be used from one used already; a bad, expired or outdated link raises AccountError.
+    """
+    claim = _read_link(token, salt=SIGN_UP_SALT)
+    user = get_user_model().objects.filter(pk=claim.get("user")).first()
+    _check_sign_up_claim(user, claim)
+    return user
 
-    A link followed a second time changes nothing and says the address is already confirmed.
+
+def complete_sign_up(*, token: str, password: str, name: str) -> Verification:
+    """Verify the address the link was sent to, set the password its owner chose (checked by the
+    form against the validators) and the name they confirmed, switch the account on, and link the
+    register record if one matches.
+
+    A link used already changes nothing, the password least of all, and says so.
     """
     claim = _read_link(token, salt=SIGN_UP_SALT)
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().filter(pk=claim.get("user")).first()
-        if user is None or normalise_email(user.username) != claim.get("email"):
-            raise AccountError("This link is not valid any more. Ask for a new one below.")
-        if user.is_active and normalise_email(user.email) == claim["email"]:
-            return Verification(user=user, newly_verified=False, holder=_holder_of(user))
+        _check_sign_up_claim(user, claim)
         if not is_awaiting_verification(user):
-            raise AccountError("This link is not valid any more. Ask for a new one below.")
+            return Verification(user=user, newly_verified=False, holder=_holder_of(user))
+        user.set_password(password)
+        user.first_name = name.strip() or user.first_name
         user.email = claim["email"]
         user.is_active = True
-        user.save(update_fields=["email", "is_active"])
+        user.save(update_fields=["password", "first_name", "email", "is_active"])
         holder = link_holder_by_email(user=user)
     return Verification(user=user, newly_verified=True, holder=holder)
+
+
+def _check_sign_up_claim(user, claim: dict) -> None:
+    """The link names this account and its address, and the account either waits for exactly
+    this link or was verified with it. An account the board switched off has a verified
+    address, or has been used, so an old link can never switch it back on."""
+    if user is None or normalise_email(user.username) != claim.get("email"):
+        raise AccountError(LINK_NOT_VALID)
+    already_verified = user.is_active and normalise_email(user.email) == claim["email"]
+    if not already_verified and not is_awaiting_verification(user):
+        raise AccountError(LINK_NOT_VALID)
 
 
 def link_holder_by_email(*, user) -> Holder | None:
@@ -212,13 +251,23 @@ def request_email_change(*, user, new_email: str) -> None:
     )
 
 
-def confirm_email_change(*, token: str) -> Verification:
+def confirm_email_change(*, token: str, user) -> Verification:
     """Move the login, the verified address and the register record to the new address, then
-    tell the old address, so that a change nobody asked for does not go unnoticed."""
+    tell the old address, so that a change nobody asked for does not go unnoticed.
+
+    Only `user`, logged in, may follow a link sent for their account: the signature alone would
+    let whoever reads an old mailbox replay a link after the address went there and back
+    (A to B, B to A, then the first link again).
+    """
     claim = _read_link(token, salt=EMAIL_CHANGE_SALT)
     new_email = claim.get("to", "")
+    if claim.get("user") != user.pk:
+        raise AccountError(
+            "This link was sent for another account. Log out, log in to the account whose address "
+            "you are changing, and open the link again."
+        )
     with transaction.atomic():
-        user = get_user_model().objects.select_for_update().filter(pk=claim.get("user")).first()
+        user = get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         if user is None or not user.is_active:
             raise AccountError("This link is not valid any more.")
         if normalise_email(user.email) == new_email:
@@ -353,6 +402,23 @@ def _absolute(path: str) -> str:
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
 
 
-def _send(template: str, *, to: str, subject: str, **context) -> None:
-    body = render_to_string(f"investors/account/email/{template}.txt", context)
+def name_for_email(name: str) -> str:
+    """A name as our plain-text emails may show it: letters, spaces, hyphens and apostrophes
+    only, and not too long. Anyone can type anything as a name on the sign-up form, and the
+    email goes to someone else's address: what they typed must not become a link or a message
+    in our mail."""
+    kept = "".join(
+        character
+        for character in name
+        if character.isalpha() or unicodedata.category(character).startswith("M") or character in " -'’"
+    )
+    return " ".join(kept.split())[:NAME_IN_EMAIL_LENGTH].strip()
+
+
+def _send(template: str, *, to: str, subject: str, name: str = "", **context) -> None:
+    # The templates are plain text, rendered without HTML escaping: every value in them is our
+    # own (links, addresses we checked) except the name, which is stripped here.
+    body = render_to_string(
+        f"investors/account/email/{template}.txt", {**context, "name": name_for_email(name)}
+    )
     send_mail(subject, body, None, [to])

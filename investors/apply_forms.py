@@ -78,7 +78,9 @@ class ApplicationForm(forms.Form):
     here (the fields are disabled, so whatever is sent for them is ignored): they are the
     register of members' record and change through the society. Anyone else types them, and
     the `Holder` is created, linked to their login, in the same transaction as the
-    application, so a refused application leaves nothing behind.
+    application, so a refused application leaves nothing behind. Its email address is always
+    the login's verified one, never typed. A holder made here is never a registered society
+    (which the law exempts from the holding limit): that is for the board to record.
 
     Double submits are caught with a one-time token rather than by guessing from similar
     applications: the token is in the page, and the transaction that makes the application
@@ -125,8 +127,8 @@ class ApplicationForm(forms.Form):
         label="Email address",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "input"}),
         error_messages={
-            "required": "Enter an email address.",
-            "invalid": "Enter an email address like name@example.org.",
+            # Only the login's own address is used, so nothing typed can be wrong here.
+            "required": "Your account has no email address yet: add one in your details, then apply.",
         },
     )
     postal_address = forms.CharField(
@@ -149,10 +151,6 @@ class ApplicationForm(forms.Form):
         max_length=40,
         help_text="If you apply for an organisation: its Companies House or Mutuals Public Register number.",
         widget=forms.TextInput(attrs={"class": "input"}),
-    )
-    is_registered_society = forms.BooleanField(
-        label="The organisation is a registered society (a co-operative or community benefit society)",
-        required=False,
     )
     read_risk_warning = forms.BooleanField(
         label="I have read the risk warning on this page",
@@ -193,17 +191,22 @@ class ApplicationForm(forms.Form):
             del self.fields["no_control"]
         if not offer.share_class.withdrawable:
             del self.fields["withdrawals_can_be_suspended"]
+        self.fields["email"].disabled = True
         if holder is not None:
             self._show_holder(holder)
         else:
             self.fields["name"].initial = user.get_full_name()
             self.fields["email"].initial = user.email
+            self.fields["email"].help_text = (
+                "The address you log in with, which you have confirmed. To use another, change it in "
+                "your details first."
+            )
         if not self.is_bound:
             self.fields["form_token"].initial = new_form_token()
 
     def _show_holder(self, holder: Holder) -> None:
         """The register's details, shown but not taken from what is sent."""
-        for name in (*DETAIL_FIELDS, "is_registered_society"):
+        for name in DETAIL_FIELDS:
             self.fields[name].disabled = True
             self.fields[name].initial = getattr(holder, name)
 
@@ -257,7 +260,7 @@ class ApplicationForm(forms.Form):
         data = super().clean()
         if self.holder is None:
             if data.get("kind") == Holder.Kind.PERSON:
-                data["organisation_number"], data["is_registered_society"] = "", False
+                data["organisation_number"] = ""
                 self._require("date_of_birth", DATE_OF_BIRTH_NEEDED)
             elif data.get("kind") == Holder.Kind.ORGANISATION:
                 data["date_of_birth"] = None
@@ -328,12 +331,8 @@ class ApplicationForm(forms.Form):
     def _lock_or_create_holder(self, user) -> Holder:
         if self.holder is not None:
             return Holder.objects.select_for_update().get(pk=self.holder.pk, user=user)
-        data = self.cleaned_data
-        return Holder.objects.create(
-            user=user,
-            is_registered_society=data["is_registered_society"],
-            **{name: data[name] for name in DETAIL_FIELDS},
-        )
+        details = {name: self.cleaned_data[name] for name in DETAIL_FIELDS if name != "email"}
+        return Holder.objects.create(user=user, email=user.email, is_registered_society=False, **details)
 
     def _field_refused(self) -> str | None:
         """Once the offer is open and the payment method one it takes, what the service refuses

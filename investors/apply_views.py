@@ -10,11 +10,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from djmoney.money import Money
 
 from capital.models import Offer, Society
 from capital.services import offer_is_accepting
+from investors import accounts
 from investors.apply_forms import AlreadySent, ApplicationForm
 from investors.errors import PaymentError
 from investors.models import Application
@@ -41,6 +43,7 @@ class InvestorRoom:
     why_none: str = ""
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request, offer_id):
@@ -50,7 +53,10 @@ def apply(request, offer_id):
     )
     if not offer_is_accepting(offer):
         return render(request, "investors/apply/not_open.html", _not_open_context(offer))
-    holder = Holder.objects.filter(user=request.user).first()
+    # Someone the board registered by hand applies as that record, not as a second holder.
+    holder = Holder.objects.filter(user=request.user).first() or accounts.link_holder_by_email(
+        user=request.user
+    )
     form = ApplicationForm(request.POST or None, offer=offer, holder=holder, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,6 +78,7 @@ def apply(request, offer_id):
     return render(request, "investors/apply/form.html", context)
 
 
+@never_cache
 @login_required
 @require_GET
 def done(request, reference):

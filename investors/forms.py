@@ -2,66 +2,71 @@
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from investors.accounts import is_awaiting_verification, normalise_email, user_for_login
+from investors.accounts import normalise_email, user_for_login
 from shares.models import Holder
 
 # The address is the username, which Django's user model keeps to 150 characters.
 EMAIL_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
 
 
-class SignUpForm(SetPasswordMixin, forms.Form):
+class SignUpForm(forms.Form):
+    """A name and an address: the password is chosen on the page the emailed link opens, so
+    only the owner of the mailbox ever sets one."""
+
     name = forms.CharField(
         label="Your full name", max_length=150, widget=forms.TextInput({"autocomplete": "name"})
     )
     email = forms.EmailField(
         label="Email address", max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput({"autocomplete": "email"})
     )
-    password1, password2 = SetPasswordMixin.create_password_fields(label2="Password again")
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    """The page a sign-up link opens: the name given at sign-up, to confirm or correct, and the
+    account's first password, twice, checked by the site's password validators."""
+
+    field_order = ["name", "new_password1", "new_password2"]
+    name = forms.CharField(
+        label="Your full name", max_length=150, widget=forms.TextInput({"autocomplete": "name"})
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        kwargs.setdefault("initial", {"name": user.first_name})
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = "Password"
+        self.fields["new_password2"].label = "Password again"
 
     def clean(self):
-        self.validate_passwords()
-        cleaned = super().clean()
-        if "email" in cleaned:
-            email = normalise_email(cleaned["email"])
-            candidate = get_user_model()(username=email, email=email, first_name=cleaned.get("name", ""))
-            self.validate_password_for_user(candidate)
-        return cleaned
+        if self.cleaned_data.get("name"):
+            # Validated against the name being saved, not the one typed at sign-up.
+            self.user.first_name = self.cleaned_data["name"]
+        return super().clean()
 
 
 class EmailLoginForm(AuthenticationForm):
-    """Django's login form, signing in by email address, that tells someone who has not yet
-    verified their address so (only once they have given the right password) and offers the link
-    again. `awaiting_verification` is set then, for the template."""
+    """Django's login form, signing in by email address (or a board member's username)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That email address and password do not match an account. Check them and try "
         "again, or reset your password.",
-        "unverified": "Please confirm your email address first: follow the link we emailed you when you "
-        "signed up. We can send it again.",
     }
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "Email address"
-        self.awaiting_verification = False
 
     def clean(self):
         identifier = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if identifier and password:
+            # An account still waiting for verification has no password yet, so it fails here
+            # like a wrong password, after the same hashing.
             user = user_for_login(identifier)
-            if user is not None and is_awaiting_verification(user):
-                # Checked here rather than after authenticate(), which refuses inactive users, so
-                # the password is hashed once on every path and timing tells nothing.
-                if not user.check_password(password):
-                    raise self.get_invalid_login_error()
-                self.awaiting_verification = True
-                raise ValidationError(self.error_messages["unverified"], code="unverified")
             username = user.get_username() if user is not None else identifier
             self.user_cache = authenticate(self.request, username=username, password=password)
             if self.user_cache is None:

@@ -18,6 +18,7 @@ from investors.apply_forms import AlreadySent, ApplicationForm
 from investors.models import Application
 from investors.services.applications import apply_for_shares
 from shares.models import Holder
+from shares.services.register import issue_shares
 from tests import factories
 from tests.factories import gbp
 
@@ -265,16 +266,79 @@ def test_organisation_applies_with_its_registration_number(signed_in, user, open
         kind=Holder.Kind.ORGANISATION,
         name="Calder Housing Co-operative Ltd",
         organisation_number="RS004417",
-        is_registered_society="on",
     )
     signed_in.post(apply_url(open_offer), data)
     holder = Application.objects.get().holder
     assert (holder.kind, holder.organisation_number, holder.is_registered_society) == (
         Holder.Kind.ORGANISATION,
         "RS004417",
-        True,
+        False,
     )
     assert holder.date_of_birth is None
+
+
+def test_nobody_can_declare_themselves_a_registered_society_to_pass_the_legal_limit(
+    signed_in, community_class
+):
+    """The law lets only a registered society hold more than £100,000 of withdrawable shares; only
+    the board can record a holder as one, so a box ticked on the public form changes nothing."""
+    offer = factories.OpenOfferFactory(
+        share_class=community_class, maximum_target=gbp(500000), maximum_per_investor=gbp(200000)
+    )
+    page = signed_in.get(apply_url(offer)).content.decode()
+    assert "is_registered_society" not in page
+    assert "should contact the board of" in re.sub(r"\s+", " ", page)
+    organisation = {
+        "kind": Holder.Kind.ORGANISATION,
+        "name": "Calder Housing Co-operative Ltd",
+        "organisation_number": "RS004417",
+        "is_registered_society": "on",
+    }
+    response = signed_in.post(apply_url(offer), answers(signed_in, offer, amount="100,001", **organisation))
+    assert "The law limits anyone but a registered society to £100,000.00" in field_error(response, "amount")
+    assert nothing_created()
+
+    signed_in.post(apply_url(offer), answers(signed_in, offer, amount="100,000", **organisation))
+    holder = Application.objects.get().holder
+    assert holder.kind == Holder.Kind.ORGANISATION and not holder.is_registered_society
+    assert not holder.is_exempt_from_holding_limit
+
+
+def test_someone_the_board_registered_applies_as_that_record_not_as_a_second_holder(
+    signed_in, user, open_offer
+):
+    registered = factories.HolderFactory(email="Ada@Example.org", name="Ada King")
+    issue_shares(
+        society=open_offer.society,
+        holder=registered,
+        share_class=open_offer.share_class,
+        shares=40,
+        amount=gbp(40),
+    )
+    response = signed_in.get(apply_url(open_offer))
+    assert response.context["holder"] == registered
+    assert "<dd>Ada King</dd>" in response.content.decode()
+    signed_in.post(apply_url(open_offer), answers(signed_in, open_offer, name="Ada Lovelace"))
+    application = Application.objects.get()
+    assert application.holder == registered and Holder.objects.count() == 1
+    registered.refresh_from_db()
+    assert registered.user == user and registered.name == "Ada King"
+    assert AuditEntry.objects.filter(action="holder.account_linked").exists()
+
+
+def test_the_email_address_is_the_logins_verified_one_whatever_is_sent(signed_in, user, open_offer):
+    form = signed_in.get(apply_url(open_offer)).context["form"]
+    assert form.fields["email"].disabled and form["email"].value() == "ada@example.org"
+    signed_in.post(apply_url(open_offer), answers(signed_in, open_offer, email="someone.else@example.org"))
+    assert Application.objects.get().holder.email == "ada@example.org"
+
+
+def test_an_account_without_an_email_address_is_asked_to_add_one(client, open_offer):
+    board_member = factories.UserFactory(email="")
+    client.force_login(board_member)
+    response = client.post(apply_url(open_offer), answers(client, open_offer))
+    assert "Your account has no email address yet" in top_errors(response)
+    assert nothing_created()
 
 
 # --- Refusals: beside the right field, nothing lost, nothing created ------------------------------

@@ -11,14 +11,22 @@ from django.utils import timezone
 
 from capital.money import format_money
 from capital.returns import Holding, Terms, simulate
+from capital.services import close_offer
 from cms.chart import build_chart
 from cms.forms import AmountField
-from cms.simulation import OTHER_INVESTORS, YOU, project_returns, scenarios
+from cms.progress import offer_progress
+from cms.simulation import EXISTING_HOLDERS, OTHER_INVESTORS, YOU, project_returns, scenarios
+from investors.models import Application
+from investors.services.allocation import allocate_offer
+from investors.services.applications import apply_for_shares
+from investors.services.payments import confirm_payment
+from shares.services.register import issue_shares
 from tests import factories
 from tests.factories import gbp
 from tests.test_cms_pages import add_offer_page, add_schedule, add_society_page
 
 API = "/api/v1/returns/simulate"
+BANK = Application.PaymentMethod.BANK_TRANSFER
 
 
 @pytest.fixture
@@ -61,10 +69,17 @@ def assert_no_chart(html: str):
     assert 'class="chart__svg"' not in html and "sim-table" not in html
 
 
-def api_input(offer, *, amount: str, surplus: str) -> dict:
-    """The API request for this offer's terms, written out by hand from the schedule."""
+def api_input(offer, *, amount: str, surplus: str, existing: str | None = None) -> dict:
+    """The API request for this offer's terms, written out by hand from the schedule: the class's
+    existing holders first (issued by today), then the visitor and the rest of the offer's
+    maximum (issued when it closes)."""
     schedule = offer.share_class.return_schedule
     issued_on = timezone.localdate(offer.closes_at).isoformat()  # shares are issued when it closes
+    existing_holders = (
+        [{"ref": EXISTING_HOLDERS, "capital": existing, "issued_on": timezone.localdate().isoformat()}]
+        if existing
+        else []
+    )
     return {
         "schedule": {
             "pool_percent": "25.00",
@@ -79,6 +94,7 @@ def api_input(offer, *, amount: str, surplus: str) -> dict:
         },
         "first_year_end": schedule.first_year_end.isoformat(),
         "holdings": [
+            *existing_holders,
             {"ref": YOU, "capital": amount, "issued_on": issued_on},
             {"ref": OTHER_INVESTORS, "capital": str(20000 - Decimal(amount)), "issued_on": issued_on},
         ],
@@ -124,6 +140,64 @@ def test_the_table_shows_exactly_what_the_api_answers_for_the_same_input(client,
     # A sanity check on the answer itself: the rate ceiling (7% of £2,500) binds in a good year, and
     # the capital repaid at the end stops at the cap of 1.5 × £2,500.
     assert rows[1][1] == "£175.00" and rows[-1][3] == "£3,750.00"
+
+
+def test_existing_holders_of_the_class_share_the_pool_as_they_will_in_a_real_run(client, offer, offer_page):
+    """£10,000 already in the class: the visitor's share of profit is smaller, and exactly what the
+    API answers when the existing holders are a holding beside the visitor and the offer."""
+    query = {"amount": "2500", "scenario": "own", "surplus": "4000"}
+    alone = table_rows(client.get(offer_page.url, query).content.decode())
+    issue_shares(
+        society=offer.society,
+        holder=factories.HolderFactory(),
+        share_class=offer.share_class,
+        shares=10000,
+        amount=gbp(10000),
+    )
+    html = client.get(offer_page.url, query).content.decode()
+    answer = client.post(
+        API,
+        data=json.dumps(api_input(offer, amount="2500", surplus="4000", existing="10000.00")),
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    years = answer.json()["years"]
+    rows = table_rows(html)
+    for year, paid, repaid, total in rows:
+        line = next(line for line in years[int(year) - 1]["lines"] if line["ref"] == YOU)
+        assert [paid, repaid, total] == [
+            money(line["paid"]),
+            money(line["redeemed"]),
+            money(line["cumulative"]),
+        ]
+    assert {line["ref"] for line in years[0]["lines"]} == {EXISTING_HOLDERS, YOU, OTHER_INVESTORS}
+    # A pool of 25% of £4,000, split over £30,000 rather than £20,000 (both below the 7% ceiling).
+    assert alone[1][1] == "£125.00" and rows[1][1] == "£83.33"
+    assert "and the £10,000.00 that existing holders have already paid for Investor shares" in re.sub(
+        r"\s+", " ", unescape(html)
+    )
+
+
+def test_existing_capital_leaves_out_what_this_offer_issued_itself(offer):
+    """The offer's own issued shares are already in the simulation as the offer's maximum."""
+    for reference in ("A1", "A2"):
+        application = apply_for_shares(
+            offer=offer, holder=factories.HolderFactory(), shares=3000, payment_method=BANK
+        )
+        confirm_payment(
+            application=application, amount=application.amount, method=BANK, provider_reference=reference
+        )
+    issue_shares(
+        society=offer.society,
+        holder=factories.HolderFactory(),
+        share_class=offer.share_class,
+        shares=700,
+        amount=gbp(700),
+    )
+    assert offer_progress(offer).existing_capital == gbp(700)
+    allocate_offer(offer=close_offer(offer=offer))
+    assert offer.share_class.holdings.count() == 3
+    assert offer_progress(offer).existing_capital == gbp(700)
 
 
 def test_the_projection_equals_the_engine_run_directly(offer):
@@ -233,6 +307,18 @@ def test_figures_it_cannot_use_get_a_message_by_the_field_and_no_chart(
     assert field_error(html, field) == f"Error: {message}"
     assert f'id="simulator-{field}"' in html and 'aria-invalid="true"' in html
     assert f'<a href="#simulator-{field}">' in html  # the summary links to the field
+    assert_no_chart(html)
+
+
+def test_a_scenario_error_in_the_summary_links_to_the_scenario_choices(client, offer_page):
+    html = client.get(offer_page.url, {"amount": "500", "scenario": "boom"}).content.decode()
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    [anchor] = re.findall(r'<a href="#([^"]+)">', summary)
+    assert anchor == "simulator-scenario"
+    fieldset = re.search(rf'<fieldset[^>]* id="{anchor}"[^>]*>', html).group(0)
+    assert 'aria-describedby="simulator-scenario-hint simulator-scenario-error"' in fieldset
+    assert field_error(html, "scenario") == "Error: Choose one of the scenarios, or give your own figure."
+    assert "boom" not in html, "what was typed is not echoed back"
     assert_no_chart(html)
 
 

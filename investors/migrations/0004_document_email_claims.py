@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('investors', '0003_withdrawals'),
+        ("investors", "0003_withdrawals"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='document',
-            name='emailing_since',
-            field=models.DateTimeField(blank=True, help_text='A worker is sending it: others leave it alone for a while.', null=True),
+            model_name="document",
+            name="emailing_since",
+            field=models.DateTimeField(
+                blank=True, help_text="A worker is sending it: others leave it alone for a while.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='documentjob',
-            name='unsent',
-            field=models.PositiveIntegerField(default=0, help_text='Emails the mail server refused; retried on resume.'),
+            model_name="documentjob",
+            name="unsent",
+            field=models.PositiveIntegerField(
+                default=0, help_text="Emails the mail server refused; retried on resume."
+            ),
         ),
     ]

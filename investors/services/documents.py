@@ -311,8 +311,8 @@ def run_job(job_id: int) -> DocumentJob:
             DocumentJob.objects.filter(pk=job.pk).update(
                 done=done,
                 heartbeat_at=timezone.now(),
-                emailed=F("emailed") + (outcome == SENT),
-                unsent=F("unsent") + (outcome == REFUSED),
+                emailed=F("emailed") + int(outcome == SENT),
+                unsent=F("unsent") + int(outcome == REFUSED),
             )
     except Exception as error:
         logger.exception("Document job %s failed", job.pk)

@@ -21,6 +21,16 @@ from capital import permissions
 from capital.errors import CapitalError
 
 
+class AdminPage(WagtailAdminTemplateMixin):
+    """A board page in the admin whose title shows in the breadcrumbs, as Wagtail's own pages do."""
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+        ]
+
+
 class NoFields(forms.Form):
     """An action that needs nothing but the confirmation itself."""
 
@@ -60,7 +70,7 @@ class ObjectLink:
         return self.applies(instance) and permissions.may(user, self.permission, self.society_of(instance))
 
 
-class ObjectActionView(WagtailAdminTemplateMixin, FormView):
+class ObjectActionView(AdminPage, FormView):
     """GET: the confirmation page with the preview; POST: the service, then back to the row."""
 
     template_name = "capital/admin/object_action.html"

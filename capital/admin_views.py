@@ -5,9 +5,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.views.generic import FormView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from capital import permissions
+from capital.admin_actions import AdminPage
 from capital.errors import CapitalError
 from capital.models import Society, SocietyRole
 from capital.services import appoint_board_member
@@ -36,7 +36,7 @@ class AppointForm(forms.Form):
         return account
 
 
-class AppointBoardMemberView(WagtailAdminTemplateMixin, FormView):
+class AppointBoardMemberView(AdminPage, FormView):
     template_name = "capital/admin/appoint.html"
     form_class = AppointForm
     page_title = "Appoint a board member"

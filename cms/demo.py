@@ -54,9 +54,11 @@ FAQ = [
     ),
     (
         "Can I get my money back early?",
-        "<p>Investor shares cannot be withdrawn on request. You can transfer them to someone else; "
-        "otherwise your capital is repaid at the end of the twelve-year term, or earlier if your "
-        "returns reach the cap.</p>",
+        "<p>Investor shares cannot be withdrawn on request, but you can transfer them to someone else. "
+        "Everything you receive counts towards the cap of 1.5 times what you invested, your capital "
+        "repaid included: at the end of the twelve-year term the society repays your capital, or as "
+        "much of it as still fits under the cap, and your shares are cancelled. If your returns reach "
+        "the cap sooner, they are cancelled then. The simulator above shows both for your amount.</p>",
     ),
 ]
 

@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,14 +27,26 @@ TEMPLATES = "investors/account"
 
 @never_cache
 def signup(request):
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
-        return redirect("account:dashboard")
+        return redirect(next_url or "account:dashboard")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         accounts.sign_up(email=form.cleaned_data["email"], name=form.cleaned_data["name"])
         request.session["signup_email"] = accounts.normalise_email(form.cleaned_data["email"])
+        # Where they were going (an offer's form, say), for when they have chosen a password.
+        request.session["signup_next"] = next_url
         return redirect("account:signup-sent")
-    return render(request, f"{TEMPLATES}/signup.html", {"form": form})
+    return render(request, f"{TEMPLATES}/signup.html", {"form": form, "next": next_url})
+
+
+def _safe_next(request, url: str | None) -> str:
+    """`url` if it is a page of this site, else empty: a link can never send someone elsewhere."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
 
 
 @never_cache
@@ -66,11 +79,12 @@ def verify_email(request, token):
             return _link_refused(request, error, offer_new_link=True)
         if not verification.newly_verified:  # the same link used meanwhile, in another window
             return _already_confirmed(request)
+        next_url = _safe_next(request, request.session.pop("signup_next", ""))
         login(request, verification.user)
         messages.success(
             request, "Thank you: your email address is confirmed, your password is set and you are logged in."
         )
-        return redirect("account:dashboard")
+        return redirect(next_url or "account:dashboard")
     return render(request, f"{TEMPLATES}/choose_password.html", {"form": form, "email": user.username})
 
 

@@ -13,10 +13,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import FormView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from capital import permissions
-from capital.admin_actions import ObjectAction, ObjectLink
+from capital.admin_actions import AdminPage, ObjectAction, ObjectLink
 from capital.admin_scoping import SocietyScopedViewSet
 from capital.errors import CapitalError
 from capital.models import ShareClass
@@ -124,6 +123,8 @@ class DistributionRunViewSet(SocietyScopedViewSet):
     list_display = ["share_class", "year", "ends_on", "state", "pool", "paid", "retained", "redeemed"]
     list_filter = ["state"]
     inspect_view_enabled = True
+    # The terms are kept as data for the record; the schedule in words is on every statement.
+    inspect_view_fields_exclude = ["id", "terms"]
     form_fields = []
     object_actions = RUN_ACTIONS
     object_links = (
@@ -157,7 +158,7 @@ class StartRunForm(forms.Form):
         ).select_related("society")
 
 
-class StartRunView(WagtailAdminTemplateMixin, FormView):
+class StartRunView(AdminPage, FormView):
     """Work out a year on the register as a draft; the board then reads it and approves."""
 
     template_name = "investors/admin/start_run.html"

@@ -10,9 +10,9 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from capital import permissions
+from capital.admin_actions import AdminPage
 from capital.errors import CapitalError
 from capital.models import Offer, Society
 from investors.errors import DocumentError, PaymentError
@@ -41,7 +41,7 @@ class BankStatementForm(forms.Form):
             raise forms.ValidationError("The file is not text (CSV, UTF-8).") from None
 
 
-class BankStatementImportView(WagtailAdminTemplateMixin, FormView):
+class BankStatementImportView(AdminPage, FormView):
     template_name = "investors/admin/bank_statement_import.html"
     form_class = BankStatementForm
     page_title = "Import a bank statement"
@@ -101,7 +101,7 @@ class DocumentJobForm(forms.Form):
         ).select_related("share_class")
 
 
-class DocumentJobsView(WagtailAdminTemplateMixin, FormView):
+class DocumentJobsView(AdminPage, FormView):
     """Start a batch of documents and watch every batch's progress; the figures come from the
     database, so a reload (or another board member's browser) shows the same progress."""
 

@@ -7,9 +7,9 @@ import io
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from capital import permissions
+from capital.admin_actions import AdminPage
 from capital.models import Society
 from shares.documents import register_pdf
 from shares.models import LedgerEntry
@@ -32,7 +32,7 @@ def _society(request, slug) -> Society:
     raise Http404
 
 
-class RegisterView(WagtailAdminTemplateMixin, TemplateView):
+class RegisterView(AdminPage, TemplateView):
     """Each of the user's societies with its register's head; POST checks one register."""
 
     template_name = "shares/admin/register.html"

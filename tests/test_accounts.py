@@ -603,3 +603,22 @@ def test_no_page_with_personal_data_or_a_form_may_be_cached(client, ann, run_aft
             response = getattr(who, method)(url, data)
             cache_control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
             assert {"private", "no-store", "no-cache"} <= cache_control, (method, url, response.status_code)
+
+
+def test_sign_up_brings_the_investor_back_to_where_they_were_going(client, run_after_commit):
+    login_page = text(client.get(reverse("account:login"), {"next": "/invest/7/"}))
+    assert f'href="{reverse("account:signup")}?next=/invest/7/"' in login_page
+    signup_page = text(client.get(reverse("account:signup"), {"next": "/invest/7/"}))
+    assert '<input type="hidden" name="next" value="/invest/7/">' in signup_page
+
+    sign_up(client, run_after_commit, next="/invest/7/")
+    [message] = mail.outbox
+    done = choose_password(client, link_in(message))
+    assert done.status_code == 302 and done["Location"] == "/invest/7/"
+
+
+def test_sign_up_never_sends_anyone_to_another_site(client, run_after_commit):
+    sign_up(client, run_after_commit, next="https://evil.example/phish")
+    [message] = mail.outbox
+    done = choose_password(client, link_in(message))
+    assert done["Location"] == reverse("account:dashboard")

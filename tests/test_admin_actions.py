@@ -55,8 +55,8 @@ def test_a_director_allocates_after_reading_what_will_happen(client, closed_offe
     assert url in inspect
 
     page = client.get(url).content.decode()
-    assert "1000 shares (£1,000.00) will be issued to 2 applicants" in page
-    assert "1 unpaid applications will be cancelled" in page
+    assert "1,000 shares (£1,000.00) will be issued to 2 applicants" in page
+    assert "1 unpaid application will be cancelled" in page
     assert LedgerEntry.objects.count() == 0, "the confirmation page changes nothing"
 
     response = client.post(url)

@@ -96,7 +96,7 @@ def test_allocate_offer_command_closes_and_allocates(open_offer):
     apply_and_pay(open_offer, 1500)
     out = io.StringIO()
     call_command("allocate_offer", str(open_offer.pk), "--close", stdout=out)
-    assert "1500 shares issued to 1 applicants" in out.getvalue()
+    assert "1,500 shares issued to 1 applicant" in out.getvalue()
     with pytest.raises(CommandError, match="is allocated"):
         call_command("allocate_offer", str(open_offer.pk))
 

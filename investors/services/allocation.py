@@ -13,6 +13,7 @@ from capital import permissions
 from capital.models import Offer
 from capital.money import format_money
 from capital.services import record_audit
+from capital.text import counted
 from investors.models import Application, Refund
 from investors.services.documents import documents_after_allocation
 from investors.services.payments import owe_back
@@ -42,9 +43,10 @@ class AllocationResult:
                 f"({format_money(refunded)}) are to be refunded."
             )
         return (
-            f"{self.shares_issued} shares issued to {self.applications_allocated} applicants; "
-            f"{len(self.refunds)} refunds due ({format_money(refunded)}); "
-            f"{self.unpaid_cancelled} unpaid applications cancelled."
+            f"{counted(self.shares_issued, 'share')} issued to "
+            f"{counted(self.applications_allocated, 'applicant')}; "
+            f"{counted(len(self.refunds), 'refund')} due ({format_money(refunded)}); "
+            f"{counted(self.unpaid_cancelled, 'unpaid application')} cancelled."
         )
 
 
@@ -194,12 +196,13 @@ def preview_allocation(offer: Offer) -> list[str]:
     paid = [a for a in applications if a.state == State.PAID or a in saved_cards]
     unpaid = len(applications) - len(paid)
     raised = offer.price_per_share * sum(application.shares for application in paid)
-    cancelled = f"{unpaid} unpaid applications will be cancelled."
+    cancelled = f"{counted(unpaid, 'unpaid application')} will be cancelled."
     if raised < offer.minimum_target:
         return [
             f"Paid applications total {format_money(raised)}, below the minimum target of "
             f"{format_money(offer.minimum_target)}: the offer fails.",
-            f"All {len(paid)} payments ({format_money(raised)}) will be owed back to the investors.",
+            f"Every payment ({counted(len(paid), 'payment')}, {format_money(raised)}) will be owed back "
+            "to the investors.",
             cancelled,
         ]
     allocations = _allocations(offer, paid)
@@ -209,18 +212,18 @@ def preview_allocation(offer: Offer) -> list[str]:
         application.shares - allocations[application.pk] for application in paid
     )
     sentences = [
-        f"{shares} shares ({format_money(offer.price_per_share * shares)}) will be issued to "
-        f"{sum(1 for a in paid if allocations[a.pk])} applicants through the register, with a "
-        "certificate each, emailed once the allocation is saved.",
+        f"{counted(shares, 'share')} ({format_money(offer.price_per_share * shares)}) will be issued to "
+        f"{counted(sum(1 for a in paid if allocations[a.pk]), 'applicant')} through the register, with "
+        "a certificate each, emailed once the allocation is saved.",
     ]
     if saved_cards:
         sentences.append(
-            f"{len(saved_cards)} saved cards will be charged first, each for exactly what it is "
+            f"{counted(len(saved_cards), 'saved card')} will be charged first, each for exactly what it is "
             "allocated; an application whose card is declined is cancelled and its shares stay unissued."
         )
     if scaled:
         sentences.append(
-            f"{len(scaled)} applications are scaled back; {format_money(owed)} will be owed back to them."
+            f"{counted(len(scaled), 'application')} scaled back; {format_money(owed)} will be owed back."
         )
     sentences.append(cancelled)
     return sentences

@@ -56,6 +56,13 @@ def _migrated_data_beside_playwright(_django_beside_playwright, playwright):
         connections[alias]._test_serialized_contents = migrated_data
 
 
+@pytest.fixture(autouse=True)
+def _every_browser_test_restores_the_migrated_data(django_db_serialized_rollback):
+    """Every browser test uses the live server, so each restores the migrated data (the home
+    page, content types) after its flush: none leaves a database whose content types were made
+    again under new ids for the next test to collide with."""
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium: no browser is ever downloaded (`playwright install` is not needed)."""

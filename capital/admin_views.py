@@ -38,6 +38,7 @@ class AppointForm(forms.Form):
 
 class AppointBoardMemberView(AdminPage, FormView):
     template_name = "capital/admin/appoint.html"
+    submit_label = "Appoint"
     form_class = AppointForm
     page_title = "Appoint a board member"
     header_icon = "user"

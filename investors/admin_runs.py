@@ -162,6 +162,7 @@ class StartRunView(AdminPage, FormView):
     """Work out a year on the register as a draft; the board then reads it and approves."""
 
     template_name = "investors/admin/start_run.html"
+    submit_label = "Work out the year"
     form_class = StartRunForm
     page_title = "Start a distribution run"
     header_icon = "resubmit"

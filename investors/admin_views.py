@@ -43,6 +43,7 @@ class BankStatementForm(forms.Form):
 
 class BankStatementImportView(AdminPage, FormView):
     template_name = "investors/admin/bank_statement_import.html"
+    submit_label = "Import"
     form_class = BankStatementForm
     page_title = "Import a bank statement"
     header_icon = "upload"

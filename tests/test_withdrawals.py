@@ -299,3 +299,21 @@ def test_an_edit_of_the_class_never_undoes_a_suspension(withdrawable):
     save_share_class(share_class=stale, by=director)
     withdrawable.refresh_from_db()
     assert withdrawable.withdrawals_suspended and withdrawable.withdrawal_notice_days == 60
+
+
+def test_another_society_board_finds_nothing_of_our_withdrawals_or_seats(client, withdrawable):
+    request = ask(withdrawable, holder_with(withdrawable, 100), 40)
+    our_seat = SocietyRole.objects.get(user=seat(withdrawable.society, Role.SECRETARY))
+    client.force_login(seat(factories.SocietyFactory(), Role.DIRECTOR))
+    for url in (
+        f"/admin/withdrawalrequest/inspect/{request.pk}/",
+        f"/admin/withdrawalrequest/action/refuse/{request.pk}/",
+        f"/admin/societyrole/action/remove/{our_seat.pk}/",
+        f"/admin/shareclass/action/suspend-withdrawals/{withdrawable.pk}/",
+    ):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"reason": "no"}).status_code == 404, url
+    listing = client.get("/admin/withdrawalrequest/").content.decode()
+    assert request.holder.name not in listing
+    request.refresh_from_db()
+    assert request.state == State.PENDING and SocietyRole.objects.filter(pk=our_seat.pk).exists()

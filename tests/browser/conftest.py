@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client
@@ -61,6 +62,20 @@ def _every_browser_test_restores_the_migrated_data(django_db_serialized_rollback
     """Every browser test uses the live server, so each restores the migrated data (the home
     page, content types) after its flush: none leaves a database whose content types were made
     again under new ids for the next test to collide with."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_a_migrated_database_behind(django_db_blocker):
+    """A restoring test's flush leaves the database without even its content types, expecting the
+    next test to restore them. After the last browser test of each module, restore the migrated
+    data (ids and all), so that later transactional tests (tests/pg) start from a migrated database."""
+    yield
+    with django_db_blocker.unblock():
+        for alias in connections:
+            contents = getattr(connections[alias], "_test_serialized_contents", None)
+            if contents:
+                connections[alias].creation.deserialize_db_from_string(contents)
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(scope="session")

@@ -317,3 +317,27 @@ def test_another_society_board_finds_nothing_of_our_withdrawals_or_seats(client,
     assert request.holder.name not in listing
     request.refresh_from_db()
     assert request.state == State.PENDING and SocietyRole.objects.filter(pk=our_seat.pk).exists()
+
+
+def test_the_holder_is_emailed_the_boards_decision_once_it_is_saved(
+    withdrawable, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    director = seat(withdrawable.society, Role.DIRECTOR)
+    approved_holder, refused_holder = holder_with(withdrawable, 100), holder_with(withdrawable, 100)
+    ask(withdrawable, approved_holder, 60)
+    refused = ask(withdrawable, refused_holder, 30, when=timezone.now())  # not due yet
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_withdrawals(share_class=withdrawable, by=director)
+        refuse_withdrawal(request=refused, reason="the roof comes first this year", by=director)
+    approval, refusal = mail.outbox
+    assert approval.to == [approved_holder.email] and "is approved" in approval.subject
+    assert "£60.00 will be paid to you" in approval.body
+    assert refusal.to == [refused_holder.email] and "was refused" in refusal.subject
+    assert "Why: the roof comes first this year" in refusal.body
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PaymentError):
+        approve_withdrawals(share_class=withdrawable, by=director)  # nothing due: refused, nothing sent
+    assert mail.outbox == []

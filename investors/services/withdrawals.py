@@ -11,6 +11,7 @@ does not fit stops the queue, so nobody behind it is paid first.
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -280,6 +281,8 @@ def approve_withdrawals(
             summary=f"{len(plan.approvable)} withdrawals of {share_class.name}: {format_money(plan.total)}",
             withdrawals=[request.pk for request in plan.approvable],
         )
+        for request in plan.approvable:
+            transaction.on_commit(lambda pk=request.pk: _tell_holder(pk))
     return plan
 
 
@@ -299,6 +302,7 @@ def refuse_withdrawal(*, request: WithdrawalRequest, reason: str, by) -> Withdra
             summary=f"{request.holder}'s withdrawal of {request.shares} {request.share_class.name}: {reason}",
             withdrawal=request.pk,
         )
+        transaction.on_commit(lambda: _tell_holder(request.pk))
     return request
 
 
@@ -321,6 +325,32 @@ def mark_withdrawal_paid(
             withdrawal=request.pk,
         )
     return request
+
+
+def _tell_holder(request_pk: int) -> None:
+    """The board's decision, emailed once it is saved."""
+    request = WithdrawalRequest.objects.select_related("holder", "share_class__society").get(pk=request_pk)
+    society, what = request.share_class.society, f"{request.shares} {request.share_class.name}"
+    if request.state == State.REFUSED:
+        subject = f"Your withdrawal from {society.name} was refused"
+        body = (
+            f"The board of {society.name} has refused your request to withdraw {what} "
+            f"({format_money(request.amount)}).\nWhy: {request.refusal_reason}\n"
+            "Your shares stay as they are; you can ask again from your dashboard."
+        )
+    else:
+        subject = f"Your withdrawal from {society.name} is approved"
+        body = (
+            f"The board of {society.name} has approved your withdrawal of {what}. "
+            f"{format_money(request.amount)} will be paid to you by bank transfer; your share "
+            "certificate has been updated on your dashboard."
+        )
+    send_mail(
+        subject=subject,
+        message=f"Dear {request.holder.name},\n\n{body}\n",
+        from_email=None,
+        recipient_list=[request.holder.email],
+    )
 
 
 def suspend_withdrawals(*, share_class: ShareClass, reason: str, by) -> ShareClass:

@@ -1,7 +1,6 @@
 """The application form and its confirmation page. Thin: the form checks what was typed and
 calls `apply_for_shares`; the limits shown come from the service's own checks."""
 
-import copy
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -18,9 +17,8 @@ from capital.models import Offer, Society
 from capital.services import offer_is_accepting
 from investors import accounts
 from investors.apply_forms import AlreadySent, ApplicationForm
-from investors.errors import PaymentError
 from investors.models import Application
-from investors.services.applications import check_limits
+from investors.services.applications import room_to_apply
 from shares.models import Holder
 
 # The society's account for transfers, where the society model records one.
@@ -126,13 +124,8 @@ def _shares_left(offer: Offer) -> int | None:
 
 
 def investor_room(offer: Offer, holder: Holder | None) -> InvestorRoom:
-    """How many more shares `holder` may apply for: within their limits and what is left.
-
-    The limits are asked of the service's own `check_limits`. The offer's minimum is set aside
-    (on a copy) for the question, so that "do n more fit?" turns from yes to no exactly once
-    as n grows, and a bisection finds the largest n in a handful of checks. Someone with no
-    holder yet has nothing to count against the limits but the offer's maximum.
-    """
+    """How many more shares `holder` may apply for: within their limits (the service's own
+    figures) and what is left. Someone with no holder yet has only the offer's maximum."""
     price = offer.price_per_share
     most, applied, why_none = offer.shares_for(offer.maximum_per_investor), 0, ""
     if holder is not None:
@@ -142,43 +135,12 @@ def investor_room(offer: Offer, holder: Holder | None) -> InvestorRoom:
             ).aggregate(total=Sum("shares"))["total"]
             or 0
         )
-        most = _most_that_fit(offer, holder, most)
-        if most == 0:
-            why_none = _refusal(_without_minimum(offer), holder, 1)
+        most, why_none = room_to_apply(offer=offer, holder=holder)
     left = _shares_left(offer)
     if left is not None and left < most:
         most = left
         why_none = why_none or ("" if left else "This offer is fully subscribed: no shares are left.")
     return InvestorRoom(applied, price * applied, most, price * most, why_none)
-
-
-def _without_minimum(offer: Offer) -> Offer:
-    question = copy.copy(offer)
-    question.minimum_per_investor = offer.price_per_share * 0
-    return question
-
-
-def _most_that_fit(offer: Offer, holder: Holder, upper: int) -> int:
-    question = _without_minimum(offer)
-    if _refusal(question, holder, upper) is None:
-        return upper
-    fits, refused = 0, upper  # no shares fit trivially; `upper` is known not to
-    while refused - fits > 1:
-        middle = (fits + refused) // 2
-        if _refusal(question, holder, middle) is None:
-            fits = middle
-        else:
-            refused = middle
-    return fits
-
-
-def _refusal(offer: Offer, holder: Holder, shares: int) -> str | None:
-    """None if `shares` more keep `holder` within every limit, else the service's reason."""
-    try:
-        check_limits(offer=offer, holder=holder, shares=shares)
-    except PaymentError as refusal:
-        return str(refusal)
-    return None
 
 
 def society_bank_details(society: Society) -> list[tuple[str, str]]:

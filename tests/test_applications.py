@@ -1,6 +1,7 @@
 """Applying for shares: the rules an application must pass, and first-come reservations."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -196,3 +197,38 @@ def test_application_is_audited(open_offer, holder):
     application = apply(open_offer, holder, shares=100)
     entry = open_offer.society.audit_entries.get(action="application.made")
     assert application.payment_reference in entry.summary
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected_room", "reason"),
+    [
+        ({}, 1000, "maximum investment"),  # the offer's £1,000 per investor, nothing yet applied
+        ({"class_maximum": 700}, 400, "No one may hold more than 700"),
+        ({"society_limit": Decimal("650.00")}, 350, "The law limits anyone"),
+    ],
+)
+def test_the_room_to_apply_is_exactly_where_the_limits_start_refusing(
+    community_class, holder, limits, expected_room, reason
+):
+    from investors.services.applications import check_limits, room_to_apply
+
+    community_class.withdrawable = True
+    community_class.maximum_holding_shares = limits.get("class_maximum")
+    community_class.save()
+    society = community_class.society
+    if "society_limit" in limits:
+        society.individual_withdrawable_limit = limits["society_limit"]
+        society.save()
+    offer = factories.OpenOfferFactory(
+        share_class=community_class, minimum_per_investor=gbp(1), maximum_per_investor=gbp(1000)
+    )
+    issue_shares(society=society, holder=holder, share_class=community_class, shares=300, amount=gbp(300))
+    room, why_none = room_to_apply(offer=offer, holder=holder)
+    assert (room, why_none) == (expected_room, "")
+    check_limits(offer=offer, holder=holder, shares=room)
+    with pytest.raises(PaymentError, match=reason):
+        check_limits(offer=offer, holder=holder, shares=room + 1)
+
+    apply_for_shares(offer=offer, holder=holder, payment_method=BANK, shares=room)
+    assert room_to_apply(offer=offer, holder=holder)[0] == 0
+    assert reason in room_to_apply(offer=offer, holder=holder)[1]

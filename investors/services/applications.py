@@ -1,6 +1,8 @@
 """Applying for shares: every rule about who may apply for how many, in one locked path."""
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -127,33 +129,58 @@ def check_limits(*, offer: Offer, holder: Holder, shares: int) -> None:
 
     Counts the holder's live applications and holdings; the caller holds the holder's lock.
     """
-    _check_investor_limits(offer, holder, shares)
-    _check_class_maximum(offer.share_class, holder, shares)
-    _check_statutory_limit(offer, holder, shares)
+    already = _live_shares(Application.objects.filter(offer=offer, holder=holder))
+    if offer.price_per_share * (already + shares) < offer.minimum_per_investor:
+        raise PaymentError(
+            f"The minimum investment in this offer is {format_money(offer.minimum_per_investor)}."
+        )
+    for room in _rooms(offer, holder, already):
+        if shares > room.shares:
+            raise PaymentError(room.refusal(shares))
+
+
+@dataclass(frozen=True)
+class Room:
+    """How many more shares one limit allows, and what it says to someone asking for more."""
+
+    shares: int
+    refusal: Callable[[int], str]
+
+
+def room_to_apply(*, offer: Offer, holder: Holder) -> tuple[int, str]:
+    """The most shares `holder` may still apply for under the per-investor, class and legal
+    limits (not counting the offer's minimum or what is left of it), and, when that is none,
+    why. The same figures `check_limits` refuses by, without trying amounts one by one."""
+    already = _live_shares(Application.objects.filter(offer=offer, holder=holder))
+    tightest = min(_rooms(offer, holder, already), key=lambda room: room.shares)
+    return tightest.shares, "" if tightest.shares else tightest.refusal(1)
 
 
 def _live_shares(applications) -> int:
     return applications.filter(state__in=LIVE).aggregate(total=Sum("shares"))["total"] or 0
 
 
-def _check_investor_limits(offer: Offer, holder: Holder, shares: int) -> None:
-    already = _live_shares(Application.objects.filter(offer=offer, holder=holder))
-    total = offer.price_per_share * (already + shares)
-    if total < offer.minimum_per_investor:
-        raise PaymentError(
-            f"The minimum investment in this offer is {format_money(offer.minimum_per_investor)}."
-        )
-    if total > offer.maximum_per_investor:
-        room = offer.maximum_per_investor - offer.price_per_share * already
-        raise PaymentError(
+def _rooms(offer: Offer, holder: Holder, already: int) -> list[Room]:
+    rooms = [_investor_room(offer, already)]
+    if offer.share_class.maximum_holding_shares is not None:
+        rooms.append(_class_room(offer.share_class, holder))
+    if offer.share_class.withdrawable and not holder.is_exempt_from_holding_limit:
+        rooms.append(_statutory_room(offer, holder))
+    return rooms
+
+
+def _investor_room(offer: Offer, already: int) -> Room:
+    room = offer.maximum_per_investor - offer.price_per_share * already
+    return Room(
+        max(0, offer.shares_for(offer.maximum_per_investor) - already),
+        lambda shares: (
             f"The maximum investment in this offer is {format_money(offer.maximum_per_investor)} "
             f"per investor; you can apply for up to {format_money(room)} more."
-        )
+        ),
+    )
 
 
-def _check_class_maximum(share_class: ShareClass, holder: Holder, shares: int) -> None:
-    if share_class.maximum_holding_shares is None:
-        return
+def _class_room(share_class: ShareClass, holder: Holder) -> Room:
     held = (
         Holding.objects.filter(holder=holder, share_class=share_class).aggregate(total=Sum("shares"))["total"]
         or 0
@@ -163,18 +190,17 @@ def _check_class_maximum(share_class: ShareClass, holder: Holder, shares: int) -
             state=Application.State.ALLOCATED
         )
     )
-    if held + pending + shares > share_class.maximum_holding_shares:
-        raise PaymentError(
+    return Room(
+        max(0, share_class.maximum_holding_shares - held - pending),
+        lambda shares: (
             f"No one may hold more than {share_class.maximum_holding_shares} shares of the class "
-            f"“{share_class.name}”; "
-            f"you hold or have applied for {held + pending}."
-        )
+            f"“{share_class.name}”; you hold or have applied for {held + pending}."
+        ),
+    )
 
 
-def _check_statutory_limit(offer: Offer, holder: Holder, shares: int) -> None:
+def _statutory_room(offer: Offer, holder: Holder) -> Room:
     """The 2014 Act's cap on withdrawable shares held by anyone but another registered society."""
-    if not offer.share_class.withdrawable or holder.is_exempt_from_holding_limit:
-        return
     society = offer.society
     held = withdrawable_capital_held(holder, society)
     pending = (
@@ -187,12 +213,15 @@ def _check_statutory_limit(offer: Offer, holder: Holder, shares: int) -> None:
         or 0
     )
     limit = society.money(society.individual_withdrawable_limit)
-    total = society.money(held + pending) + offer.price_per_share * shares
-    if total > limit:
-        raise PaymentError(
+    committed = society.money(held + pending)
+    return Room(
+        max(0, offer.shares_for(limit - committed)),
+        lambda shares: (
             f"The law limits anyone but a registered society to {format_money(limit)} of "
-            f"withdrawable shares in {society}; this would bring you to {format_money(total)}."
-        )
+            f"withdrawable shares in {society}; this would bring you to "
+            f"{format_money(committed + offer.price_per_share * shares)}."
+        ),
+    )
 
 
 def expire_reservations(*, offer: Offer | None = None, now: datetime.datetime | None = None) -> int:

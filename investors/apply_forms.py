@@ -1,26 +1,25 @@
 """The application form behind an offer's "Invest" button: what the investor types, checked and
-handed to `apply_for_shares` in one transaction with the investor's register details."""
+handed to `apply_with_form` with the investor's register details."""
 
 import re
 import secrets
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from djmoney.money import Money
 
-from capital.models import AuditEntry, Offer
+from capital.models import Offer
 from capital.money import format_money
-from capital.services import offer_is_accepting, record_audit
+from capital.services import offer_is_accepting
 from investors import stripe_gateway as gateway
 from investors.errors import PaymentError
 from investors.models import Application
-from investors.services.applications import apply_for_shares
+from investors.services.application_forms import AlreadySent, application_sent_with, apply_with_form
 from shares.models import Holder
 
 PaymentMethod = Application.PaymentMethod
-FORM_SENT = "application.form_sent"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 # 250, 250.5, 1,250.00 (with or without a currency sign): nothing finer than a penny.
 AMOUNT_PATTERN = re.compile(r"^(\d{1,3}(,\d{3})+|\d{1,12})(\.\d{1,2})?$")
@@ -56,41 +55,19 @@ def accepted_payment_methods(offer: Offer) -> list[tuple[str, str]]:
     return methods
 
 
-class AlreadySent(Exception):
-    """This very form (its one-time token) already made an application."""
-
-    def __init__(self, application: Application):
-        super().__init__(application.payment_reference)
-        self.application = application
-
-
-def application_sent_with(token: str, user) -> Application | None:
-    entry = AuditEntry.objects.filter(action=FORM_SENT, actor=user, data__form_token=token).first()
-    if entry is None:
-        return None
-    return Application.objects.filter(pk=entry.data.get("application"), holder__user=user).first()
-
-
 class ApplicationForm(forms.Form):
     """One investor's application to one offer.
 
     An investor who already has a `Holder` applies with its details, shown and not editable
     here (the fields are disabled, so whatever is sent for them is ignored): they are the
     register of members' record and change through the society. Anyone else types them, and
-    the `Holder` is created, linked to their login, in the same transaction as the
-    application, so a refused application leaves nothing behind. Its email address is always
-    the login's verified one, never typed. A holder made here is never a registered society
-    (which the law exempts from the holding limit): that is for the board to record.
+    the `Holder` is created with the application (`apply_with_form`), so a refused
+    application leaves nothing behind.
 
-    Double submits are caught with a one-time token rather than by guessing from similar
-    applications: the token is in the page, and the transaction that makes the application
-    records it in the audit trail. The same form sent again (a double click, the back button,
-    a retried request) finds its token and is shown the application it already made, while a
-    second application on purpose, from a freshly loaded form, goes through. Two copies sent
-    at the same moment are serialised by the lock `apply_for_shares` takes on the holder, which
-    this form takes first, or, on a first application, by the holder's unique link to the
-    login. A token kept in the session could not do that: two requests read the session
-    before either writes it.
+    Double submits are caught with the page's one-time token (see
+    `investors.services.application_forms`) rather than by guessing from similar applications:
+    a second application on purpose, from a freshly loaded form, goes through. A token kept in
+    the session could not do that: two requests read the session before either writes it.
     """
 
     amount = forms.CharField(
@@ -306,33 +283,18 @@ class ApplicationForm(forms.Form):
         return None
 
     def _apply(self, user, token: str) -> Application:
-        data = self.cleaned_data
-        with transaction.atomic():
-            holder = self._lock_or_create_holder(user)
-            earlier = application_sent_with(token, user)
-            if earlier is not None:
-                raise AlreadySent(earlier)
-            application = apply_for_shares(
-                offer=self.offer,
-                holder=holder,
-                payment_method=data["payment_method"],
-                amount=data["amount"],
-            )
-            record_audit(
-                society=self.offer.society,
-                actor=user,
-                action=FORM_SENT,
-                summary=f"Application form sent for {application.payment_reference}",
-                form_token=token,
-                application=application.pk,
-            )
-        return application
-
-    def _lock_or_create_holder(self, user) -> Holder:
-        if self.holder is not None:
-            return Holder.objects.select_for_update().get(pk=self.holder.pk, user=user)
-        details = {name: self.cleaned_data[name] for name in DETAIL_FIELDS if name != "email"}
-        return Holder.objects.create(user=user, email=user.email, is_registered_society=False, **details)
+        details = None
+        if self.holder is None:
+            details = {name: self.cleaned_data[name] for name in DETAIL_FIELDS if name != "email"}
+        return apply_with_form(
+            offer=self.offer,
+            user=user,
+            token=token,
+            holder=self.holder,
+            new_holder_details=details,
+            payment_method=self.cleaned_data["payment_method"],
+            amount=self.cleaned_data["amount"],
+        )
 
     def _field_refused(self) -> str | None:
         """Once the offer is open and the payment method one it takes, what the service refuses

@@ -42,7 +42,7 @@ from bench.throwaway_db import throwaway_postgres  # noqa: E402
 from capital.models import ReturnSchedule  # noqa: E402
 from capital.returns import Terms  # noqa: E402
 from investors.models import DistributionLine, DistributionRun  # noqa: E402
-from investors.services.runs import approve_run, start_run, terms_record  # noqa: E402
+from investors.runs.services import approve_run, start_run  # noqa: E402
 from shares.models import Holder, Holding, LedgerEntry  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.factories import gbp  # noqa: E402
@@ -146,7 +146,7 @@ def _seed_year_one(share_class, schedule, holdings, rng) -> None:
         starts_on=YEAR1_START,
         ends_on=FIRST_YEAR_END,
         surplus=gbp(total * 10 / 3),
-        terms=terms_record(Terms.from_schedule(schedule)),
+        terms=Terms.from_schedule(schedule).to_record(),
         ledger_sequence=len(holdings),
         state=DistributionRun.State.APPROVED,
         pool=gbp(total),

@@ -30,9 +30,9 @@ import psycopg  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from bench.throwaway_db import throwaway_postgres  # noqa: E402
+from investors.applications.services import apply_for_shares  # noqa: E402
 from investors.errors import PaymentError  # noqa: E402
 from investors.models import Application  # noqa: E402
-from investors.services.applications import apply_for_shares  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.factories import gbp  # noqa: E402
 

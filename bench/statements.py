@@ -34,10 +34,10 @@ from django.core import mail  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from capital.models import ReturnSchedule  # noqa: E402
+from investors.documents.pdfs import statement_pdf  # noqa: E402
+from investors.documents.services import request_documents, run_job  # noqa: E402
 from investors.models import DocumentJob  # noqa: E402
-from investors.services.documents import request_documents, run_job  # noqa: E402
-from investors.services.runs import approve_run, start_run  # noqa: E402
-from investors.statements import statement_pdf  # noqa: E402
+from investors.runs.services import approve_run, start_run  # noqa: E402
 from shares.documents import register_pdf  # noqa: E402
 from shares.services.register import issue_shares  # noqa: E402
 from tests import factories  # noqa: E402

@@ -4,8 +4,14 @@ each with a confirmation page that says what will happen before anything does.
 An action names the permission it needs, when it applies, what it will do (the preview) and the
 service that does it. The view only loads the row within the user's societies, shows the
 preview and calls the service; a refusal is shown on the same page and changes nothing.
+
+Apps above capital add actions to capital's own models through a small registry
+(`register_object_actions`), as a plugin adds itself to a core it never has to name: capital's
+viewsets read it when the admin shows a row or runs an action, never at import time, so the
+order in which apps load does not matter and capital imports none of them.
 """
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,7 +24,7 @@ from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from capital import permissions
-from capital.errors import CapitalError
+from capital.errors import Refusal
 
 
 class AdminPage(WagtailAdminTemplateMixin):
@@ -45,7 +51,7 @@ class ObjectAction:
     perform: Callable  # (instance, by, cleaned_data) -> success message
     preview: Callable = lambda instance: []  # (instance) -> sentences: what will happen
     form_class: type[forms.Form] = NoFields
-    refusals: tuple[type[Exception], ...] = (CapitalError,)
+    refusals: tuple[type[Exception], ...] = (Refusal,)
     icon: str = "arrow-right"
     button: str = ""
     warning: str = ""
@@ -70,18 +76,32 @@ class ObjectLink:
         return self.applies(instance) and permissions.may(user, self.permission, self.society_of(instance))
 
 
+_REGISTERED: dict[type, list[ObjectAction]] = defaultdict(list)
+
+
+def register_object_actions(model: type, *actions: ObjectAction) -> None:
+    """Offer `actions` on every row of `model` in its admin (after the viewset's own)."""
+    known = {action.name for action in _REGISTERED[model]}
+    _REGISTERED[model].extend(action for action in actions if action.name not in known)
+
+
+def object_actions_for(model: type) -> tuple[ObjectAction, ...]:
+    """The actions other apps registered for `model`."""
+    return tuple(_REGISTERED.get(model, ()))
+
+
 class ObjectActionView(AdminPage, FormView):
     """GET: the confirmation page with the preview; POST: the service, then back to the row."""
 
     template_name = "capital/admin/object_action.html"
     header_icon = "warning"
     # Set by the viewset for each model.
-    actions: dict[str, ObjectAction] = {}
+    actions_for: Callable = None  # () -> {name: ObjectAction}, read when a request comes
     queryset_for: Callable = None  # (user) -> the rows the user may see
     return_url_for: Callable = None  # (instance) -> where to go afterwards
 
     def dispatch(self, request, *args, action_name, pk, **kwargs):
-        self.action = self.actions.get(action_name)
+        self.action = type(self).actions_for().get(action_name)
         self.instance = type(self).queryset_for(request.user).filter(pk=pk).first()
         if self.action is None or self.instance is None:
             raise Http404

@@ -12,8 +12,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from capital.admin_actions import ObjectActionView
-from capital.errors import CapitalError
+from capital.admin_actions import ObjectActionView, object_actions_for
+from capital.errors import Refusal
 from capital.models import SocietyRole
 from capital.permissions import ACTION_ROLES, societies_for
 
@@ -79,7 +79,8 @@ class SocietyScopedViewSet(ModelViewSet):
     society_lookup = "society__in"
     # Copying would start from the original row and save over it, bypassing the services.
     copy_view_enabled = False
-    # Board actions on one row (capital.admin_actions.ObjectAction), each behind a confirmation.
+    # Board actions on one row (capital.admin_actions.ObjectAction), each behind a confirmation;
+    # other apps add theirs with `register_object_actions`.
     object_actions = ()
     # Plain links on one row (capital.admin_actions.ObjectLink), such as downloads.
     object_links = ()
@@ -96,11 +97,15 @@ class SocietyScopedViewSet(ModelViewSet):
         ):
             setattr(self, name, _scope_object_view(getattr(self, name), self.society_lookup, self))
 
+    def all_object_actions(self) -> tuple:
+        """The viewset's own actions and those other apps registered for its model."""
+        return (*self.object_actions, *object_actions_for(self.model))
+
     def buttons_for(self, user, instance) -> list[tuple[str, str, str]]:
         """(label, url, icon) of the actions and links this user may use on this row now."""
         buttons = [
             (action.label, reverse(self.get_url_name("action"), args=[action.name, instance.pk]), action.icon)
-            for action in self.object_actions
+            for action in self.all_object_actions()
             if action.offered_to(user, instance)
         ]
         buttons += [
@@ -121,7 +126,9 @@ class SocietyScopedViewSet(ModelViewSet):
             f"{self.model.__name__}ActionView",
             (ObjectActionView,),
             {
-                "actions": {action.name: action for action in self.object_actions},
+                "actions_for": staticmethod(
+                    lambda: {action.name: action for action in self.all_object_actions()}
+                ),
                 "queryset_for": staticmethod(
                     lambda user: _scoped(self.model._default_manager.all(), self.society_lookup, user)
                 ),
@@ -150,7 +157,7 @@ class ServiceSaveMixin:
     def form_valid(self, form):
         try:
             return super().form_valid(form)
-        except CapitalError as error:
+        except Refusal as error:
             form.add_error(None, str(error))
             self.produced_error_message = str(error)
             return self.form_invalid(form)

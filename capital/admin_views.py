@@ -8,7 +8,7 @@ from django.views.generic import FormView
 
 from capital import permissions
 from capital.admin_actions import AdminPage
-from capital.errors import CapitalError
+from capital.errors import Refusal
 from capital.models import Society, SocietyRole
 from capital.services import appoint_board_member
 
@@ -52,7 +52,7 @@ class AppointBoardMemberView(AdminPage, FormView):
             seat = appoint_board_member(
                 society=data["society"], user=data["email"], role=data["role"], by=self.request.user
             )
-        except CapitalError as error:
+        except Refusal as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(

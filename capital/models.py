@@ -12,6 +12,7 @@ from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
 from capital.errors import CapitalError
+from capital.lifecycle import Lifecycle
 from capital.money import format_money, whole_shares
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": "GBP"}
@@ -254,7 +255,7 @@ class ShareClass(models.Model):
         return [name for name in self.CONTROL_RIGHTS if getattr(self, name)]
 
 
-class Offer(models.Model):
+class Offer(Lifecycle, models.Model):
     """A share offer: a window in which people apply for shares of one class.
 
     Capacity is counted in whole shares. `shares_reserved` is the capacity that first-come
@@ -277,6 +278,7 @@ class Offer(models.Model):
         ALLOCATED = "allocated", "Allocated"
         FAILED = "failed", "Failed (minimum target missed)"
 
+    lifecycle_error = CapitalError
     TRANSITIONS = {
         State.DRAFT: {State.OPEN},
         State.OPEN: {State.CLOSED},
@@ -393,14 +395,8 @@ class Offer(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def transition_to(self, new_state: "Offer.State") -> None:
-        """The one place an offer changes state; refuses any move the lifecycle does not allow."""
-        if new_state not in self.TRANSITIONS[self.State(self.state)]:
-            raise CapitalError(
-                f"The offer “{self.title}” is {self.get_state_display().lower()}; "
-                f"it cannot become {self.State(new_state).label.lower()}."
-            )
-        self.state = new_state
+    def about(self) -> str:
+        return f"The offer “{self.title}”"
 
 
 class AuditEntry(models.Model):

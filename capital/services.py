@@ -162,7 +162,7 @@ def save_share_class(*, share_class: ShareClass, by=None) -> ShareClass:
             changed = [
                 name for name in FIXED_ONCE_OFFERED if getattr(current, name) != getattr(share_class, name)
             ]
-            # Suspending is its own decision (investors.services.withdrawals), never undone by an edit.
+            # Suspending is its own decision (investors.withdrawals.services), never undone by an edit.
             share_class.withdrawals_suspended = current.withdrawals_suspended
             share_class.withdrawals_suspended_reason = current.withdrawals_suspended_reason
             if offered and changed:

@@ -13,7 +13,6 @@ from capital.admin_scoping import (
     SocietyScopedViewSet,
 )
 from capital.admin_views import AppointBoardMemberView
-from capital.errors import CapitalError
 from capital.forms import OfferForm, ShareClassForm
 from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole
 from capital.money import format_money
@@ -25,9 +24,6 @@ from capital.services import (
     save_share_class,
     save_society,
 )
-from investors.admin_withdrawals import SHARE_CLASS_ACTIONS
-from investors.errors import PaymentError
-from investors.services.allocation import allocate_offer, preview_allocation
 
 
 class SocietyEditView(ServiceSaveMixin, generic.EditView):
@@ -76,7 +72,6 @@ class ShareClassViewSet(SocietyScopedViewSet):
     list_display = ["name", "society", "kind", "nominal_value", "confers_membership"]
     list_filter = ["kind"]
     inspect_view_enabled = True
-    object_actions = SHARE_CLASS_ACTIONS
     add_view_class = ShareClassCreateView
     edit_view_class = ShareClassEditView
     edit_handler = ObjectList(
@@ -132,7 +127,7 @@ OFFER_ACTIONS = (
         label="Open the offer",
         permission="manage_offers",
         society_of=lambda offer: offer.society,
-        applies=lambda offer: offer.state == Offer.State.DRAFT,
+        applies=lambda offer: offer.may_become(Offer.State.OPEN),
         preview=lambda offer: [
             f"“{offer.title}” starts taking applications: {_offer_terms(offer)}.",
             f"It takes applications from {offer.opens_at:%-d %B %Y %H:%M} until "
@@ -147,25 +142,13 @@ OFFER_ACTIONS = (
         label="Close the offer",
         permission="manage_offers",
         society_of=lambda offer: offer.society,
-        applies=lambda offer: offer.state == Offer.State.OPEN,
+        applies=lambda offer: offer.may_become(Offer.State.CLOSED),
         preview=lambda offer: [
             f"“{offer.title}” stops taking applications now.",
             "Applications already made stay as they are until a director allocates the offer.",
         ],
         perform=lambda offer, by, data: f"“{close_offer(offer=offer, by=by).title}” is closed.",
         icon="lock",
-    ),
-    ObjectAction(
-        name="allocate",
-        label="Allocate the offer",
-        permission="allocate_offers",
-        society_of=lambda offer: offer.society,
-        applies=lambda offer: offer.state == Offer.State.CLOSED,
-        preview=preview_allocation,
-        perform=lambda offer, by, data: allocate_offer(offer=offer, by=by).summary(),
-        refusals=(CapitalError, PaymentError),
-        warning="Allocation writes to the register and cannot be undone. Only a director may allocate.",
-        icon="success",
     ),
 )
 

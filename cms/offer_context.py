@@ -17,9 +17,9 @@ from capital.returns.wording import describe_terms
 from capital.services import offer_is_accepting
 from cms.chart import Chart, build_chart
 from cms.forms import OWN_FIGURE, SimulatorForm
-from cms.progress import days_left, offer_progress
 from cms.simulation import Projection, SimulatorUnavailable, project_returns, scenarios
 from cms.wording import describe_rights
+from investors.applications.progress import days_left, offer_progress
 
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€"}
 EXAMPLE_AMOUNT = 1000  # what the simulator shows before a visitor types anything

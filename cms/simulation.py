@@ -16,10 +16,10 @@ from decimal import Decimal
 from django.utils import timezone
 from djmoney.money import Money
 
+from capital.api.simulator_schema import MAX_YEARS, SimulationInputError, parse_simulation, run_simulation
 from capital.models import Offer, ReturnSchedule
 from capital.money import round_half_up
 from capital.returns import ReturnsError, Terms, cap_amount
-from capital.returns.simulator import MAX_YEARS, SimulationInputError, parse_simulation, run_simulation
 
 logger = logging.getLogger(__name__)
 

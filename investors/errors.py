@@ -1,10 +1,23 @@
-class PaymentError(Exception):
-    """An application or payment was refused; the message tells the person what to do."""
+"""What investors' services refuse. Each is a `Refusal`: its message tells the person what to do."""
+
+from capital.errors import Refusal
 
 
-class DocumentError(Exception):
-    """A batch of documents was refused; the message tells the person what to do."""
+class PaymentError(Refusal):
+    """An application, a payment or a refund was refused."""
 
 
-class AccountError(Exception):
-    """An account action was refused; the message tells the person what to do."""
+class RunError(Refusal):
+    """A distribution run (its preview, approval or payment) was refused."""
+
+
+class WithdrawalError(Refusal):
+    """A withdrawal request, or the board's decision on the queue, was refused."""
+
+
+class DocumentError(Refusal):
+    """A document or a batch of documents was refused."""
+
+
+class AccountError(Refusal):
+    """An account action was refused."""

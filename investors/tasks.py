@@ -1,19 +1,11 @@
-"""Background work: tasks take ids only and can be run again after a crash."""
+"""Where background tasks lived before each moved into the module whose work it runs.
 
-from django_tasks import task
+A queued task is stored by its dotted path, so a row queued under these names before an upgrade
+must still find its task. Keep them until no stored task names them; new code imports the task
+from its own module.
+"""
 
-from investors.services.cards import send_card_refund as send_card_refund_now
+from investors.documents.services import make_documents
+from investors.payments.refunds import send_card_refund_task as send_card_refund
 
-
-@task()
-def send_card_refund(refund_id: int) -> str:
-    """Send one refund through Stripe; idempotent, so a retry never refunds twice."""
-    return send_card_refund_now(refund_id=refund_id)
-
-
-@task()
-def make_documents(job_id: int) -> int:
-    """Make (and email) one batch of documents; run again, it finishes what is missing."""
-    from investors.services.documents import run_job
-
-    return run_job(job_id).done
+__all__ = ["make_documents", "send_card_refund"]

@@ -17,7 +17,6 @@ from pathlib import Path
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from djmoney.money import Money
@@ -26,13 +25,12 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from capital.models import ShareClass, Society
+from capital.models import Society
 from capital.money import format_money
 from shares.errors import RegisterError
-from shares.models import Holder, Holding, LedgerEntry
 from shares.services.exports import RegisterLine, register_lines
-from shares.services.register import MOVEMENTS
-from shares.services.verification import ReplayedHolding, verify_register
+from shares.services.register_reads import holdings_as_of
+from shares.services.verification import verify_register
 
 logger = logging.getLogger(__name__)
 
@@ -166,55 +164,6 @@ def _whole_image_kind(data: bytes) -> str | None:
 
 
 # --- The register of members as a PDF -------------------------------------------------------------
-
-
-def holdings_as_of(society: Society, as_of: datetime.date, *, holder: Holder | None = None) -> list[Holding]:
-    """The register's holdings at the end of `as_of`, replayed from the ledger by the same rules
-    as `verify_register` (shares, amount paid, dates admitted and ceased), as unsaved
-    `Holding`s in the register's order (holder's name, holder, class's name). With `holder`,
-    only theirs."""
-    entries = LedgerEntry.objects.filter(society=society, effective_date__lte=as_of)
-    if holder is not None:
-        entries = entries.filter(Q(holder=holder) | Q(counterparty=holder))
-    replayed: dict[tuple[int, int], ReplayedHolding] = {}
-    currencies: dict[int, str] = {}
-    rows = entries.order_by("sequence").values_list(
-        "kind",
-        "holder_id",
-        "counterparty_id",
-        "share_class_id",
-        "shares",
-        "amount",
-        "amount_currency",
-        "effective_date",
-    )
-    for kind, holder_id, counterparty_id, class_id, shares, amount, currency, on in rows.iterator(
-        chunk_size=5000
-    ):
-        movement = MOVEMENTS[kind]
-        currencies[class_id] = currency
-        parties = [(holder_id, movement.holder_sign)]
-        if movement.to_counterparty:
-            parties.append((counterparty_id, +1))
-        for party, sign in parties:
-            if holder is None or party == holder.pk:
-                replayed.setdefault((party, class_id), ReplayedHolding()).move(
-                    sign * shares, sign * amount, on
-                )
-    holders = Holder.objects.in_bulk({party for party, _ in replayed})
-    classes = ShareClass.objects.in_bulk({class_id for _, class_id in replayed})
-    holdings = [
-        Holding(
-            holder=holders[party],
-            share_class=classes[class_id],
-            shares=state.shares,
-            amount_paid=Money(state.amount, currencies[class_id]),
-            first_issued_on=state.first_issued_on,
-            ceased_on=state.ceased_on,
-        )
-        for (party, class_id), state in replayed.items()
-    ]
-    return sorted(holdings, key=lambda h: (h.holder.name, h.holder.pk, h.share_class.name))
 
 
 def register_rows(society: Society, as_of: datetime.date | None = None) -> list[dict[str, str]]:

@@ -1,5 +1,5 @@
+from investors.applications.services import apply_for_shares
 from investors.models import Application
-from investors.services.applications import apply_for_shares
 from tests import factories
 
 CARD = Application.PaymentMethod.CARD

@@ -14,9 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from capital.models import AuditEntry
-from investors.accounts import SIGN_UP_SALT, name_for_email
+from investors.accounts.services import SIGN_UP_SALT
+from investors.applications.services import apply_for_shares
 from investors.models import Application
-from investors.services.applications import apply_for_shares
+from investors.notify import name_for_email
 from shares.models import Holder
 from shares.services.register import issue_shares
 from tests import factories
@@ -294,7 +295,9 @@ def test_the_link_can_be_sent_again_and_the_answer_never_says_who_has_an_account
     mail.outbox.clear()
     answers = {}
     for email in ("ann@example.org", "bea@example.org", "nobody@example.org"):
-        response = client.post(reverse("account:resend-verification"), {"email": email})
+        response = run_after_commit(
+            lambda email=email: client.post(reverse("account:resend-verification"), {"email": email})
+        )
         answers[email] = text(response).replace(email, "ADDRESS")
     assert len(set(answers.values())) == 1
     [message] = mail.outbox
@@ -466,8 +469,11 @@ def test_changing_the_login_address_waits_for_the_new_address_to_be_verified(
 ):
     user, holder = ann
     client.force_login(user)
-    response = client.post(
-        reverse("account:change-email"), {"new_email": "Ann.New@Example.org", "current_password": PASSWORD}
+    response = run_after_commit(
+        lambda: client.post(
+            reverse("account:change-email"),
+            {"new_email": "Ann.New@Example.org", "current_password": PASSWORD},
+        )
     )
     assert response.status_code == 302
     [message] = mail.outbox
@@ -507,7 +513,8 @@ def test_an_old_email_change_link_cannot_be_replayed_after_the_address_went_ther
     user, holder = ann
 
     def change_to(new_email):
-        client.post(reverse("account:change-email"), {"new_email": new_email, "current_password": PASSWORD})
+        data = {"new_email": new_email, "current_password": PASSWORD}
+        run_after_commit(lambda: client.post(reverse("account:change-email"), data))
         link = link_in(mail.outbox[-1])
         run_after_commit(lambda: client.get(link))
         user.refresh_from_db()
@@ -542,12 +549,11 @@ def test_changing_the_address_needs_the_current_password(client, ann):
     assert not mail.outbox
 
 
-def test_an_address_taken_meanwhile_is_refused_and_nothing_changes(client, ann):
+def test_an_address_taken_meanwhile_is_refused_and_nothing_changes(client, ann, run_after_commit):
     user, holder = ann
     client.force_login(user)
-    client.post(
-        reverse("account:change-email"), {"new_email": "bea@example.org", "current_password": PASSWORD}
-    )
+    data = {"new_email": "bea@example.org", "current_password": PASSWORD}
+    run_after_commit(lambda: client.post(reverse("account:change-email"), data))
     verified_user(email="bea@example.org")
     response = client.get(link_in(mail.outbox[0]))
     assert response.status_code == 400 and "Another account already uses bea@example.org" in text(response)

@@ -12,8 +12,8 @@ from django.contrib.auth.models import Group
 from capital.errors import CapitalError
 from capital.models import AuditEntry, Offer, SocietyRole
 from capital.services import BOARD_GROUP, appoint_board_member, close_offer
+from investors.applications.services import apply_for_shares
 from investors.models import Application, DistributionRun
-from investors.services.applications import apply_for_shares
 from shares.models import LedgerEntry
 from tests import factories
 from tests.test_allocation import apply_and_pay

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from capital.errors import CapitalError
 from capital.models import Offer
 from capital.services import close_offer
+from investors.applications.allocation import allocate_offer
+from investors.applications.plan import scale_back
+from investors.applications.services import apply_for_shares
 from investors.models import Application, Refund
-from investors.services.allocation import allocate_offer
-from investors.services.applications import apply_for_shares
-from investors.services.payments import confirm_payment
-from investors.services.scale_back import scale_back
+from investors.payments.services import confirm_payment
 from shares.models import Holding, LedgerEntry
 from shares.services.verification import verify_register
 from tests import factories

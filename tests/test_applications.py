@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from capital.models import Offer
+from investors.applications.services import apply_for_shares, expire_reservations
 from investors.errors import PaymentError
 from investors.models import Application
-from investors.services.applications import apply_for_shares, expire_reservations
 from shares.services.register import issue_shares
 from tests import factories
 from tests.factories import gbp
@@ -210,7 +210,7 @@ def test_application_is_audited(open_offer, holder):
 def test_the_room_to_apply_is_exactly_where_the_limits_start_refusing(
     community_class, holder, limits, expected_room, reason
 ):
-    from investors.services.applications import check_limits, room_to_apply
+    from investors.applications.services import check_limits, room_to_apply
 
     community_class.withdrawable = True
     community_class.maximum_holding_shares = limits.get("class_maximum")
@@ -223,12 +223,14 @@ def test_the_room_to_apply_is_exactly_where_the_limits_start_refusing(
         share_class=community_class, minimum_per_investor=gbp(1), maximum_per_investor=gbp(1000)
     )
     issue_shares(society=society, holder=holder, share_class=community_class, shares=300, amount=gbp(300))
-    room, why_none = room_to_apply(offer=offer, holder=holder)
-    assert (room, why_none) == (expected_room, "")
+    found = room_to_apply(offer=offer, holder=holder)
+    room = found.most_shares
+    assert (room, found.why_none) == (expected_room, "")
     check_limits(offer=offer, holder=holder, shares=room)
     with pytest.raises(PaymentError, match=reason):
         check_limits(offer=offer, holder=holder, shares=room + 1)
 
     apply_for_shares(offer=offer, holder=holder, payment_method=BANK, shares=room)
-    assert room_to_apply(offer=offer, holder=holder)[0] == 0
-    assert reason in room_to_apply(offer=offer, holder=holder)[1]
+    after = room_to_apply(offer=offer, holder=holder)
+    assert after.most_shares == 0 and after.applied_shares == room
+    assert reason in after.why_none

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from capital.models import AuditEntry, Offer, Society
-from investors.apply_forms import AlreadySent, ApplicationForm
+from investors.applications.forms import AlreadySent, ApplicationForm
+from investors.applications.services import apply_for_shares
 from investors.models import Application
-from investors.services.applications import apply_for_shares
 from shares.models import Holder
 from shares.services.register import issue_shares
 from tests import factories

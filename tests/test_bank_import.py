@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from investors.applications.services import apply_for_shares
 from investors.errors import PaymentError
 from investors.models import Application, BankStatementLine, Payment
-from investors.services.applications import apply_for_shares
-from investors.services.bank_import import import_bank_statement
+from investors.payments.bank_import import import_bank_statement
 from tests import factories
 
 Status = BankStatementLine.Status

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from capital.models import Offer
 from capital.services import close_offer
-from investors import stripe_gateway as gateway
+from investors.applications.allocation import allocate_offer
+from investors.applications.services import apply_for_shares, expire_reservations
 from investors.errors import PaymentError
 from investors.models import Application, CardPayment, Payment, Refund
-from investors.services.allocation import allocate_offer
-from investors.services.applications import apply_for_shares, expire_reservations
-from investors.services.cards import check_card_payment, pay_by_card, start_card_payment
-from investors.services.payments import confirm_payment
+from investors.payments import gateway
+from investors.payments.cards import check_card_payment, pay_by_card, start_card_payment
+from investors.payments.services import confirm_payment
 from tests import factories
 from tests.card_helpers import card_application
 from tests.factories import gbp

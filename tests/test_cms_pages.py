@@ -18,10 +18,10 @@ from wagtail.models import Page
 from capital.models import Offer, ReturnSchedule
 from capital.services import close_offer
 from cms.models import HomePage, NewsIndexPage, NewsPage, OfferPage, SocietyPage
+from investors.applications.allocation import allocate_offer
+from investors.applications.services import apply_for_shares, cancel_application, expire_reservations
 from investors.models import Application
-from investors.services.allocation import allocate_offer
-from investors.services.applications import apply_for_shares, cancel_application, expire_reservations
-from investors.services.payments import confirm_payment
+from investors.payments.services import confirm_payment
 from tests import factories
 from tests.factories import gbp
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from capital.models import ReturnSchedule, SocietyRole
 from capital.returns import cap_amount
+from investors.applications.services import apply_for_shares
 from investors.models import Application, DistributionLine, Document
-from investors.services.applications import apply_for_shares
-from investors.services.payments import confirm_payment
-from investors.services.runs import approve_run, mark_run_paid, start_run
-from investors.services.withdrawals import request_withdrawal
+from investors.payments.services import confirm_payment
+from investors.runs.services import approve_run, mark_run_paid, start_run
+from investors.withdrawals.services import request_withdrawal
 from shares.models import Certificate, Holder, Holding, LedgerEntry
 from shares.services.register import issue_shares
 from tests import factories

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from capital.errors import CapitalError
 from capital.models import AuditEntry, ReturnSchedule, SocietyRole
-from investors.errors import PaymentError
+from investors.errors import RunError
 from investors.models import DistributionLine, DistributionRun, InterestElection, PayoutAccount
-from investors.services.run_exports import hmrc_interest_return_csv, payment_file_csv
-from investors.services.runs import approve_run, mark_run_paid, start_run
+from investors.runs.exports import hmrc_interest_return_csv, payment_file_csv
+from investors.runs.services import approve_run, mark_run_paid, start_run
 from shares.models import Holder, Holding, LedgerEntry
 from shares.services.register import issue_shares, remove_shares, transfer_shares
 from shares.services.verification import verify_register
@@ -237,7 +237,7 @@ def test_capital_is_the_ledger_at_the_year_end_with_transfers_and_later_movement
 def test_a_year_with_an_approved_run_is_refused_by_the_service_and_the_database(worked, director):
     share_class, _ = worked
     approved = approve_run(run=start_run(share_class=share_class, year=1, surplus=D("8000")), by=director)
-    with pytest.raises(PaymentError, match="already has an approved run"):
+    with pytest.raises(RunError, match="already has an approved run"):
         start_run(share_class=share_class, year=1, surplus=D("9000"), by=director)
 
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -263,7 +263,7 @@ def test_a_year_with_an_approved_run_is_refused_by_the_service_and_the_database(
 def test_an_approved_run_cannot_be_approved_twice(worked, director):
     share_class, _ = worked
     run = approve_run(run=start_run(share_class=share_class, year=1, surplus=D("8000")), by=director)
-    with pytest.raises(PaymentError, match="is approved by the board; it cannot become approved"):
+    with pytest.raises(RunError, match="is approved by the board; it cannot become approved"):
         approve_run(run=run, by=director)
 
 
@@ -276,7 +276,7 @@ def test_starting_a_year_again_replaces_its_draft(worked, director):
     assert list(DistributionRun.objects.filter(year=2).values_list("pk", flat=True)) == [second.pk]
     assert not DistributionLine.objects.filter(run_id=first.pk).exists()
     assert paid(second) == {"A": "2459.06", "B": "1721.34", "C": "819.60"}
-    with pytest.raises(PaymentError, match="was replaced"):
+    with pytest.raises(RunError, match="was replaced"):
         approve_run(run=first, by=director)
     assert "replacing draft" in AuditEntry.objects.filter(action="run.started").first().summary
 
@@ -284,7 +284,7 @@ def test_starting_a_year_again_replaces_its_draft(worked, director):
 def test_a_year_that_has_not_ended_cannot_be_run(worked):
     share_class, _ = worked
     this_year = timezone.localdate().year
-    with pytest.raises(PaymentError, match=f"ends on 31 December {this_year}; its run can be started from"):
+    with pytest.raises(RunError, match=f"ends on 31 December {this_year}; its run can be started from"):
         start_run(share_class=share_class, year=this_year - 2018, surplus=D("1"))
     assert not DistributionRun.objects.exists()
 
@@ -302,20 +302,20 @@ def test_a_year_that_has_not_ended_cannot_be_run(worked):
 )
 def test_runs_the_rules_do_not_allow_are_refused(worked, kwargs, message):
     share_class, _ = worked
-    with pytest.raises(PaymentError, match=message):
+    with pytest.raises(RunError, match=message):
         start_run(share_class=share_class, **kwargs)
     assert not DistributionRun.objects.exists()
 
 
 def test_a_class_without_a_schedule_cannot_be_run(investor_class):
-    with pytest.raises(PaymentError, match="has no return schedule"):
+    with pytest.raises(RunError, match="has no return schedule"):
         start_run(share_class=investor_class, year=1, surplus=D("1000"))
 
 
 def test_an_interest_class_takes_a_rate_not_a_surplus_and_never_above_its_ceiling(interest_class):
-    with pytest.raises(PaymentError, match="pays interest, not a share of surplus"):
+    with pytest.raises(RunError, match="pays interest, not a share of surplus"):
         start_run(share_class=interest_class, year=1, surplus=D("1000"))
-    with pytest.raises(PaymentError, match="maximum declared in advance, 5.00%"):
+    with pytest.raises(RunError, match="maximum declared in advance, 5.00%"):
         start_run(share_class=interest_class, year=1, declared_rate_percent=D("5.01"))
     assert not DistributionRun.objects.exists()
 
@@ -324,7 +324,7 @@ def test_a_preview_the_register_has_moved_under_is_refused_until_started_again(w
     share_class, _ = worked
     draft = start_run(share_class=share_class, year=1, surplus=D("8000"))
     seed(share_class, ("D", "500"), on=datetime.date(2019, 7, 1))
-    with pytest.raises(PaymentError, match="changed D's capital in year 1 after this preview"):
+    with pytest.raises(RunError, match="changed D's capital in year 1 after this preview"):
         approve_run(run=draft, by=director)
     assert DistributionRun.objects.get(pk=draft.pk).state == DistributionRun.State.DRAFT
 
@@ -336,7 +336,7 @@ def test_a_schedule_changed_after_the_preview_is_refused(worked, director):
     share_class, _ = worked
     draft = start_run(share_class=share_class, year=1, surplus=D("8000"))
     ReturnSchedule.objects.filter(share_class=share_class).update(cap_multiple=D("2"))
-    with pytest.raises(PaymentError, match="return schedule of Investor shares changed"):
+    with pytest.raises(RunError, match="return schedule of Investor shares changed"):
         approve_run(run=draft, by=director)
 
 
@@ -371,16 +371,16 @@ def test_a_treasurer_starts_and_marks_paid_but_only_a_director_of_the_society_ap
     assert sorted(actions) == sorted(
         [("run.started", treasurer.pk), ("run.approved", director.pk), ("run.paid", treasurer.pk)]
     )
-    with pytest.raises(PaymentError, match="is paid; it cannot become paid"):
+    with pytest.raises(RunError, match="is paid; it cannot become paid"):
         mark_run_paid(run=run, by=treasurer)
 
 
 def test_a_draft_cannot_be_marked_paid_or_paid_out(worked, treasurer):
     share_class, _ = worked
     run = start_run(share_class=share_class, year=1, surplus=D("8000"))
-    with pytest.raises(PaymentError, match="is draft"):
+    with pytest.raises(RunError, match="is draft"):
         mark_run_paid(run=run, by=treasurer)
-    with pytest.raises(PaymentError, match="approve it before making the payment file"):
+    with pytest.raises(RunError, match="approve it before making the payment file"):
         payment_file_csv(run)
 
 

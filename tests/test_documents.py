@@ -15,10 +15,10 @@ from pypdf import PdfReader
 
 from capital.models import SocietyRole
 from capital.services import appoint_board_member
+from investors.documents import services as document_service
+from investors.documents.services import certificate_document, request_documents, resume_job, run_job
 from investors.errors import DocumentError
 from investors.models import Document, DocumentJob
-from investors.services import documents as document_service
-from investors.services.documents import certificate_document, request_documents, resume_job, run_job
 from shares.models import Certificate
 from tests import factories
 from tests.test_allocation import apply_and_pay, close_and_allocate
@@ -313,7 +313,7 @@ def test_the_admin_form_queues_a_batch_and_another_society_cannot_see_it(allocat
 def test_approving_a_run_emails_each_holder_their_statement_after_it_commits(
     society, investor_class, django_capture_on_commit_callbacks
 ):
-    from investors.services.runs import approve_run, start_run
+    from investors.runs.services import approve_run, start_run
     from tests.test_distribution_runs import seed, with_schedule
 
     with_schedule(investor_class, grace_years=0)
@@ -344,7 +344,7 @@ def test_approving_a_run_emails_each_holder_their_statement_after_it_commits(
 
 
 def test_yearly_summaries_are_made_for_everyone_with_a_holding_in_an_ended_tax_year(society, investor_class):
-    from investors.statements import tax_year_of
+    from investors.runs.tax_year import tax_year_of
     from tests.test_distribution_runs import seed
 
     last_year = tax_year_of(timezone.localdate()) - 1

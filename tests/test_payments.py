@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 
 from capital.models import Offer
+from investors.applications.services import apply_for_shares, cancel_application, expire_reservations
 from investors.errors import PaymentError
 from investors.models import Application, Payment, Refund
-from investors.services.applications import apply_for_shares, cancel_application, expire_reservations
-from investors.services.payments import confirm_payment, mark_refund_paid
+from investors.payments.refunds import mark_refund_paid
+from investors.payments.services import confirm_payment
 from tests import factories
 from tests.factories import gbp
 

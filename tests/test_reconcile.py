@@ -8,13 +8,14 @@ from django.core.management.base import CommandError
 
 from capital.models import Offer, Society
 from capital.services import close_offer
+from investors.applications.allocation import allocate_offer
+from investors.applications.services import apply_for_shares
 from investors.models import Application, Refund
-from investors.services.allocation import allocate_offer
-from investors.services.applications import apply_for_shares
-from investors.services.bank_import import import_bank_statement
-from investors.services.cards import pay_by_card, start_card_payment
-from investors.services.payments import confirm_payment, mark_refund_paid
-from investors.services.reconciliation import reconcile
+from investors.payments.bank_import import import_bank_statement
+from investors.payments.cards import pay_by_card, start_card_payment
+from investors.payments.reconciliation import reconcile
+from investors.payments.refunds import mark_refund_paid
+from investors.payments.services import confirm_payment
 from tests import factories
 from tests.card_helpers import card_application
 from tests.conftest import run_raw_sql

@@ -14,12 +14,12 @@ from capital.returns import Holding, Terms, simulate
 from capital.services import close_offer
 from cms.chart import build_chart
 from cms.forms import AmountField
-from cms.progress import offer_progress
 from cms.simulation import EXISTING_HOLDERS, OTHER_INVESTORS, YOU, project_returns, scenarios
+from investors.applications.allocation import allocate_offer
+from investors.applications.progress import offer_progress
+from investors.applications.services import apply_for_shares
 from investors.models import Application
-from investors.services.allocation import allocate_offer
-from investors.services.applications import apply_for_shares
-from investors.services.payments import confirm_payment
+from investors.payments.services import confirm_payment
 from shares.services.register import issue_shares
 from tests import factories
 from tests.factories import gbp

@@ -16,25 +16,26 @@ from wagtail.images.models import Image
 
 from capital.models import ReturnSchedule, SocietyRole
 from capital.returns import Terms
-from investors.errors import DocumentError
-from investors.models import DistributionRun, InterestElection
-from investors.services.run_exports import hmrc_interest_return_csv
-from investors.services.runs import approve_run, mark_run_paid, start_run, terms_record
-from investors.statements import (
-    Limit,
-    annual_summary,
+from investors.documents.pdfs import (
     annual_summary_context,
     annual_summary_pdf,
-    payment_day,
     statement_context,
+    statement_pdf,
+)
+from investors.errors import DocumentError
+from investors.models import DistributionRun, InterestElection
+from investors.runs.exports import hmrc_interest_return_csv
+from investors.runs.services import approve_run, mark_run_paid, start_run
+from investors.runs.statements import (
+    Limit,
+    annual_summary,
+    payment_day,
     statement_figures,
     statement_holders,
-    statement_pdf,
     summary_holders,
     tax_year_interest,
-    tax_year_of,
-    terms_of_run,
 )
+from investors.runs.tax_year import tax_year_of
 from shares.models import Certificate
 from shares.services.register import issue_shares
 from tests import factories
@@ -202,9 +203,9 @@ def test_a_uk_tax_year_runs_from_6_april_to_5_april(day, starting):
 
 def test_the_run_keeps_the_terms_it_was_worked_out_on(worked):
     for run in (worked.interest_1, worked.profit_2):
-        terms = terms_of_run(run)
-        assert isinstance(terms, Terms) and terms_record(terms) == run.terms
-    assert terms_of_run(worked.profit_2).cap_multiple == D("1.50")
+        terms = Terms.from_record(run.terms)
+        assert isinstance(terms, Terms) and terms.to_record() == run.terms
+    assert Terms.from_record(worked.profit_2.terms).cap_multiple == D("1.50")
 
 
 # --- Statements ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 
 from investors.models import Application, CardPayment, Payment, Refund, WebhookEvent
-from investors.services.cards import pay_by_card, start_card_payment
+from investors.payments.cards import pay_by_card, start_card_payment
 from tests.card_helpers import card_application
 from tests.factories import gbp
 from tests.stripe_server import signed_event
@@ -160,7 +160,7 @@ def test_an_event_in_a_currency_we_do_not_take_is_kept_not_retried(client, strip
 def test_our_own_refund_reported_by_stripe_before_we_marked_it_paid_is_not_counted_twice(
     client, stripe_server, authenticated_intent
 ):
-    from investors.services.payments import owe_back
+    from investors.payments.refunds import owe_back
 
     application, intent = authenticated_intent
     deliver(client, "payment_intent.succeeded", intent)

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from capital.models import AuditEntry, SocietyRole
 from capital.services import appoint_board_member
-from investors.errors import PaymentError
+from investors.errors import WithdrawalError
 from investors.models import WithdrawalRequest
-from investors.services import withdrawals as withdrawals_service
-from investors.services.withdrawals import (
+from investors.withdrawals import services as withdrawals_service
+from investors.withdrawals.services import (
     approve_withdrawals,
     cancel_withdrawal,
     mark_withdrawal_paid,
@@ -87,7 +87,7 @@ def test_the_waiting_period_pushes_the_due_date(withdrawable):
 )
 def test_a_holder_cannot_ask_for_more_than_they_hold(withdrawable, shares, message):
     holder = holder_with(withdrawable, 500)
-    with pytest.raises(PaymentError, match=message):
+    with pytest.raises(WithdrawalError, match=message):
         ask(withdrawable, holder, shares)
     assert WithdrawalRequest.objects.count() == 0
 
@@ -95,7 +95,7 @@ def test_a_holder_cannot_ask_for_more_than_they_hold(withdrawable, shares, messa
 def test_shares_already_in_the_queue_cannot_be_asked_for_twice(withdrawable):
     holder = holder_with(withdrawable, 500)
     ask(withdrawable, holder, 400)
-    with pytest.raises(PaymentError, match="400 of them already in the withdrawal queue; .* at most 100"):
+    with pytest.raises(WithdrawalError, match="400 of them already in the withdrawal queue; .* at most 100"):
         ask(withdrawable, holder, 101)
     assert ask(withdrawable, holder, 100).shares == 100
 
@@ -104,17 +104,17 @@ def test_a_member_withdraws_all_or_keeps_the_membership_minimum(withdrawable):
     withdrawable.membership_minimum_shares = 50
     withdrawable.save()
     holder = holder_with(withdrawable, 100)
-    with pytest.raises(PaymentError, match="Members keep at least 50"):
+    with pytest.raises(WithdrawalError, match="Members keep at least 50"):
         ask(withdrawable, holder, 60)
     assert ask(withdrawable, holder, 100).shares == 100
 
 
 def test_only_withdrawable_shares_and_only_your_own(investor_class, withdrawable):
     investor = holder_with(investor_class, 100)
-    with pytest.raises(PaymentError, match="not withdrawable"):
+    with pytest.raises(WithdrawalError, match="not withdrawable"):
         ask(investor_class, investor, 10)
     holder = holder_with(withdrawable, 100)
-    with pytest.raises(PaymentError, match="your own shares"):
+    with pytest.raises(WithdrawalError, match="your own shares"):
         request_withdrawal(holder=holder, share_class=withdrawable, shares=10, by=factories.UserFactory())
 
 
@@ -159,11 +159,11 @@ def test_a_director_approves_the_queue_and_the_register_and_certificates_follow(
     valid = Certificate.objects.filter(holder=holder, state=Certificate.State.VALID)
     assert [certificate.shares for certificate in valid] == [300]
     assert verify_register(withdrawable.society).ok
-    with pytest.raises(PaymentError, match="No withdrawal .* is due"):
+    with pytest.raises(WithdrawalError, match="No withdrawal .* is due"):
         approve_withdrawals(share_class=withdrawable, by=director)
 
     treasurer = seat(withdrawable.society, Role.TREASURER)
-    with pytest.raises(PaymentError, match="reference"):
+    with pytest.raises(WithdrawalError, match="reference"):
         mark_withdrawal_paid(request=request, reference=" ", by=treasurer)
     mark_withdrawal_paid(request=request, reference="BACS-991", by=treasurer)
     request.refresh_from_db()
@@ -177,18 +177,18 @@ def test_the_yearly_limit_counts_what_was_approved_earlier_in_the_financial_year
     ask(withdrawable, holder_with(withdrawable, 400), 400)
     approve_withdrawals(share_class=withdrawable, by=director)
     ask(withdrawable, holder_with(withdrawable, 200), 200)
-    with pytest.raises(PaymentError, match=r"£100.00 left"):
+    with pytest.raises(WithdrawalError, match=r"£100.00 left"):
         approve_withdrawals(share_class=withdrawable, by=director)
 
 
 def test_suspended_withdrawals_wait_in_the_queue_until_resumed(withdrawable):
     director = seat(withdrawable.society, Role.DIRECTOR)
     holder = holder_with(withdrawable, 100)
-    with pytest.raises(PaymentError, match="Say why"):
+    with pytest.raises(WithdrawalError, match="Say why"):
         suspend_withdrawals(share_class=withdrawable, reason="", by=director)
     suspend_withdrawals(share_class=withdrawable, reason="the roof needs paying for first", by=director)
     request = ask(withdrawable, holder, 100)
-    with pytest.raises(PaymentError, match="suspended: the roof needs paying for first"):
+    with pytest.raises(WithdrawalError, match="suspended: the roof needs paying for first"):
         approve_withdrawals(share_class=withdrawable, by=director)
     request.refresh_from_db()
     assert request.state == State.PENDING and Holding.objects.get(holder=holder).shares == 100
@@ -202,19 +202,19 @@ def test_refusing_needs_a_reason_and_cancelling_is_the_holders_own(withdrawable)
     director = seat(withdrawable.society, Role.DIRECTOR)
     holder = holder_with(withdrawable, 100)
     request = ask(withdrawable, holder, 50)
-    with pytest.raises(PaymentError, match="Say why"):
+    with pytest.raises(WithdrawalError, match="Say why"):
         refuse_withdrawal(request=request, reason=" ", by=director)
     refuse_withdrawal(request=request, reason="the society cannot afford it this year", by=director)
     request.refresh_from_db()
     assert request.state == State.REFUSED
 
     other = ask(withdrawable, holder, 50)
-    with pytest.raises(PaymentError, match="your own"):
+    with pytest.raises(WithdrawalError, match="your own"):
         cancel_withdrawal(request=other, by=factories.UserFactory())
     cancel_withdrawal(request=other, by=holder.user)
     other.refresh_from_db()
     assert other.state == State.CANCELLED
-    with pytest.raises(PaymentError, match="cancelled by the holder; it cannot become approved"):
+    with pytest.raises(WithdrawalError, match="cancelled by the holder; it cannot become approved"):
         other.transition_to(State.APPROVED)
 
 
@@ -269,7 +269,7 @@ def test_a_request_that_would_leave_less_than_the_membership_minimum_stops_the_q
 
     plan = plan_withdrawals(withdrawable)
     assert plan.approvable == [] and "would leave 5 shares, fewer than the 10 a member keeps" in plan.stopped
-    with pytest.raises(PaymentError, match="fewer than the 10"):
+    with pytest.raises(WithdrawalError, match="fewer than the 10"):
         approve_withdrawals(share_class=withdrawable, by=director)
     assert Holding.objects.get(holder=holder).shares == 100
 
@@ -338,6 +338,6 @@ def test_the_holder_is_emailed_the_boards_decision_once_it_is_saved(
     assert "Why: the roof comes first this year" in refusal.body
 
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PaymentError):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(WithdrawalError):
         approve_withdrawals(share_class=withdrawable, by=director)  # nothing due: refused, nothing sent
     assert mail.outbox == []

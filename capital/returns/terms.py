@@ -7,6 +7,7 @@ the database.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -97,6 +98,29 @@ class Terms:
             redeem_at_term_end=schedule.redeem_at_term_end,
         )
 
+    def to_record(self) -> dict:
+        """The terms as JSON (exact numbers as strings), to keep with a run and compare later."""
+        return {
+            name: value if value is None or isinstance(value, bool | int) else str(value)
+            for name, value in dataclasses.asdict(self).items()
+        }
+
+    @classmethod
+    def from_record(cls, record: dict) -> Terms:
+        """The terms kept by `to_record`, back as they were."""
+        return cls(
+            first_year_end=datetime.date.fromisoformat(record["first_year_end"]),
+            pool_percent=_decimal_or_none(record["pool_percent"]),
+            hurdle=Decimal(record["hurdle"]),
+            grace_years=record["grace_years"],
+            weighting=Weighting(record["weighting"]),
+            rate_ceiling_percent=_decimal_or_none(record["rate_ceiling_percent"]),
+            cap_multiple=_decimal_or_none(record["cap_multiple"]),
+            excess=Excess(record["excess"]),
+            term_years=record["term_years"],
+            redeem_at_term_end=record["redeem_at_term_end"],
+        )
+
     @property
     def is_interest(self) -> bool:
         return self.pool_percent is None
@@ -118,3 +142,7 @@ class Terms:
 
     def redeems_after(self, year: int) -> bool:
         return self.redeem_at_term_end and year == self.term_years
+
+
+def _decimal_or_none(value) -> Decimal | None:
+    return None if value is None else Decimal(value)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from djmoney.models.fields import MoneyField
 
+from capital.lifecycle import Lifecycle
 from capital.models import MONEY, Offer
 from investors.errors import PaymentError
 from shares.models import Holder
@@ -18,7 +19,7 @@ def new_payment_reference() -> str:
     return "CS-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
 
 
-class Application(models.Model):
+class Application(Lifecycle, models.Model):
     """One investor's request for shares in one offer, and what became of it.
 
     Every application that was paid ends allocated (wholly or partly) or with a refund for the
@@ -38,6 +39,7 @@ class Application(models.Model):
         REFUND_DUE = "refund_due", "Refund due"
         REFUNDED = "refunded", "Refunded"
 
+    lifecycle_error = PaymentError
     TRANSITIONS = {
         State.AWAITING_PAYMENT: {State.PAID, State.EXPIRED, State.CANCELLED, State.REFUND_DUE},
         State.EXPIRED: {State.PAID, State.REFUND_DUE, State.CANCELLED},
@@ -97,13 +99,8 @@ class Application(models.Model):
     def __str__(self):
         return f"{self.payment_reference}: {self.holder} for {self.shares} × {self.offer}"
 
-    def transition_to(self, new_state: "Application.State") -> None:
-        if new_state not in self.TRANSITIONS[self.State(self.state)]:
-            raise PaymentError(
-                f"Application {self.payment_reference} is {self.get_state_display().lower()}; "
-                f"it cannot become {self.State(new_state).label.lower()}."
-            )
-        self.state = new_state
+    def about(self) -> str:
+        return f"Application {self.payment_reference}"
 
 
 class Payment(models.Model):

@@ -8,14 +8,15 @@ from django.db import models
 from django.db.models import F, Q
 from djmoney.models.fields import MoneyField
 
+from capital.lifecycle import Lifecycle
 from capital.models import MONEY, ShareClass
-from investors.errors import PaymentError
+from investors.errors import RunError
 from shares.models import Holder, Holding
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
 
-class DistributionRun(models.Model):
+class DistributionRun(Lifecycle, models.Model):
     """One share class's returns for one financial year.
 
     A run is a draft while the board looks at it: starting the same year again replaces the
@@ -32,6 +33,7 @@ class DistributionRun(models.Model):
         APPROVED = "approved", "Approved by the board"
         PAID = "paid", "Paid"
 
+    lifecycle_error = RunError
     TRANSITIONS = {
         State.DRAFT: {State.APPROVED},
         State.APPROVED: {State.PAID},
@@ -124,15 +126,8 @@ class DistributionRun(models.Model):
     def is_interest(self) -> bool:
         return self.declared_rate_percent is not None
 
-    def transition_to(self, new_state: "DistributionRun.State") -> None:
-        """The one place a run changes state; refuses any move the lifecycle does not allow."""
-        if new_state not in self.TRANSITIONS[self.State(self.state)]:
-            raise PaymentError(
-                f"The run for year {self.year} of {self.share_class.name} is "
-                f"{self.get_state_display().lower()}; it cannot become "
-                f"{self.State(new_state).label.lower()}."
-            )
-        self.state = new_state
+    def about(self) -> str:
+        return f"The run for year {self.year} of {self.share_class.name}"
 
 
 class DistributionLine(models.Model):

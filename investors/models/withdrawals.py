@@ -6,12 +6,13 @@ from django.db import models
 from django.db.models import Q
 from djmoney.models.fields import MoneyField
 
+from capital.lifecycle import Lifecycle
 from capital.models import MONEY, ShareClass
-from investors.errors import PaymentError
+from investors.errors import WithdrawalError
 from shares.models import Holder, LedgerEntry
 
 
-class WithdrawalRequest(models.Model):
+class WithdrawalRequest(Lifecycle, models.Model):
     """One request to withdraw shares. It waits in the class's queue (by `requested_at`) until
     its notice has run (`due_on`); the board then approves it (the shares leave the register and
     the money is owed), or refuses it, and the treasurer records the payment."""
@@ -23,6 +24,7 @@ class WithdrawalRequest(models.Model):
         REFUSED = "refused", "Refused by the board"
         CANCELLED = "cancelled", "Cancelled by the holder"
 
+    lifecycle_error = WithdrawalError
     TRANSITIONS = {
         State.PENDING: {State.APPROVED, State.REFUSED, State.CANCELLED},
         State.APPROVED: {State.PAID},
@@ -73,10 +75,5 @@ class WithdrawalRequest(models.Model):
         state = self.get_state_display().lower()
         return f"{self.holder}: withdraw {self.shares} {self.share_class.name} ({state})"
 
-    def transition_to(self, new_state: "WithdrawalRequest.State") -> None:
-        if new_state not in self.TRANSITIONS[self.State(self.state)]:
-            raise PaymentError(
-                f"This withdrawal is {self.get_state_display().lower()}; it cannot become "
-                f"{self.State(new_state).label.lower()}."
-            )
-        self.state = new_state
+    def about(self) -> str:
+        return "This withdrawal"

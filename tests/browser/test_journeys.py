@@ -22,11 +22,11 @@ from pypdf import PdfReader
 from capital.models import Offer, ReturnSchedule, ShareClass
 from capital.services import close_offer
 from cms.demo import SOLAR_OFFER_TITLE
-from investors.management.commands.load_demo import BOARD_PASSWORD
+from cms.management.commands.load_demo import BOARD_PASSWORD
+from investors.applications.allocation import allocate_offer
+from investors.applications.services import apply_for_shares
 from investors.models import Application, DistributionRun, Payment
-from investors.services.allocation import allocate_offer
-from investors.services.applications import apply_for_shares
-from investors.services.payments import confirm_payment
+from investors.payments.services import confirm_payment
 from shares.models import Certificate, Holder, Holding
 from tests.browser.helpers import check_accessibility, screenshot
 from tests.stripe_server import CARDS

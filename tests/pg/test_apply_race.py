@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from capital.models import AuditEntry, Offer
+from investors.applications.services import FORM_SENT
 from investors.models import Application
-from investors.services.application_forms import FORM_SENT
 from shares.models import Holder
 from tests import factories
 from tests.pg.conftest import run_concurrently

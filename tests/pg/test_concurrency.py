@@ -5,11 +5,11 @@ from django.db import IntegrityError, InternalError, connection, transaction
 
 from capital.models import Offer
 from capital.services import close_offer
-from investors.errors import PaymentError
+from investors.applications.allocation import allocate_offer
+from investors.applications.services import apply_for_shares, expire_reservations
+from investors.errors import PaymentError, RunError
 from investors.models import Application, Payment, Refund
-from investors.services.allocation import allocate_offer
-from investors.services.applications import apply_for_shares, expire_reservations
-from investors.services.payments import confirm_payment
+from investors.payments.services import confirm_payment
 from shares.models import Holding, LedgerEntry
 from shares.services.register import issue_shares
 from shares.services.verification import verify_register
@@ -195,8 +195,8 @@ def test_card_payments_racing_for_the_last_shares_each_end_in_shares_or_a_refund
 
     from django.utils import timezone
 
-    from investors import stripe_gateway as gateway
-    from investors.services.cards import record_intent
+    from investors.payments import gateway
+    from investors.payments.cards import record_intent
 
     offer = factories.OpenOfferFactory(maximum_target=gbp(10000))
     lapsed_at = timezone.now() - datetime.timedelta(days=8)
@@ -238,7 +238,7 @@ def test_two_directors_approving_the_same_run_at_once_change_the_register_once()
     from capital.models import ReturnSchedule
     from capital.services import appoint_board_member
     from investors.models import DistributionRun
-    from investors.services.runs import approve_run, start_run
+    from investors.runs.services import approve_run, start_run
 
     share_class = factories.InvestorClassFactory()
     ReturnSchedule.objects.create(
@@ -265,7 +265,7 @@ def test_two_directors_approving_the_same_run_at_once_change_the_register_once()
 
     approved = [outcome for outcome in outcomes if isinstance(outcome, DistributionRun)]
     assert len(approved) == 1, outcomes
-    assert all(isinstance(outcome, DistributionRun | PaymentError) for outcome in outcomes), outcomes
+    assert all(isinstance(outcome, DistributionRun | RunError) for outcome in outcomes), outcomes
     cancellations = LedgerEntry.objects.filter(society=share_class.society, kind="cancellation")
     assert cancellations.count() == 1
     assert verify_register(share_class.society).ok

@@ -5,7 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from capital.returns.simulator import SimulationInputError, parse_simulation_json, run_simulation
+from capital.api.simulator_schema import SimulationInputError, parse_simulation_json, run_simulation
 
 BAD_INPUT = 2
 

@@ -1,11 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from capital.errors import CapitalError
+from capital.errors import Refusal
 from capital.models import Offer
 from capital.services import close_offer
-from investors.errors import PaymentError
-from investors.services.allocation import allocate_offer
-from shares.errors import RegisterError
+from investors.applications.allocation import allocate_offer
 
 
 class Command(BaseCommand):
@@ -24,6 +22,6 @@ class Command(BaseCommand):
             if close:
                 chosen = close_offer(offer=chosen)
             result = allocate_offer(offer=chosen)
-        except (CapitalError, PaymentError, RegisterError) as error:
+        except Refusal as error:
             raise CommandError(str(error)) from error
         self.stdout.write(result.summary())

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from investors.services.applications import expire_reservations
+from investors.applications.services import expire_reservations
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from capital.errors import Refusal
 from capital.management import society_from_slug
-from investors.errors import PaymentError
-from investors.services.bank_import import import_bank_statement
+from investors.payments.bank_import import import_bank_statement
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {error}") from error
         try:
             result = import_bank_statement(society=chosen, text=text, source_name=path.name)
-        except PaymentError as error:
+        except Refusal as error:
             raise CommandError(str(error)) from error
         self.stdout.write(result.summary())
         for line in result.new_lines:

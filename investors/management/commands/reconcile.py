@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from capital.management import society_from_slug
-from investors.services.reconciliation import reconcile
+from investors.payments.reconciliation import reconcile
 
 
 class Command(BaseCommand):

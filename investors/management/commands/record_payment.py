@@ -2,9 +2,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 
-from investors.errors import PaymentError
+from capital.errors import Refusal
 from investors.models import Application
-from investors.services.payments import confirm_payment
+from investors.payments.services import confirm_payment
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 method=Application.PaymentMethod.BANK_TRANSFER,
                 provider_reference=bank_line,
             )
-        except PaymentError as error:
+        except Refusal as error:
             raise CommandError(str(error)) from error
         application.refresh_from_db()
         self.stdout.write(f"{application.payment_reference}: {application.get_state_display()}.")

@@ -6,15 +6,13 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q, Sum
 
-from capital.errors import CapitalError
+from capital.errors import Refusal
 from capital.management import society_from_slug
 from capital.models import ShareClass
 from capital.money import format_money
-from investors.errors import PaymentError
 from investors.models import DistributionRun
-from investors.services.run_exports import payment_file_csv
-from investors.services.runs import approve_run, start_run
-from shares.errors import RegisterError
+from investors.runs.exports import payment_file_csv
+from investors.runs.services import approve_run, start_run
 
 
 class Command(BaseCommand):
@@ -47,7 +45,7 @@ class Command(BaseCommand):
             self._preview(run)
             if approve:
                 run = approve_run(run=run, by=None)
-        except (CapitalError, PaymentError, RegisterError) as error:
+        except Refusal as error:
             raise CommandError(str(error)) from error
         if not approve:
             self.stdout.write("Not approved: run the command again with --approve to approve it.")

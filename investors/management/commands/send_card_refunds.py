@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from investors.services.cards import send_due_card_refunds
+from investors.payments.refunds import send_due_card_refunds
 
 
 class Command(BaseCommand):

@@ -5,16 +5,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from capital.errors import Refusal
 from capital.management import society_from_slug
-from investors.errors import DocumentError
+from investors.documents.pdfs import statement_pdf
 from investors.models import DistributionRun
-from investors.statements import (
-    holder_by_email,
-    require_decided,
-    statement_holders,
-    statement_line,
-    statement_pdf,
-)
+from investors.runs.statements import require_decided, statement_holders, statement_line
+from shares.services.holders import holder_by_email
 
 
 class Command(BaseCommand):
@@ -40,7 +36,7 @@ class Command(BaseCommand):
             holder = holder_by_email(email, preferring=statement_holders(run))
             statement_line(run, holder)  # refuses a draft, or an investor the run has nothing for
             data = statement_pdf(run, holder)
-        except DocumentError as error:
+        except Refusal as error:
             raise CommandError(str(error)) from error
         Path(out).write_bytes(data)
         self.stdout.write(

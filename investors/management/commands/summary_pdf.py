@@ -6,10 +6,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from capital.errors import Refusal
 from capital.management import society_from_slug
-from investors.errors import DocumentError
-from investors.services import run_exports
-from investors.statements import annual_summary_pdf, holder_by_email, summary_holders
+from investors.documents.pdfs import annual_summary_pdf
+from investors.runs.statements import summary_holders
+from investors.runs.tax_year import tax_year as tax_year_dates
+from shares.services.holders import holder_by_email
 
 
 class Command(BaseCommand):
@@ -31,13 +33,13 @@ class Command(BaseCommand):
         chosen = society_from_slug(society)
         if not 1900 < tax_year < 3000:
             raise CommandError(f"Give the tax year as the year it starts in, e.g. 2025, not {tax_year}.")
-        first, last = run_exports.tax_year(tax_year)
+        first, last = tax_year_dates(tax_year)
         if first > timezone.localdate():
             raise CommandError(f"The tax year {first:%-d %B %Y} to {last:%-d %B %Y} has not started yet.")
         holders = summary_holders(chosen, tax_year)
         try:
             holder = holder_by_email(email, preferring=holders)
-        except DocumentError as error:
+        except Refusal as error:
             raise CommandError(str(error)) from error
         if not holders.filter(pk=holder.pk).exists():
             raise CommandError(

@@ -1,0 +1,148 @@
+"""Forms for investors' accounts. They check what a person typed; the services decide."""
+
+from django import forms
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from investors.accounts.services import normalise_email, user_for_login
+from shares.models import Holder
+
+# The address is the username, which Django's user model keeps to 150 characters.
+EMAIL_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
+
+
+class SignUpForm(forms.Form):
+    """A name and an address: the password is chosen on the page the emailed link opens, so
+    only the owner of the mailbox ever sets one."""
+
+    name = forms.CharField(
+        label="Your full name", max_length=150, widget=forms.TextInput({"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label="Email address", max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput({"autocomplete": "email"})
+    )
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    """The page a sign-up link opens: the name given at sign-up, to confirm or correct, and the
+    account's first password, twice, checked by the site's password validators."""
+
+    field_order = ["name", "new_password1", "new_password2"]
+    name = forms.CharField(
+        label="Your full name", max_length=150, widget=forms.TextInput({"autocomplete": "name"})
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        kwargs.setdefault("initial", {"name": user.first_name})
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = "Password"
+        self.fields["new_password2"].label = "Password again"
+
+    def clean(self):
+        if self.cleaned_data.get("name"):
+            # Validated against the name being saved, not the one typed at sign-up.
+            self.user.first_name = self.cleaned_data["name"]
+        return super().clean()
+
+
+class EmailLoginForm(AuthenticationForm):
+    """Django's login form, signing in by email address (or a board member's username)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email address and password do not match an account. Check them and try "
+        "again, or reset your password.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email address"
+
+    def clean(self):
+        identifier = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if identifier and password:
+            # An account still waiting for verification has no password yet, so it fails here
+            # like a wrong password, after the same hashing.
+            user = user_for_login(identifier)
+            username = user.get_username() if user is not None else identifier
+            self.user_cache = authenticate(self.request, username=username, password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address", max_length=254, widget=forms.EmailInput({"autocomplete": "email"})
+    )
+
+
+class PersonalDetailsForm(forms.Form):
+    """The holder's own entry in the register. An organisation has no date of birth; a person
+    must give one (the register needs it, and the database insists)."""
+
+    name = forms.CharField(max_length=200)
+    postal_address = forms.CharField(widget=forms.Textarea({"rows": 4}))
+    date_of_birth = forms.DateField(
+        required=False, widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, holder: Holder, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": holder.name,
+                "postal_address": holder.postal_address,
+                "date_of_birth": holder.date_of_birth,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.holder = holder
+        if holder.kind == Holder.Kind.ORGANISATION:
+            del self.fields["date_of_birth"]
+        else:
+            self.fields["date_of_birth"].label = "Date of birth"
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data.get("date_of_birth")
+        if born is None:
+            raise ValidationError("A person's date of birth is needed.", code="required")
+        if born > timezone.localdate():
+            raise ValidationError("A date of birth cannot be in the future.", code="future")
+        return born
+
+
+class EmailChangeForm(forms.Form):
+    """A new login address, confirmed with the current password so that a session left open
+    on a shared computer cannot move the account elsewhere."""
+
+    new_email = forms.EmailField(
+        label="New email address",
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput({"autocomplete": "email"}),
+    )
+    current_password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput({"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_current_password(self):
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise ValidationError("That is not your current password.", code="password_incorrect")
+        return password
+
+    def clean_new_email(self):
+        email = normalise_email(self.cleaned_data["new_email"])
+        if email == normalise_email(self.user.email):
+            raise ValidationError("That is already your address.", code="unchanged")
+        return email

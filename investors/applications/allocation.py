@@ -1,0 +1,206 @@
+"""Allocating a closed offer: shares issued through the register, or money owed back."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital import permissions
+from capital.models import Offer
+from capital.money import format_money
+from capital.services import record_audit
+from capital.text import counted
+from investors.applications.plan import PAYMENT_ORDER, scale_back_plan
+from investors.documents.services import documents_after_allocation
+from investors.models import Application, Refund
+from investors.payments.cards import charge_saved_cards
+from investors.payments.refunds import owe_back
+from shares.services.register import issue_shares
+
+State = Application.State
+
+
+@dataclass
+class AllocationResult:
+    offer: Offer
+    failed: bool = False
+    applications_allocated: int = 0
+    shares_issued: int = 0
+    refunds: list[Refund] = field(default_factory=list)
+    unpaid_cancelled: int = 0
+
+    def summary(self) -> str:
+        refunded = sum((refund.amount for refund in self.refunds), Money(0, self.offer.society.currency))
+        if self.failed:
+            return (
+                f"The offer failed: it missed its minimum target of "
+                f"{format_money(self.offer.minimum_target)}. {len(self.refunds)} payments "
+                f"({format_money(refunded)}) are to be refunded."
+            )
+        return (
+            f"{counted(self.shares_issued, 'share')} issued to "
+            f"{counted(self.applications_allocated, 'applicant')}; "
+            f"{counted(len(self.refunds), 'refund')} due ({format_money(refunded)}); "
+            f"{counted(self.unpaid_cancelled, 'unpaid application')} cancelled."
+        )
+
+
+def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = None) -> AllocationResult:
+    """Issue shares for every paid application of a closed offer, or fail it.
+
+    If paid applications miss the minimum target the offer fails and every payment is owed
+    back. Otherwise a first-come offer issues each paid application in full (capacity was
+    reserved when it applied) and a scale-back offer shares the capacity by `scale_back`,
+    with the excess owed back. Unpaid applications are cancelled.
+    """
+    permissions.require(by, "allocate_offers", offer.society)
+    on_date = on_date or timezone.localdate()
+    if offer.card_charge == Offer.CardCharge.ON_ALLOCATION:
+        charge_saved_cards(offer=offer)  # talks to Stripe, so before the transaction
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
+        if offer.state != Offer.State.CLOSED:
+            offer.transition_to(Offer.State.ALLOCATED)  # raises the lifecycle's message
+        applications = list(
+            Application.objects.select_for_update(of=("self",))
+            .filter(offer=offer, state__in=[State.AWAITING_PAYMENT, State.PAID])
+            .select_related("holder")
+            .order_by(PAYMENT_ORDER, "pk")
+        )
+        result = AllocationResult(offer=offer)
+        paid = []
+        for application in applications:
+            if application.state == State.PAID:
+                paid.append(application)
+                continue
+            application.transition_to(State.CANCELLED)
+            application.holds_reservation = False
+            application.save(update_fields=["state", "holds_reservation"])
+            result.unpaid_cancelled += 1
+
+        raised = offer.price_per_share * sum(application.shares for application in paid)
+        if raised < offer.minimum_target:
+            _fail(offer, paid, result)
+        else:
+            _allocate(offer, paid, result, on_date)
+            documents_after_allocation(offer)  # certificates emailed once this commits
+        record_audit(
+            society=offer.society,
+            actor=by,
+            action="offer.failed" if result.failed else "offer.allocated",
+            summary=result.summary(),
+            offer=offer.pk,
+        )
+    return result
+
+
+def _fail(offer: Offer, paid: list[Application], result: AllocationResult) -> None:
+    result.failed = True
+    for application in paid:
+        _owe_back(application, application.amount, Refund.Reason.OFFER_FAILED, result)
+        application.transition_to(State.REFUND_DUE)
+        application.holds_reservation = False
+        application.save(update_fields=["state", "holds_reservation"])
+    offer.transition_to(Offer.State.FAILED)
+    offer.shares_reserved = 0
+    offer.save(update_fields=["state", "shares_reserved"])
+
+
+def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, on_date) -> None:
+    allocations = _allocations(offer, paid)
+    society = offer.society
+    now = timezone.now()
+    for application in paid:
+        shares = allocations[application.pk]
+        excess = application.shares - shares
+        if shares:
+            application.ledger_entry = issue_shares(
+                society=society,
+                holder=application.holder,
+                share_class=offer.share_class,
+                shares=shares,
+                amount=offer.price_per_share * shares,
+                effective_date=on_date,
+                reference=f"Offer “{offer.title}”, application {application.payment_reference}",
+            )
+            application.transition_to(State.ALLOCATED)
+            application.shares_allocated = shares
+            application.allocated_at = now
+            result.applications_allocated += 1
+            result.shares_issued += shares
+        else:
+            application.transition_to(State.REFUND_DUE)
+        if excess:
+            _owe_back(application, offer.price_per_share * excess, Refund.Reason.SCALED_BACK, result)
+        application.holds_reservation = False
+        application.save(
+            update_fields=["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"]
+        )
+    offer.transition_to(Offer.State.ALLOCATED)
+    offer.shares_allocated = result.shares_issued
+    offer.shares_reserved = result.shares_issued if offer.policy == Offer.Policy.FIRST_COME else 0
+    offer.save(update_fields=["state", "shares_allocated", "shares_reserved"])
+
+
+def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
+    """Shares for each paid application: in full, as planned before cards were charged, or
+    scaled back per investor."""
+    if offer.policy == Offer.Policy.FIRST_COME:
+        return {application.pk: application.shares for application in paid}
+    if any(application.shares_planned is not None for application in paid):
+        return {
+            application.pk: min(application.shares, application.shares_planned or 0) for application in paid
+        }
+    return scale_back_plan(offer, paid)
+
+
+def _owe_back(application: Application, amount: Money, reason: str, result: AllocationResult) -> None:
+    result.refunds.append(owe_back(application=application, payment=None, amount=amount, reason=reason))
+
+
+def preview_allocation(offer: Offer) -> list[str]:
+    """What allocating `offer` now would do, in sentences for the board's confirmation page.
+    Reads only: the same rules as `allocate_offer`, on the applications as they stand."""
+    applications = list(
+        Application.objects.filter(offer=offer, state__in=[State.AWAITING_PAYMENT, State.PAID])
+        .select_related("holder")
+        .order_by(PAYMENT_ORDER, "pk")
+    )
+    # A card saved to be charged at allocation counts as paid: it is charged first, for its share.
+    saved_cards = [a for a in applications if a.state == State.AWAITING_PAYMENT and a.saved_payment_method_id]
+    paid = [a for a in applications if a.state == State.PAID or a in saved_cards]
+    unpaid = len(applications) - len(paid)
+    raised = offer.price_per_share * sum(application.shares for application in paid)
+    cancelled = f"{counted(unpaid, 'unpaid application')} will be cancelled."
+    if raised < offer.minimum_target:
+        return [
+            f"Paid applications total {format_money(raised)}, below the minimum target of "
+            f"{format_money(offer.minimum_target)}: the offer fails.",
+            f"Every payment ({counted(len(paid), 'payment')}, {format_money(raised)}) will be owed back "
+            "to the investors.",
+            cancelled,
+        ]
+    allocations = _allocations(offer, paid)
+    shares = sum(allocations.values())
+    scaled = [application for application in paid if allocations[application.pk] < application.shares]
+    owed = offer.price_per_share * sum(
+        application.shares - allocations[application.pk] for application in paid
+    )
+    sentences = [
+        f"{counted(shares, 'share')} ({format_money(offer.price_per_share * shares)}) will be issued to "
+        f"{counted(sum(1 for a in paid if allocations[a.pk]), 'applicant')} through the register, with "
+        "a certificate each, emailed once the allocation is saved.",
+    ]
+    if saved_cards:
+        sentences.append(
+            f"{counted(len(saved_cards), 'saved card')} will be charged first, each for exactly what it is "
+            "allocated; an application whose card is declined is cancelled and its shares stay unissued."
+        )
+    if scaled:
+        sentences.append(
+            f"{counted(len(scaled), 'application')} scaled back; {format_money(owed)} will be owed back."
+        )
+    sentences.append(cancelled)
+    return sentences

@@ -1,0 +1,415 @@
+"""Applying for shares: every rule about who may apply for how many, in one locked path; the
+application form's one-application-per-form rule; and the room an investor has left to apply.
+
+An application sent from the site's form is made once per form, whatever the network or the
+investor's double click does. Each form page carries a one-time token. The transaction that
+makes the application records the token in the audit trail; the same form sent again finds it
+there and is shown the first application instead of making a second. Two copies arriving at
+once are serialised by the holder's lock (or, on a first application, by the holder's unique
+link to the login).
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital.models import AuditEntry, Offer, ShareClass, Society
+from capital.money import format_money
+from capital.services import offer_is_accepting, record_audit
+from investors.errors import PaymentError
+from investors.models import Application
+from shares.models import Holder, Holding
+from shares.services.register import withdrawable_capital_held
+
+LIVE = Application.LIVE_STATES
+FORM_SENT = "application.form_sent"
+
+
+def apply_for_shares(
+    *,
+    offer: Offer,
+    holder: Holder,
+    payment_method: str,
+    shares: int | None = None,
+    amount: Money | None = None,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """Apply for shares in an open offer, for `shares` or for `amount` (a whole number of shares).
+
+    In a first-come offer the shares are reserved now by a conditional update that the
+    database serialises, so the offer can never be oversold; the reservation lapses after the
+    offer's reservation period unless paid. In a scale-back offer nothing is reserved: paid
+    applications are scaled back at allocation.
+    """
+    now = now or timezone.now()
+    if payment_method not in Application.PaymentMethod.values:
+        raise PaymentError(f"Unknown payment method {payment_method!r}.")
+    with transaction.atomic():
+        # One investor's applications are serialised, so two at once cannot both pass the limits.
+        holder = Holder.objects.select_for_update().get(pk=holder.pk)
+        offer = Offer.objects.select_related("share_class__society").get(pk=offer.pk)
+        shares = _requested_shares(offer, shares, amount)
+        if not offer_is_accepting(offer, now):
+            raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
+        check_limits(offer=offer, holder=holder, shares=shares)
+        first_come = offer.policy == Offer.Policy.FIRST_COME
+        _take_place(offer, shares, first_come, now)
+        application = Application.objects.create(
+            offer=offer,
+            holder=holder,
+            shares=shares,
+            amount=offer.price_per_share * shares,
+            payment_method=payment_method,
+            holds_reservation=first_come,
+            reserved_until=now + offer.reservation_period if first_come else None,
+        )
+        record_audit(
+            society=offer.society,
+            actor=holder.user,
+            action="application.made",
+            summary=f"{holder} applied for {shares} shares ({application.payment_reference})",
+            application=application.pk,
+        )
+    return application
+
+
+def _take_place(offer: Offer, shares: int, first_come: bool, now) -> None:
+    """Lock the offer row as late as possible, re-checking it is still open.
+
+    The lock is held to the end of the transaction, so the offer cannot close or be allocated
+    under this application, and is taken last (after the holder), as every service does.
+    """
+    if not first_come:
+        if not Offer.objects.select_for_update().filter(pk=offer.pk, state=Offer.State.OPEN).exists():
+            raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
+        return
+    if _reserve(offer, shares):
+        return
+    expire_reservations(offer=offer, now=now)
+    if _reserve(offer, shares):
+        return
+    current = Offer.objects.get(pk=offer.pk)
+    if current.state != Offer.State.OPEN:
+        raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
+    left = offer.capacity_shares - current.shares_reserved
+    raise PaymentError(
+        f"Only {left} shares are left in this offer; you asked for {shares}."
+        if left
+        else "This offer is fully subscribed: no shares are left."
+    )
+
+
+def _reserve(offer: Offer, shares: int) -> bool:
+    """Hold capacity with one conditional UPDATE: it changes a row only if the shares fit."""
+    return bool(
+        Offer.objects.filter(
+            pk=offer.pk,
+            state=Offer.State.OPEN,
+            shares_reserved__lte=offer.capacity_shares - shares,
+        ).update(shares_reserved=F("shares_reserved") + shares)
+    )
+
+
+def _requested_shares(offer: Offer, shares: int | None, amount: Money | None) -> int:
+    price = offer.price_per_share
+    if (shares is None) == (amount is None):
+        raise PaymentError("Ask for a number of shares or an amount, not both.")
+    if amount is not None:
+        if str(amount.currency) != str(price.currency):
+            raise PaymentError(f"Amounts for this offer are in {price.currency}.")
+        shares = offer.shares_for(amount)
+        if price * shares != amount:
+            below, above = price * shares, price * (shares + 1)
+            raise PaymentError(
+                f"{format_money(amount)} is not a whole number of {format_money(price)} shares: "
+                f"try {format_money(below)} or {format_money(above)}."
+            )
+    if shares <= 0:
+        raise PaymentError("Apply for at least one share.")
+    return shares
+
+
+def check_limits(*, offer: Offer, holder: Holder, shares: int) -> None:
+    """Would `shares` more for `holder` keep within the offer's, the class's and the law's limits?
+
+    Counts the holder's live applications and holdings; the caller holds the holder's lock.
+    """
+    already = _live_shares(Application.objects.filter(offer=offer, holder=holder))
+    if offer.price_per_share * (already + shares) < offer.minimum_per_investor:
+        raise PaymentError(
+            f"The minimum investment in this offer is {format_money(offer.minimum_per_investor)}."
+        )
+    for room in _rooms(offer, holder, already):
+        if shares > room.shares:
+            raise PaymentError(room.refusal(shares))
+
+
+@dataclass(frozen=True)
+class Room:
+    """How many more shares one limit allows, and what it says to someone asking for more."""
+
+    shares: int
+    refusal: Callable[[int], str]
+
+
+@dataclass(frozen=True)
+class InvestorRoom:
+    """What an investor has applied for already in an offer, and how much more they may ask for:
+    the tightest of their per-investor, class and legal limits and of what is left of the offer.
+    `why_none` says why, when that is nothing."""
+
+    applied_shares: int
+    applied_amount: Money
+    most_shares: int
+    most_amount: Money
+    shares_left: int | None  # what is left of a first-come offer; None: a scale-back offer
+    why_none: str = ""
+
+
+def room_to_apply(*, offer: Offer, holder: Holder | None) -> InvestorRoom:
+    """The most shares `holder` may still apply for: the same figures `check_limits` refuses by,
+    without trying amounts one by one, and no more than is left of the offer. Someone with no
+    register record yet has only the offer's limits. The offer's minimum is not counted."""
+    applied = 0
+    most, why_none = offer.shares_for(offer.maximum_per_investor), ""
+    if holder is not None:
+        applied = _live_shares(Application.objects.filter(offer=offer, holder=holder))
+        tightest = min(_rooms(offer, holder, applied), key=lambda room: room.shares)
+        most, why_none = tightest.shares, "" if tightest.shares else tightest.refusal(1)
+    left = shares_left(offer)
+    if left is not None and left < most:
+        most = left
+        why_none = why_none or ("" if left else "This offer is fully subscribed: no shares are left.")
+    price = offer.price_per_share
+    return InvestorRoom(applied, price * applied, most, price * most, left, why_none)
+
+
+def shares_left(offer: Offer) -> int | None:
+    """Shares not yet taken in a first-come offer; a scale-back offer takes every application."""
+    if offer.policy != Offer.Policy.FIRST_COME:
+        return None
+    return max(0, offer.capacity_shares - offer.shares_reserved)
+
+
+def _live_shares(applications) -> int:
+    return applications.filter(state__in=LIVE).aggregate(total=Sum("shares"))["total"] or 0
+
+
+def _rooms(offer: Offer, holder: Holder, already: int) -> list[Room]:
+    rooms = [_investor_room(offer, already)]
+    if offer.share_class.maximum_holding_shares is not None:
+        rooms.append(_class_room(offer.share_class, holder))
+    if offer.share_class.withdrawable and not holder.is_exempt_from_holding_limit:
+        rooms.append(_statutory_room(offer, holder))
+    return rooms
+
+
+def _investor_room(offer: Offer, already: int) -> Room:
+    room = offer.maximum_per_investor - offer.price_per_share * already
+    return Room(
+        max(0, offer.shares_for(offer.maximum_per_investor) - already),
+        lambda shares: (
+            f"The maximum investment in this offer is {format_money(offer.maximum_per_investor)} "
+            f"per investor; you can apply for up to {format_money(room)} more."
+        ),
+    )
+
+
+def _class_room(share_class: ShareClass, holder: Holder) -> Room:
+    held = (
+        Holding.objects.filter(holder=holder, share_class=share_class).aggregate(total=Sum("shares"))["total"]
+        or 0
+    )
+    pending = _live_shares(
+        Application.objects.filter(holder=holder, offer__share_class=share_class).exclude(
+            state=Application.State.ALLOCATED
+        )
+    )
+    return Room(
+        max(0, share_class.maximum_holding_shares - held - pending),
+        lambda shares: (
+            f"No one may hold more than {share_class.maximum_holding_shares} shares of the class "
+            f"“{share_class.name}”; you hold or have applied for {held + pending}."
+        ),
+    )
+
+
+def _statutory_room(offer: Offer, holder: Holder) -> Room:
+    """The 2014 Act's cap on withdrawable shares held by anyone but another registered society."""
+    society = offer.society
+    held = withdrawable_capital_held(holder, society)
+    pending = (
+        Application.objects.filter(
+            holder=holder,
+            offer__share_class__society=society,
+            offer__share_class__withdrawable=True,
+            state__in=[Application.State.AWAITING_PAYMENT, Application.State.PAID],
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    limit = society.money(society.individual_withdrawable_limit)
+    committed = society.money(held + pending)
+    return Room(
+        max(0, offer.shares_for(limit - committed)),
+        lambda shares: (
+            f"The law limits anyone but a registered society to {format_money(limit)} of "
+            f"withdrawable shares in {society}; this would bring you to "
+            f"{format_money(committed + offer.price_per_share * shares)}."
+        ),
+    )
+
+
+def expire_reservations(*, offer: Offer | None = None, now: datetime.datetime | None = None) -> int:
+    """Release the shares held by unpaid first-come applications whose time has run out."""
+    now = now or timezone.now()
+    offers = Offer.objects.filter(
+        applications__state=Application.State.AWAITING_PAYMENT,
+        applications__holds_reservation=True,
+        applications__reserved_until__lt=now,
+    ).distinct()
+    if offer is not None:
+        offers = offers.filter(pk=offer.pk)
+    expired = 0
+    for offer_id in offers.values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = Offer.objects.select_for_update().get(pk=offer_id)
+            lapsed = list(
+                Application.objects.select_for_update().filter(
+                    offer=locked,
+                    state=Application.State.AWAITING_PAYMENT,
+                    holds_reservation=True,
+                    reserved_until__lt=now,
+                )
+            )
+            for application in lapsed:
+                application.transition_to(Application.State.EXPIRED)
+                application.holds_reservation = False
+                application.save(update_fields=["state", "holds_reservation"])
+            released = sum(application.shares for application in lapsed)
+            Offer.objects.filter(pk=locked.pk).update(shares_reserved=F("shares_reserved") - released)
+            expired += len(lapsed)
+    return expired
+
+
+def cancel_application(*, application: Application, by=None) -> Application:
+    """The investor (or the board) withdraws an unpaid application; its shares are released."""
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().get(pk=application.offer_id)
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        application.transition_to(Application.State.CANCELLED)
+        if application.holds_reservation:
+            Offer.objects.filter(pk=offer.pk).update(
+                shares_reserved=F("shares_reserved") - application.shares
+            )
+        application.holds_reservation = False
+        application.save(update_fields=["state", "holds_reservation"])
+        record_audit(
+            society=application.offer.society,
+            actor=by,
+            action="application.cancelled",
+            summary=f"{application.payment_reference} cancelled before payment",
+            application=application.pk,
+        )
+    return application
+
+
+# --- The application form ----------------------------------------------------------------------
+
+
+class AlreadySent(Exception):
+    """This very form (its one-time token) already made an application."""
+
+    def __init__(self, application: Application):
+        super().__init__(application.payment_reference)
+        self.application = application
+
+
+def holder_for_applicant(*, user) -> Holder | None:
+    """The register record `user` applies as: the one linked to their login, or else the one the
+    board registered by hand with their verified email address, which is linked to the login now
+    (once, audited), so that they apply as that record and not as a second holder."""
+    return Holder.objects.filter(user=user).first() or link_holder_by_email(user=user)
+
+
+def link_holder_by_email(*, user) -> Holder | None:
+    """Give `user` the register record with their verified address, when exactly one record
+    has it and has no login. Two records with one address are left for the board to sort out."""
+    if not user.email or Holder.objects.filter(user=user).exists():
+        return None
+    with transaction.atomic():
+        candidates = list(
+            Holder.objects.select_for_update().filter(email__iexact=user.email, user__isnull=True)[:2]
+        )
+        if len(candidates) != 1:
+            return None
+        holder = candidates[0]
+        holder.user = user
+        holder.save(update_fields=["user"])
+        for society in societies_of(holder):
+            record_audit(
+                society=society,
+                actor=user,
+                action="holder.account_linked",
+                summary=f"{holder} verified {user.email} and can now see their holdings online",
+                holder=holder.pk,
+            )
+    return holder
+
+
+def societies_of(holder: Holder):
+    """Every society whose register or applications name this holder."""
+    return Society.objects.filter(
+        Q(pk__in=Holding.objects.filter(holder=holder).values("share_class__society"))
+        | Q(pk__in=Application.objects.filter(holder=holder).values("offer__share_class__society"))
+    )
+
+
+def application_sent_with(token: str, user) -> Application | None:
+    entry = AuditEntry.objects.filter(action=FORM_SENT, actor=user, data__form_token=token).first()
+    if entry is None:
+        return None
+    return Application.objects.filter(pk=entry.data.get("application"), holder__user=user).first()
+
+
+def apply_with_form(
+    *,
+    offer: Offer,
+    user,
+    token: str,
+    payment_method: str,
+    amount,
+    holder: Holder | None,
+    new_holder_details: dict | None = None,
+) -> Application:
+    """Apply as `user`'s holder, or as a new holder made from `new_holder_details` in the same
+    transaction (with the verified login email, and never exempt from the legal limit: only a
+    society's board can say a holder is a registered society). Raises `AlreadySent` for a
+    form already sent, and whatever `apply_for_shares` refuses; an IntegrityError means the
+    same first form created the holder at this moment in another request."""
+    with transaction.atomic():
+        if holder is not None:
+            holder = Holder.objects.select_for_update().get(pk=holder.pk, user=user)
+        else:
+            holder = Holder.objects.create(
+                user=user, email=user.email, is_registered_society=False, **new_holder_details
+            )
+        earlier = application_sent_with(token, user)
+        if earlier is not None:
+            raise AlreadySent(earlier)
+        application = apply_for_shares(
+            offer=offer, holder=holder, payment_method=payment_method, amount=amount
+        )
+        record_audit(
+            society=offer.society,
+            actor=user,
+            action=FORM_SENT,
+            summary=f"Application form sent for {application.payment_reference}",
+            form_token=token,
+            application=application.pk,
+        )
+    return application

@@ -1,0 +1,100 @@
+"""The application form and its confirmation page. Thin: the form checks what was typed and
+calls `apply_for_shares`; the limits shown are the service's own figures."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from capital.models import Offer, Society
+from capital.services import offer_is_accepting
+from investors.applications.forms import ApplicationForm
+from investors.applications.services import AlreadySent, holder_for_applicant, room_to_apply
+from investors.models import Application
+
+# The society's account for transfers, where the society model records one.
+BANK_DETAIL_FIELDS = (
+    ("Account name", "bank_account_name"),
+    ("Sort code", "bank_sort_code"),
+    ("Account number", "bank_account_number"),
+    ("IBAN", "bank_iban"),
+)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request, offer_id):
+    # A draft's terms are not published and may still change: to the public it does not exist.
+    offer = get_object_or_404(
+        Offer.objects.select_related("share_class__society").exclude(state=Offer.State.DRAFT), pk=offer_id
+    )
+    if not offer_is_accepting(offer):
+        return render(request, "investors/apply/not_open.html", _not_open_context(offer))
+    holder = holder_for_applicant(user=request.user)
+    form = ApplicationForm(request.POST or None, offer=offer, holder=holder, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = form.submit(user=request.user)
+        except AlreadySent as repeat:
+            return redirect(_done_url(repeat.application) + "?resent=1")
+        if application is not None:
+            return redirect(_done_url(application))
+    context = {
+        "offer": offer,
+        "society": offer.society,
+        "share_class": offer.share_class,
+        "form": form,
+        "holder": holder,
+        "room": room_to_apply(offer=offer, holder=holder),
+        "legal_limit": offer.society.money(offer.society.individual_withdrawable_limit),
+    }
+    return render(request, "investors/apply/form.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def done(request, reference):
+    application = (
+        Application.objects.select_related("holder", "offer__share_class__society")
+        .filter(payment_reference=reference.upper(), holder__user=request.user)
+        .first()
+    )
+    if application is None:
+        raise Http404
+    offer = application.offer
+    context = {
+        "application": application,
+        "offer": offer,
+        "society": offer.society,
+        "resent": request.GET.get("resent") == "1",
+        "awaiting_payment": application.state == Application.State.AWAITING_PAYMENT,
+        "by_card": application.payment_method == Application.PaymentMethod.CARD,
+        "card_later": offer.card_charge == Offer.CardCharge.ON_ALLOCATION,
+        "bank_details": society_bank_details(offer.society),
+        "pay_by": application.reserved_until if application.holds_reservation else offer.closes_at,
+    }
+    return render(request, "investors/apply/done.html", context)
+
+
+def _done_url(application: Application) -> str:
+    return reverse("invest:done", kwargs={"reference": application.payment_reference})
+
+
+def _not_open_context(offer: Offer) -> dict:
+    now = timezone.now()
+    return {
+        "offer": offer,
+        "society": offer.society,
+        "opens_later": offer.state == Offer.State.OPEN and offer.opens_at > now,
+        "closed_on": offer.closes_at if offer.closes_at <= now else None,
+    }
+
+
+def society_bank_details(society: Society) -> list[tuple[str, str]]:
+    """The society's account for bank transfers, as (label, value) lines; empty if not on record."""
+    return [(label, value) for label, name in BANK_DETAIL_FIELDS if (value := getattr(society, name))]

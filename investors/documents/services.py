@@ -1,0 +1,380 @@
+"""Investors' documents, made once and kept: certificates, statements and yearly summaries, one
+at a time or in background jobs that email each holder theirs.
+
+A document is rendered outside any transaction (a render takes about a tenth of a second) and
+then stored in a short one. Two workers making the same document both render, but only one is
+stored: the database allows one document per certificate, per run and holder, and per tax year
+and holder. A job is asked for inside the transaction whose outcome it reports (an allocation,
+a run's approval) and queued only once that transaction commits, so no email ever describes
+something that was rolled back.
+"""
+
+import datetime
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks import task
+
+from capital import permissions
+from capital.models import Offer, Society
+from investors.documents.pdfs import annual_summary_pdf, statement_pdf
+from investors.errors import DocumentError
+from investors.models import DistributionRun, Document, DocumentJob
+from investors.notify import MAIL_FAILURES, holder_message
+from investors.runs.statements import statement_holders, summary_holders
+from investors.runs.tax_year import tax_year_of
+from shares.documents import certificate_pdf
+from shares.models import Certificate, Holder
+
+logger = logging.getLogger(__name__)
+
+Kind = Document.Kind
+JobKind = DocumentJob.Kind
+JobState = DocumentJob.State
+
+# A running job that has made nothing for this long has lost its worker and may be resumed.
+STALLED_AFTER = datetime.timedelta(minutes=5)
+
+
+# --- One document --------------------------------------------------------------------------------
+
+
+def certificate_document(
+    certificate: Certificate, *, remade_since: datetime.datetime | None = None
+) -> Document:
+    """The stored PDF of `certificate`, made now if it has none (or none since `remade_since`)."""
+    return _stored(
+        lookup={"kind": Kind.CERTIFICATE, "certificate": certificate},
+        fields={"society_id": certificate.society_id, "holder_id": certificate.holder_id},
+        filename=f"certificate-{certificate.number}.pdf",
+        render=lambda: certificate_pdf(certificate),
+        remade_since=remade_since,
+    )
+
+
+def statement_document(
+    run: DistributionRun, holder: Holder, *, remade_since: datetime.datetime | None = None
+) -> Document:
+    return _stored(
+        lookup={"kind": Kind.STATEMENT, "run": run, "holder": holder},
+        fields={"society_id": run.share_class.society_id},
+        filename=f"statement-run-{run.pk}-year-{run.year}-{holder.pk}.pdf",
+        render=lambda: statement_pdf(run, holder),
+        remade_since=remade_since,
+    )
+
+
+def summary_document(
+    society: Society, holder: Holder, tax_year: int, *, remade_since: datetime.datetime | None = None
+) -> Document:
+    return _stored(
+        lookup={"kind": Kind.ANNUAL_SUMMARY, "society": society, "holder": holder, "tax_year": tax_year},
+        fields={},
+        filename=f"summary-{tax_year}-{str(tax_year + 1)[-2:]}-{holder.pk}.pdf",
+        render=lambda: annual_summary_pdf(society, holder, tax_year),
+        remade_since=remade_since,
+    )
+
+
+def _stored(
+    *, lookup: dict, fields: dict, filename: str, render: Callable[[], bytes], remade_since
+) -> Document:
+    existing = Document.objects.filter(**lookup).first()
+    if existing is not None and (remade_since is None or existing.generated_at >= remade_since):
+        return existing
+    pdf = render()
+    with transaction.atomic():
+        current = Document.objects.select_for_update().filter(**lookup).first()
+        if current is not None and (remade_since is None or current.generated_at >= remade_since):
+            return current  # another worker stored it while this one rendered
+        document = current or Document(**lookup, **fields)
+        old_file = document.file.name if current else None
+        document.digest = hashlib.sha256(pdf).hexdigest()
+        document.size = len(pdf)
+        document.generated_at = timezone.now()
+        document.emailed_at = document.emailing_since = None
+        # A name that changes with the content, so a remade document never reuses a cached copy.
+        stem = filename.removesuffix(".pdf")
+        document.file.save(f"{stem}-{document.digest[:8]}.pdf", ContentFile(pdf), save=False)
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:  # stored by another worker in the meantime: keep theirs
+            document.file.delete(save=False)
+            return Document.objects.get(**lookup)
+        if old_file and old_file != document.file.name:
+            storage = document.file.storage
+            transaction.on_commit(lambda: storage.delete(old_file))
+    return document
+
+
+# --- Jobs ------------------------------------------------------------------------------------------
+
+
+def request_documents(
+    *,
+    society: Society,
+    kind: str,
+    offer: Offer | None = None,
+    run: DistributionRun | None = None,
+    tax_year: int | None = None,
+    regenerate: bool = False,
+    send_emails: bool = False,
+    by=None,
+) -> DocumentJob:
+    """Ask for a batch of documents to be made in the background (the board's button).
+
+    If the same batch is already queued or running, that job is returned instead of a second.
+    """
+    permissions.require(by, "issue_documents", society)
+    _check_batch(society, kind, offer, run, tax_year)
+    return _queue_job(
+        society=society,
+        kind=kind,
+        offer=offer,
+        run=run,
+        tax_year=tax_year,
+        regenerate=regenerate,
+        send_emails=send_emails,
+        by=by,
+    )
+
+
+def documents_after_allocation(offer: Offer) -> DocumentJob:
+    """Certificates for an offer's allocation, emailed to each investor once it commits."""
+    return _queue_job(society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, send_emails=True)
+
+
+def documents_after_approval(run: DistributionRun) -> DocumentJob:
+    """Statements for an approved run, emailed to each holder once the approval commits."""
+    return _queue_job(society=run.society, kind=JobKind.RUN_STATEMENTS, run=run, send_emails=True)
+
+
+def _check_batch(society: Society, kind: str, offer, run, tax_year) -> None:
+    if kind == JobKind.OFFER_CERTIFICATES:
+        if offer is None or offer.share_class.society_id != society.pk:
+            raise DocumentError("Choose one of this society's offers.")
+        if offer.state != Offer.State.ALLOCATED:
+            raise DocumentError(f"“{offer.title}” has not been allocated: it has no certificates yet.")
+    elif kind == JobKind.RUN_STATEMENTS:
+        if run is None or run.share_class.society_id != society.pk:
+            raise DocumentError("Choose one of this society's distribution runs.")
+        if run.state not in DistributionRun.DECIDED:
+            raise DocumentError(
+                f"Year {run.year} of {run.share_class.name} is still a draft: approve it before "
+                "sending statements."
+            )
+    elif kind == JobKind.ANNUAL_SUMMARIES:
+        # Only a tax year that has ended: a summary is made once and kept.
+        last_ended = tax_year_of(timezone.localdate()) - 1
+        if tax_year is None or not 2000 <= tax_year <= last_ended:
+            raise DocumentError(
+                f"Choose a tax year that has ended, from 2000 to {last_ended} (the year it starts in)."
+            )
+    elif kind != JobKind.SOCIETY_CERTIFICATES:
+        raise DocumentError(f"There is no batch of documents called {kind!r}.")
+
+
+def _queue_job(
+    *, society, kind, offer=None, run=None, tax_year=None, regenerate=False, send_emails=False, by=None
+):
+    job = DocumentJob(
+        society=society,
+        kind=kind,
+        offer=offer,
+        run=run,
+        tax_year=tax_year,
+        regenerate=regenerate,
+        send_emails=send_emails,
+        created_by=by,
+    )
+    with transaction.atomic():
+        unfinished = DocumentJob.objects.filter(
+            society=society, batch=job.batch_key(), state__in=DocumentJob.UNFINISHED
+        ).first()
+        if unfinished is not None:
+            if (unfinished.regenerate, unfinished.send_emails) != (regenerate, send_emails):
+                raise DocumentError(
+                    "The same documents are already being made with other options (making them again, "
+                    "or emailing them); wait for that batch to finish, then ask again."
+                )
+            return unfinished
+        job.total = len(_items(job))
+        try:
+            with transaction.atomic():
+                job.save()
+        except IntegrityError:  # asked for at the same moment by someone else
+            return DocumentJob.objects.get(society=society, batch=job.batch, state__in=DocumentJob.UNFINISHED)
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    make_documents.enqueue(job_id)
+
+
+@task()
+def make_documents(job_id: int) -> int:
+    """Make (and email) one batch of documents; run again, it finishes what is missing."""
+    return run_job(job_id).done
+
+
+def resume_job(job: DocumentJob, *, by=None) -> DocumentJob:
+    """Queue a job again (see `may_resume`); it makes and sends only what is still missing."""
+    permissions.require(by, "issue_documents", job.society)
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().get(pk=job.pk)
+        if not may_resume(job):
+            raise DocumentError(
+                "This job is not stuck: it is queued, running or finished with every email sent."
+            )
+        job.state, job.error, job.heartbeat_at, job.unsent = JobState.QUEUED, "", timezone.now(), 0
+        try:
+            with transaction.atomic():
+                job.save(update_fields=["state", "error", "heartbeat_at", "unsent"])
+        except IntegrityError:
+            raise DocumentError("The same documents are already being made by a newer job.") from None
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def may_resume(job: DocumentJob, now: datetime.datetime | None = None) -> bool:
+    """Failed, stalled, or finished with emails the mail server refused (to try them again)."""
+    return (
+        job.state == JobState.FAILED
+        or is_stalled(job, now)
+        or (job.state == JobState.FINISHED and job.unsent > 0)
+    )
+
+
+def is_stalled(job: DocumentJob, now: datetime.datetime | None = None) -> bool:
+    if job.state not in DocumentJob.UNFINISHED:
+        return False
+    last_sign = job.heartbeat_at or job.started_at or job.created_at
+    return (now or timezone.now()) - last_sign > STALLED_AFTER
+
+
+@dataclass
+class JobItem:
+    holder: Holder
+    make: Callable[[datetime.datetime | None], Document]
+
+
+def _items(job: DocumentJob) -> list[JobItem]:
+    if job.kind in (JobKind.OFFER_CERTIFICATES, JobKind.SOCIETY_CERTIFICATES):
+        certificates = Certificate.objects.filter(state=Certificate.State.VALID).select_related(
+            "society", "holder", "share_class", "ledger_entry"
+        )
+        if job.kind == JobKind.OFFER_CERTIFICATES:
+            certificates = certificates.filter(ledger_entry__allocated_application__offer=job.offer_id)
+        else:
+            certificates = certificates.filter(society=job.society_id)
+        return [
+            JobItem(c.holder, lambda since, c=c: certificate_document(c, remade_since=since))
+            for c in certificates.order_by("number")
+        ]
+    if job.kind == JobKind.RUN_STATEMENTS:
+        run = DistributionRun.objects.select_related("share_class__society").get(pk=job.run_id)
+        return [
+            JobItem(h, lambda since, h=h: statement_document(run, h, remade_since=since))
+            for h in statement_holders(run).order_by("pk")
+        ]
+    return [
+        JobItem(h, lambda since, h=h: summary_document(job.society, h, job.tax_year, remade_since=since))
+        for h in summary_holders(job.society, job.tax_year).order_by("pk")
+    ]
+
+
+def run_job(job_id: int) -> DocumentJob:
+    """Make (and email) every document of the job that is not made yet. Safe to run again after
+    a crash, or by two workers at once: what exists is skipped, and an email is sent once."""
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().select_related("society").get(pk=job_id)
+        if job.state not in DocumentJob.UNFINISHED:
+            return job
+        items = _items(job)
+        job.state, job.total, job.done = JobState.RUNNING, len(items), 0
+        job.started_at = job.heartbeat_at = timezone.now()
+        job.save(update_fields=["state", "total", "done", "started_at", "heartbeat_at"])
+    since = job.created_at if job.regenerate else None
+    try:
+        for done, item in enumerate(items, start=1):
+            document = item.make(since)
+            outcome = _email_once(document) if job.send_emails else None
+            DocumentJob.objects.filter(pk=job.pk).update(
+                done=done,
+                heartbeat_at=timezone.now(),
+                emailed=F("emailed") + int(outcome == SENT),
+                unsent=F("unsent") + int(outcome == REFUSED),
+            )
+    except Exception as error:
+        logger.exception("Document job %s failed", job.pk)
+        DocumentJob.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
+        )
+        raise
+    DocumentJob.objects.filter(pk=job.pk).update(state=JobState.FINISHED, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+# --- Email -----------------------------------------------------------------------------------------
+
+EMAILS = {
+    Kind.CERTIFICATE: ("certificate", "Your share certificate from {society}"),
+    Kind.STATEMENT: ("statement", "Your statement of returns from {society}"),
+    Kind.ANNUAL_SUMMARY: ("annual_summary", "Your yearly summary from {society}"),
+}
+
+
+SENT, REFUSED, ALREADY = "sent", "refused", "already"
+# A send claimed this long ago by a worker that never finished it is taken over.
+SEND_CLAIM_EXPIRES = datetime.timedelta(minutes=10)
+
+
+def _email_once(document: Document) -> str:
+    """Email the holder their document unless it was emailed already.
+
+    A worker claims the send before sending, so two workers never both send it; a claim left by
+    a worker that died mid-send expires, so the email is not lost. A refusal by the mail server
+    gives the claim back and is counted, and the job goes on to the next holder.
+    """
+    now = timezone.now()
+    claimed = (
+        Document.objects.filter(pk=document.pk, emailed_at__isnull=True)
+        .filter(Q(emailing_since__isnull=True) | Q(emailing_since__lt=now - SEND_CLAIM_EXPIRES))
+        .update(emailing_since=now)
+    )
+    if not claimed:
+        return ALREADY
+    try:
+        _send(document)
+    except MAIL_FAILURES:
+        logger.exception("Could not email document %s to its holder", document.pk)
+        Document.objects.filter(pk=document.pk).update(emailing_since=None)
+        return REFUSED
+    Document.objects.filter(pk=document.pk).update(emailed_at=timezone.now(), emailing_since=None)
+    return SENT
+
+
+def _send(document: Document) -> None:
+    template, subject = EMAILS[document.kind]
+    document = Document.objects.select_related(
+        "society", "holder", "certificate__share_class", "run__share_class"
+    ).get(pk=document.pk)
+    message = holder_message(
+        holder=document.holder,
+        template=template,
+        subject=subject.format(society=document.society.name),
+        document=document,
+        society=document.society,
+    )
+    with document.file.open("rb") as pdf:
+        message.attach(document.filename, pdf.read(), "application/pdf")
+    message.send()

@@ -1,0 +1,161 @@
+"""Reconciliation: every penny received accounted for, here and in Stripe."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Sum
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital.models import Offer, Society
+from capital.money import format_money
+from investors.models import Application, BankStatementLine, CardPayment, Payment, Refund, WebhookEvent
+from investors.payments import gateway
+
+STUCK_AFTER = timedelta(minutes=10)
+
+
+@dataclass
+class Reconciliation:
+    problems: list[str] = field(default_factory=list)
+    checked_payments: int = 0
+    checked_intents: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def reconcile(society: Society | None = None) -> Reconciliation:
+    """Report payments without an outcome, refunds still owed, bank lines not matched,
+    PaymentIntents in Stripe the platform does not know, and amounts that disagree."""
+    report = Reconciliation()
+    # Refunds and card payments come in two prefetch queries, not several queries per payment.
+    payments = Payment.objects.select_related("application__offer", "application__holder").prefetch_related(
+        "refunds", "application__card_payments"
+    )
+    if society is not None:
+        payments = payments.filter(application__offer__share_class__society=society)
+    for payment in payments.iterator(chunk_size=2000):
+        report.checked_payments += 1
+        problem = _payment_problem(payment)
+        if problem:
+            report.problems.append(
+                f"{payment.application.payment_reference} ({payment.provider_reference}): {problem}"
+            )
+    _unmatched_bank_lines(society, report)
+    _unmatched_events(report)
+    if gateway.is_configured():
+        _stripe_intents(society, report)
+    return report
+
+
+def _payment_problem(payment: Payment) -> str | None:
+    application = payment.application
+    refunds = list(payment.refunds.all())
+    outside = [refund for refund in refunds if refund.reason == Refund.Reason.REFUNDED_OUTSIDE]
+    if outside and application.state in (Application.State.PAID, Application.State.ALLOCATED):
+        amounts = ", ".join(format_money(refund.amount) for refund in outside)
+        return (
+            f"{amounts} refunded in Stripe outside the platform, yet the application is {application.state}"
+        )
+    if any(
+        card.intent_id == payment.provider_reference and card.disputed
+        for card in application.card_payments.all()
+    ):
+        return f"the card holder disputed this payment; the application is {application.state}"
+    due = [refund for refund in refunds if refund.state == Refund.State.DUE]
+    if due:
+        amounts = ", ".join(format_money(refund.amount) for refund in due)
+        return f"refund of {amounts} still owed to {application.holder}"
+    if application.state == Application.State.PAID and application.offer.state in (
+        Offer.State.ALLOCATED,
+        Offer.State.FAILED,
+    ):
+        return "paid, but neither allocated nor refunded"
+    if application.state == Application.State.REFUND_DUE and not refunds:
+        return "marked for refund, but no refund is recorded"
+    return None
+
+
+def _unmatched_bank_lines(society, report) -> None:
+    waiting = BankStatementLine.objects.filter(
+        status__in=[
+            BankStatementLine.Status.UNKNOWN,
+            BankStatementLine.Status.WRONG_AMOUNT,
+            BankStatementLine.Status.REFUSED,
+            BankStatementLine.Status.SECOND_RECEIPT,
+        ]
+    )
+    if society is not None:
+        waiting = waiting.filter(society=society)
+    for line in waiting:
+        report.problems.append(
+            f"Bank line {line.date} {format_money(line.amount)} {line.reference!r}: "
+            f"{line.get_status_display()}."
+        )
+
+
+def _unmatched_events(report) -> None:
+    for event in WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.UNMATCHED):
+        report.problems.append(f"Stripe event {event.event_id} ({event.type}): {event.note}")
+    stuck = WebhookEvent.objects.filter(
+        outcome=WebhookEvent.Outcome.PENDING, received_at__lt=timezone.now() - STUCK_AFTER
+    )
+    for event in stuck:
+        report.problems.append(
+            f"Stripe event {event.event_id} ({event.type}) was received {event.received_at:%Y-%m-%d %H:%M} "
+            "but never processed."
+        )
+
+
+def _stripe_intents(society, report) -> None:
+    known = {
+        card.intent_id: card for card in CardPayment.objects.select_related("application__offer__share_class")
+    }
+    paid = {
+        payment.provider_reference: payment
+        for payment in Payment.objects.filter(method=Application.PaymentMethod.CARD)
+    }
+    for intent in gateway.all_intents():
+        if intent.status != "succeeded":
+            continue
+        if intent.amount is None:
+            report.problems.append(
+                f"Stripe payment {intent.id} in {intent.currency.upper()} is unknown here "
+                "(the platform takes only GBP and EUR)."
+            )
+            continue
+        card = known.get(intent.id)
+        if (
+            card is not None
+            and society is not None
+            and card.application.offer.share_class.society_id != society.pk
+        ):
+            continue
+        report.checked_intents += 1
+        if card is None:
+            report.problems.append(
+                f"Stripe payment {intent.id} of {format_money(intent.amount)} is unknown here."
+            )
+        elif intent.id not in paid:
+            report.problems.append(
+                f"Stripe payment {intent.id} of {format_money(intent.amount)} succeeded but is not recorded "
+                f"for {card.application.payment_reference}."
+            )
+        elif paid[intent.id].amount != intent.amount:
+            report.problems.append(
+                f"Stripe payment {intent.id} is {format_money(intent.amount)} in Stripe but "
+                f"{format_money(paid[intent.id].amount)} here."
+            )
+        elif intent.amount_refunded is not None:
+            ours = (
+                paid[intent.id]
+                .refunds.filter(state=Refund.State.PAID)
+                .aggregate(total=Sum("amount"))["total"]
+            )
+            if intent.amount_refunded.amount != (ours or 0):
+                report.problems.append(
+                    f"Stripe payment {intent.id}: {format_money(intent.amount_refunded)} refunded in Stripe "
+                    f"but {format_money(Money(ours or 0, intent.amount.currency))} here."
+                )

@@ -1,0 +1,162 @@
+"""Money in: every received payment ends as shares or as a refund; and the ways an offer can be paid."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital import permissions
+from capital.models import Offer
+from capital.money import format_money
+from capital.services import offer_is_accepting, record_audit
+from investors.applications.services import check_limits
+from investors.errors import PaymentError
+from investors.models import Application, Payment, Refund
+from investors.payments import gateway
+from investors.payments.refunds import owe_back
+from shares.models import Holder
+
+State = Application.State
+PaymentMethod = Application.PaymentMethod
+
+
+def accepted_payment_methods(offer: Offer) -> list[tuple[str, str]]:
+    """The ways to pay this offer, as (method, what it means for the investor).
+
+    Every application can be paid by bank transfer (its payment reference is matched from the
+    society's statement); cards only where the site has Stripe keys, or the card page would
+    only say that card payment is not configured.
+    """
+    methods = []
+    if gateway.is_configured():
+        later = offer.card_charge == Offer.CardCharge.ON_ALLOCATION
+        methods.append(
+            (
+                PaymentMethod.CARD,
+                "Card: your card is saved now and charged when shares are allotted, for exactly what "
+                "you are allotted"
+                if later
+                else "Card: you pay now, on the next page",
+            )
+        )
+    methods.append((PaymentMethod.BANK_TRANSFER, "Bank transfer: the next page gives the bank details"))
+    return methods
+
+
+def confirm_payment(
+    *,
+    application: Application,
+    amount: Money,
+    method: str,
+    provider_reference: str,
+    received_on: datetime.date | None = None,
+    by=None,
+) -> Payment:
+    """Record money received for an application. Safe to call again with the same reference.
+
+    The payment is stored once per (method, provider reference). The application becomes paid
+    if it still can; otherwise (its reservation lapsed and the shares have gone, the offer has
+    closed, or it was already paid) the money is put on the refund list, never dropped.
+    """
+    permissions.require(by, "record_payments", application.offer.society)
+    if not provider_reference:
+        raise PaymentError("Say which bank line or card payment this is (a reference is needed).")
+    try:
+        return _confirm(application, amount, method, provider_reference, received_on, by)
+    except IntegrityError as error:  # the same line, at the same moment, for another application
+        raise PaymentError(f"{provider_reference} is already recorded for another application.") from error
+
+
+def _confirm(application, amount, method, provider_reference, received_on, by) -> Payment:
+    with transaction.atomic():
+        # Lock order, as in every service: holder, offer, application.
+        holder = Holder.objects.select_for_update().get(pk=application.holder_id)
+        offer = (
+            Offer.objects.select_for_update()
+            .select_related("share_class__society")
+            .get(pk=application.offer_id)
+        )
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        existing = Payment.objects.filter(method=method, provider_reference=provider_reference).first()
+        if existing is not None:
+            if existing.application_id != application.pk:
+                raise PaymentError(
+                    f"{provider_reference} is already recorded for application "
+                    f"{existing.application.payment_reference}."
+                )
+            return existing
+        if amount != application.amount:
+            raise PaymentError(
+                f"Application {application.payment_reference} is for {format_money(application.amount)}, "
+                f"not {format_money(amount)}; record the exact amount, or refund the payment."
+            )
+        payment = Payment.objects.create(
+            application=application,
+            method=method,
+            amount=amount,
+            provider_reference=provider_reference,
+            received_on=received_on or timezone.localdate(),
+            recorded_by=by,
+        )
+        outcome = _settle(offer, holder, application, payment)
+        record_audit(
+            society=offer.society,
+            actor=by,
+            action="payment.recorded",
+            summary=f"{format_money(amount)} for {application.payment_reference}: {outcome}",
+            application=application.pk,
+            payment=payment.pk,
+        )
+    return payment
+
+
+def _settle(offer: Offer, holder: Holder, application: Application, payment: Payment) -> str:
+    """Move a freshly paid application on, or owe the money back. Returns what happened."""
+    reason = _refund_reason(offer, holder, application)
+    if reason is None:
+        application.transition_to(State.PAID)
+        application.paid_at = timezone.now()
+        application.save(update_fields=["state", "paid_at", "holds_reservation"])
+        return "paid"
+    if application.state in (State.AWAITING_PAYMENT, State.EXPIRED, State.CANCELLED):
+        application.transition_to(State.REFUND_DUE)
+        application.save(update_fields=["state"])
+    owe_back(application=application, payment=payment, amount=payment.amount, reason=reason)
+    return f"refund due ({Refund.Reason(reason).label.lower()})"
+
+
+def _refund_reason(offer: Offer, holder: Holder, application: Application) -> str | None:
+    """Why this payment must go back, or None if the application can take it.
+
+    A lapsed first-come application that can still be taken has its shares reserved again here.
+    """
+    if application.paid_at:
+        return Refund.Reason.DUPLICATE
+    if application.state == State.AWAITING_PAYMENT:
+        # Payments are taken until allocation: a bank transfer may land after the close.
+        open_or_closed = offer.state in (Offer.State.OPEN, Offer.State.CLOSED)
+        return None if open_or_closed else Refund.Reason.OFFER_CLOSED
+    if application.state == State.CANCELLED:
+        return Refund.Reason.CANCELLED if offer_is_accepting(offer) else Refund.Reason.OFFER_CLOSED
+    if application.state == State.EXPIRED:
+        if not offer_is_accepting(offer):
+            return Refund.Reason.OFFER_CLOSED
+        # Lapsed applications stopped counting towards the limits; count this one again.
+        try:
+            check_limits(offer=offer, holder=holder, shares=application.shares)
+        except PaymentError:
+            return Refund.Reason.OVER_LIMIT
+        return None if _re_reserve(offer, application) else Refund.Reason.NO_CAPACITY
+    return Refund.Reason.DUPLICATE
+
+
+def _re_reserve(offer: Offer, application: Application) -> bool:
+    if offer.policy != Offer.Policy.FIRST_COME:
+        return True
+    taken = Offer.objects.filter(
+        pk=offer.pk, shares_reserved__lte=offer.capacity_shares - application.shares
+    ).update(shares_reserved=F("shares_reserved") + application.shares)
+    application.holds_reservation = bool(taken)
+    return bool(taken)

@@ -1,0 +1,85 @@
+"""Card payment pages and Stripe's webhook. Thin: each calls one service."""
+
+import json
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from investors.errors import PaymentError
+from investors.models import Application
+from investors.payments import gateway
+from investors.payments.cards import check_card_payment, pay_by_card, start_card_payment
+from investors.payments.webhooks import receive_stripe_event
+
+logger = logging.getLogger(__name__)
+
+
+def _own_application(request, reference) -> Application:
+    application = (
+        Application.objects.select_related("holder", "offer__share_class__society")
+        .filter(payment_reference=reference.upper(), holder__user=request.user)
+        .first()
+    )
+    if application is None:
+        raise Http404
+    return application
+
+
+@login_required
+def card_payment(request, reference):
+    application = _own_application(request, reference)
+    context = {"application": application, "setup": None, "error": ""}
+    try:
+        context["setup"] = start_card_payment(application=application)
+    except PaymentError as error:
+        context["error"] = str(error)
+    return render(request, "investors/card_payment.html", context)
+
+
+@login_required
+@require_POST
+def card_charge(request, reference):
+    application = _own_application(request, reference)
+    try:
+        payment_method_id = json.loads(request.body or b"{}").get("payment_method", "")
+    except json.JSONDecodeError:
+        payment_method_id = ""
+    if not payment_method_id:
+        return JsonResponse({"status": "error", "message": "No card was given."}, status=400)
+    try:
+        outcome = pay_by_card(application=application, payment_method_id=payment_method_id)
+    except PaymentError as error:
+        return JsonResponse({"status": "error", "message": str(error)}, status=409)
+    return JsonResponse(outcome.__dict__)
+
+
+@login_required
+@require_POST
+def card_check(request, reference):
+    application = _own_application(request, reference)
+    try:
+        outcome = check_card_payment(application=application)
+    except PaymentError as error:
+        return JsonResponse({"status": "error", "message": str(error)}, status=409)
+    return JsonResponse(outcome.__dict__)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe retries anything but a 2xx, so only failures a retry can cure get a 5xx."""
+    try:
+        event = receive_stripe_event(request.body, request.headers.get("Stripe-Signature"))
+    except gateway.NotConfigured:
+        return HttpResponse("Webhooks are not configured.", status=503)
+    except ValueError as error:
+        return HttpResponse(f"Refused: {error}", status=400)
+    except DatabaseError:
+        logger.exception("Stripe event could not be stored or processed; Stripe will retry.")
+        return HttpResponse("Try again later.", status=500)
+    return JsonResponse({"event": event.event_id, "outcome": event.outcome})

@@ -1,0 +1,95 @@
+"""What distribution runs produce for others: the bank's payment file and the return to HMRC.
+
+Both are CSV text built from the stored lines, never recomputed, so they always agree with
+what the board approved.
+"""
+
+import csv
+import io
+
+from django.db.models import Q, Sum
+
+from capital.models import Society
+from investors.errors import RunError
+from investors.models import DistributionLine, DistributionRun, PayoutAccount
+from investors.runs.tax_year import HMRC_REPORTING_THRESHOLD, tax_year
+from shares.models import Holder
+
+PAYMENT_FILE_FIELDS = ["name", "sort_code", "account_number", "iban", "amount", "reference"]
+HMRC_FIELDS = ["name", "address", "amount"]
+BANK_REFERENCE_LENGTH = 18  # what a Bacs payment carries to the payee's statement
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def payment_file_csv(run: DistributionRun) -> str:
+    """One row per holder to be paid money by an approved run, in register order.
+
+    The amount is what leaves the bank: returns taken in money plus capital repaid (interest
+    taken as shares is issued, not paid). Bank details come from the holder's payout account
+    where known and are left blank otherwise, for the treasurer to complete.
+    """
+    if run.state == DistributionRun.State.DRAFT:
+        raise RunError("This run is a draft: approve it before making the payment file.")
+    lines = (
+        DistributionLine.objects.filter(run=run)
+        .filter(Q(cash__gt=0) | Q(redeemed__gt=0))
+        .select_related("holder__payout_account")
+        .order_by("holding_id")
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(PAYMENT_FILE_FIELDS)
+    for line in lines.iterator(chunk_size=2000):
+        account = _payout_account(line.holder)
+        sort_code = account.sort_code
+        writer.writerow(
+            [
+                _text(account.account_name or line.holder.name),
+                f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}" if sort_code else "",
+                account.account_number,
+                account.iban,
+                f"{line.bank_amount:.2f}",
+                f"RETURN Y{run.year} H{line.holding_id}"[:BANK_REFERENCE_LENGTH],
+            ]
+        )
+    return out.getvalue()
+
+
+def hmrc_interest_return_csv(society: Society, tax_year_starting: int) -> str:
+    """Everyone paid £15 or more of share interest by `society` in the tax year starting on
+    6 April `tax_year_starting`, with their name, address and the total.
+
+    Counts every run marked paid on a day in that tax year, of every class: interest taken as
+    shares is interest paid too. Capital repaid is not interest and is left out.
+    """
+    first, last = tax_year(tax_year_starting)
+    totals = (
+        DistributionLine.objects.filter(
+            run__share_class__society=society,
+            run__state=DistributionRun.State.PAID,
+            run__paid_on__range=(first, last),
+        )
+        .values_list("holder__name", "holder__postal_address", "holder_id")
+        .annotate(total=Sum("paid"))
+        .filter(total__gte=HMRC_REPORTING_THRESHOLD)
+        .order_by("holder__name", "holder_id")
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HMRC_FIELDS)
+    for name, postal_address, _holder_id, total in totals:
+        address = ", ".join(part.strip() for part in postal_address.splitlines() if part.strip())
+        writer.writerow([_text(name), _text(address), f"{total:.2f}"])
+    return out.getvalue()
+
+
+def _payout_account(holder: Holder) -> PayoutAccount:
+    try:
+        return holder.payout_account
+    except PayoutAccount.DoesNotExist:
+        return PayoutAccount(holder=holder)
+
+
+def _text(value: str) -> str:
+    """Names and addresses are typed by investors: keep a spreadsheet from reading one as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

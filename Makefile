@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install bench clean
+.PHONY: run test test-fast check lint format install bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The edit-test loop: everything but the browser tests, keeping the test database between runs.
+test-fast: $(STAMP)
+	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-.test-db.sqlite3} $(PY) -m pytest --ignore=tests/browser --reuse-db $(PYTEST_ARGS)
+
+# What memory forgets: lint, migrations not yet made, imports against the layers or in a circle.
+check: lint $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest -q -p no:randomly tests/test_layers.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -37,4 +46,4 @@ bench: $(STAMP)
 	$(PY) bench/offer_rush.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3
+	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3

@@ -1,3 +1,6 @@
+import smtplib
+
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 
 
@@ -6,3 +9,12 @@ class FailingEmailBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("the mail server is down")
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """A mail server that refuses any address with "refused" in it, and takes the rest."""
+
+    def send_messages(self, email_messages):
+        if any("refused" in address for message in email_messages for address in message.to):
+            raise smtplib.SMTPRecipientsRefused({"refused@example.org": (550, b"No such user")})
+        return super().send_messages(email_messages)

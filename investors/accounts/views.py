@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from capital.errors import Refusal
 from investors.accounts import services as accounts
 from investors.accounts.dashboard import dashboard_for, holder_for, personal_data
 from investors.accounts.forms import (
@@ -24,7 +25,6 @@ from investors.accounts.forms import (
     SignUpForm,
 )
 from investors.applications.services import link_holder_by_email
-from investors.errors import AccountError
 
 TEMPLATES = "investors/account"
 
@@ -72,7 +72,7 @@ def verify_email(request, token):
     account is switched on, with the password chosen here, when the form is sent."""
     try:
         user = accounts.account_for_sign_up_link(token=token)
-    except AccountError as error:
+    except Refusal as error:
         return _link_refused(request, error, offer_new_link=True)
     if not accounts.is_awaiting_verification(user):
         return _already_confirmed(request)
@@ -82,7 +82,7 @@ def verify_email(request, token):
             verification = accounts.complete_sign_up(
                 token=token, password=form.cleaned_data["new_password1"], name=form.cleaned_data["name"]
             )
-        except AccountError as error:
+        except Refusal as error:
             return _link_refused(request, error, offer_new_link=True)
         if not verification.newly_verified:  # the same link used meanwhile, in another window
             return _already_confirmed(request)
@@ -134,7 +134,7 @@ def profile(request):
                     postal_address=details_form.cleaned_data["postal_address"],
                     date_of_birth=details_form.cleaned_data.get("date_of_birth", holder.date_of_birth),
                 )
-            except AccountError as error:
+            except Refusal as error:
                 details_form.add_error(None, str(error))
             else:
                 messages.success(request, "Your details are updated.")
@@ -150,7 +150,7 @@ def change_email(request):
     if form.is_valid():
         try:
             accounts.request_email_change(user=request.user, new_email=form.cleaned_data["new_email"])
-        except AccountError as error:
+        except Refusal as error:
             form.add_error("new_email", str(error))
         else:
             messages.success(
@@ -180,7 +180,7 @@ def confirm_email_change(request, token):
     log in and brought back here."""
     try:
         verification = accounts.confirm_email_change(token=token, user=request.user)
-    except AccountError as error:
+    except Refusal as error:
         return _link_refused(request, error, offer_new_link=False)
     if verification.newly_verified:
         messages.success(request, f"Your email address is now {verification.user.email}.")

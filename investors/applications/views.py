@@ -76,7 +76,7 @@ def done(request, reference):
         "by_card": application.payment_method == Application.PaymentMethod.CARD,
         "card_later": offer.card_charge == Offer.CardCharge.ON_ALLOCATION,
         "bank_details": society_bank_details(offer.society),
-        "pay_by": application.reserved_until if application.holds_reservation else offer.closes_at,
+        "pay_by": application.pay_by,
     }
     return render(request, "investors/apply/done.html", context)
 

@@ -102,6 +102,12 @@ class Application(Lifecycle, models.Model):
     def about(self) -> str:
         return f"Application {self.payment_reference}"
 
+    @property
+    def pay_by(self):
+        """When the money must have arrived: the end of the reservation in a first-come offer,
+        otherwise the offer's close."""
+        return self.reserved_until if self.holds_reservation else self.offer.closes_at
+
 
 class Payment(models.Model):
     """Money received for an application, once per provider reference (a unique key)."""

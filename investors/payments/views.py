@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from investors.errors import PaymentError
+from capital.errors import Refusal
 from investors.models import Application
 from investors.payments import gateway
 from investors.payments.cards import check_card_payment, pay_by_card, start_card_payment
@@ -36,7 +36,7 @@ def card_payment(request, reference):
     context = {"application": application, "setup": None, "error": ""}
     try:
         context["setup"] = start_card_payment(application=application)
-    except PaymentError as error:
+    except Refusal as error:
         context["error"] = str(error)
     return render(request, "investors/card_payment.html", context)
 
@@ -53,7 +53,7 @@ def card_charge(request, reference):
         return JsonResponse({"status": "error", "message": "No card was given."}, status=400)
     try:
         outcome = pay_by_card(application=application, payment_method_id=payment_method_id)
-    except PaymentError as error:
+    except Refusal as error:
         return JsonResponse({"status": "error", "message": str(error)}, status=409)
     return JsonResponse(outcome.__dict__)
 
@@ -64,7 +64,7 @@ def card_check(request, reference):
     application = _own_application(request, reference)
     try:
         outcome = check_card_payment(application=application)
-    except PaymentError as error:
+    except Refusal as error:
         return JsonResponse({"status": "error", "message": str(error)}, status=409)
     return JsonResponse(outcome.__dict__)
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from investors.models import Application, CardPayment, Payment
 from tests import factories
 from tests.browser.helpers import check_accessibility, screenshot
-from tests.card_helpers import card_application
+from tests.builders import unpaid_application
 from tests.factories import gbp
 from tests.stripe_server import CARDS
 
@@ -23,7 +23,9 @@ FAILED_AUTHENTICATION = "The provided PaymentMethod has failed authentication." 
 def application(live_site, stripe_server, open_offer, page):
     """250 £1 shares awaiting payment by card, and the browser logged in as their applicant."""
     user = factories.UserFactory()
-    application = card_application(open_offer, shares=250, holder=factories.HolderFactory(user=user))
+    application = unpaid_application(
+        offer=open_offer, shares=250, holder=factories.HolderFactory(user=user), method="card"
+    )
     live_site.log_in(page.context, user)
     return application
 

@@ -14,6 +14,7 @@ from shares.models import Holding, LedgerEntry
 from shares.services.register import issue_shares
 from shares.services.verification import verify_register
 from tests import factories
+from tests.builders import unpaid_application
 from tests.factories import gbp
 from tests.pg.conftest import run_concurrently
 
@@ -21,16 +22,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 BANK = Application.PaymentMethod.BANK_TRANSFER
 
 
-def apply(offer, holder, shares):
-    return apply_for_shares(offer=offer, holder=holder, payment_method=BANK, shares=shares)
-
-
 def test_fifty_concurrent_applicants_never_oversell_a_nearly_full_offer():
     offer = factories.OpenOfferFactory(maximum_target=gbp(10000), maximum_per_investor=gbp(10000))
-    apply(offer, factories.HolderFactory(), 9500)  # 500 shares left
+    unpaid_application(offer=offer, holder=factories.HolderFactory(), shares=9500)  # 500 shares left
     holders = factories.HolderFactory.create_batch(60)
 
-    outcomes = run_concurrently(lambda holder: apply(offer, holder, 20), holders)
+    outcomes = run_concurrently(
+        lambda holder: unpaid_application(offer=offer, holder=holder, shares=20), holders
+    )
 
     accepted = [outcome for outcome in outcomes if isinstance(outcome, Application)]
     refused = [outcome for outcome in outcomes if isinstance(outcome, PaymentError)]
@@ -59,7 +58,9 @@ def test_one_investor_applying_in_many_tabs_at_once_stays_within_the_per_investo
     offer = factories.OpenOfferFactory(maximum_per_investor=gbp(2000))
     holder = factories.HolderFactory()
 
-    outcomes = run_concurrently(lambda _: apply(offer, holder, 500), range(10))
+    outcomes = run_concurrently(
+        lambda _: unpaid_application(offer=offer, holder=holder, shares=500), range(10)
+    )
 
     assert sum(isinstance(outcome, Application) for outcome in outcomes) == 4
     assert all(isinstance(outcome, Application | PaymentError) for outcome in outcomes)
@@ -88,7 +89,7 @@ def test_concurrent_register_entries_are_numbered_without_gaps_and_chain():
 
 def test_the_same_bank_line_recorded_from_many_places_at_once_is_kept_once():
     offer = factories.OpenOfferFactory()
-    application = apply(offer, factories.HolderFactory(), 100)
+    application = unpaid_application(offer=offer, holder=factories.HolderFactory(), shares=100)
 
     def pay(_):
         return confirm_payment(
@@ -116,7 +117,7 @@ def test_applications_and_expiry_running_together_do_not_deadlock_or_lose_shares
     def work(item):
         if item is None:
             return expire_reservations()
-        return apply(offer, item, 400)
+        return unpaid_application(offer=offer, holder=item, shares=400)
 
     outcomes = run_concurrently(work, [*holders[:10], None, *holders[10:], None])
 
@@ -150,7 +151,9 @@ def test_postgresql_trigger_refuses_to_change_or_delete_a_ledger_entry():
 
 def test_one_bank_line_claimed_for_two_applications_at_once_is_kept_for_one_only():
     offer = factories.OpenOfferFactory()
-    applications = [apply(offer, factories.HolderFactory(), 100) for _ in range(2)]
+    applications = [
+        unpaid_application(offer=offer, holder=factories.HolderFactory(), shares=100) for _ in range(2)
+    ]
 
     def pay(index):
         return confirm_payment(
@@ -179,7 +182,7 @@ def test_no_application_slips_in_while_a_scale_back_offer_is_closed_and_allocate
     def work(item):
         if item is None:
             return allocate_offer(offer=close_offer(offer=offer))
-        return apply(offer, item, 10)
+        return unpaid_application(offer=offer, holder=item, shares=10)
 
     outcomes = run_concurrently(work, [*holders[:15], None, *holders[15:]])
 
@@ -208,7 +211,9 @@ def test_card_payments_racing_for_the_last_shares_each_end_in_shares_or_a_refund
     ]
     expire_reservations()
     for holder in factories.HolderFactory.create_batch(5):
-        apply(offer, holder, 1000)  # half the offer is taken again while the cards were out
+        unpaid_application(
+            offer=offer, holder=holder, shares=1000
+        )  # half the offer is taken again while the cards were out
     intents = [
         stripe_server.charge_outside(100000, application_id=str(application.pk))["id"]
         for application in card_applications

@@ -1,0 +1,16 @@
+"""Reaching the board's admin pages in tests."""
+
+
+def action_url(model: str, name: str, pk: int) -> str:
+    return f"/admin/{model}/action/{name}/{pk}/"
+
+
+def refused(response) -> bool:
+    """Wagtail answers a board member whose role does not allow a page by sending them to the
+    admin's dashboard."""
+    return response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def sent_to_log_in(response) -> bool:
+    """Anyone who is not on a board (a visitor, an investor) is asked to log in as one."""
+    return response.status_code == 302 and response["Location"].startswith("/admin/login/")

@@ -1,0 +1,100 @@
+"""Keyword-only verbs that build a test's world through the real services: shares issued through
+the register, applications made and paid as investors make and pay them, board seats given as a
+director gives them. No test module writes its own copy of one of these."""
+
+import datetime
+import io
+
+from pypdf import PdfReader
+
+from capital.services import appoint_board_member, close_offer
+from investors.applications.allocation import allocate_offer
+from investors.applications.services import apply_for_shares
+from investors.models import Application
+from investors.payments.services import confirm_payment
+from shares.services.register import issue_shares
+from tests import factories
+
+BANK = Application.PaymentMethod.BANK_TRANSFER
+CARD = Application.PaymentMethod.CARD
+METHODS = {"bank": BANK, "card": CARD}
+
+
+def issue(*, holder, share_class, shares, on=None, amount=None):
+    """Issue `shares` to `holder` through the register, paid at nominal value unless `amount`
+    says otherwise, dated `on` (today by default). Returns the ledger entry."""
+    return issue_shares(
+        society=share_class.society,
+        holder=holder,
+        share_class=share_class,
+        shares=shares,
+        amount=share_class.nominal_value * shares if amount is None else amount,
+        effective_date=on,
+    )
+
+
+def unpaid_application(*, offer, shares=None, holder=None, method="bank", **kwargs) -> Application:
+    """An application as an investor makes it (a new holder unless `holder` is given), unpaid:
+    for `shares`, or for an `amount`, as `apply_for_shares` takes them."""
+    return apply_for_shares(
+        offer=offer,
+        holder=holder or factories.HolderFactory(),
+        payment_method=METHODS.get(method, method),
+        shares=shares,
+        **kwargs,
+    )
+
+
+def pay(*, application: Application, reference: str | None = None, amount=None, **kwargs):
+    """Record money received for the application, by the way it said it would pay, for its exact
+    amount unless `amount` says otherwise (a card payment as its webhook would record it)."""
+    return confirm_payment(
+        application=application,
+        amount=application.amount if amount is None else amount,
+        method=application.payment_method,
+        provider_reference=reference or f"LINE-{application.pk}",
+        **kwargs,
+    )
+
+
+def paid_application(*, offer, shares, holder=None, method="bank", reference: str | None = None):
+    """An application made and paid, fresh from the database."""
+    made = unpaid_application(offer=offer, shares=shares, holder=holder, method=method)
+    pay(application=made, reference=reference)
+    made.refresh_from_db()
+    return made
+
+
+def board_seat(*, society, role="director"):
+    """A new login appointed to `role` on the society's board; returns the user."""
+    user = factories.UserFactory()
+    appoint_board_member(society=society, user=user, role=role)
+    return user
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text with whitespace collapsed, so phrases can be found whatever the layout."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def close_and_allocate(*, offer, **kwargs):
+    """Close an open offer and allocate it, as a director would (as the system here)."""
+    return allocate_offer(offer=close_offer(offer=offer), **kwargs)
+
+
+def seed_register(*, share_class, holdings, on=datetime.date(2019, 1, 1)) -> list:
+    """A new holder for each (name, shares) in `holdings`, issued their shares at nominal value
+    through the register on `on`; returns the holders in order."""
+    holders = []
+    for name, shares in holdings:
+        holder = factories.HolderFactory(name=name)
+        issue(holder=holder, share_class=share_class, shares=shares, on=on)
+        holders.append(holder)
+    return holders
+
+
+def with_schedule(*, share_class, **terms):
+    """Give `share_class` a return schedule (25% of surplus from the year ending 31 December 2021,
+    unless `terms` say otherwise); returns the share class."""
+    factories.ReturnScheduleFactory(share_class=share_class, **terms)
+    return share_class

@@ -1,0 +1,52 @@
+"""The demo society `make run` loads: a working society, and running it again changes nothing."""
+
+import io
+
+from django.core.management import call_command
+
+from capital.models import AuditEntry, Offer, ReturnSchedule, ShareClass, Society, SocietyRole
+from investors.models import Application, Payment
+from shares.models import Holder, Holding, LedgerEntry
+from shares.services.membership import voting_roll
+from tests.factories import gbp
+
+MODELS = (
+    Society,
+    SocietyRole,
+    ShareClass,
+    ReturnSchedule,
+    Offer,
+    Holder,
+    Application,
+    Payment,
+    LedgerEntry,
+    Holding,
+    AuditEntry,
+)
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_load_demo_builds_a_working_society_and_running_it_again_changes_nothing(db):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    first = counts()
+    society = Society.objects.get(slug="riverside-energy")
+    assert (society.financial_year_end_month, society.financial_year_end_day) == (3, 31)
+    assert set(SocietyRole.objects.values_list("role", flat=True)) == {"director", "secretary", "treasurer"}
+    investor_class = ShareClass.objects.get(society=society, kind="investor")
+    assert investor_class.control_rights() == [] and investor_class.return_schedule.pool_percent == 25
+    community = ShareClass.objects.get(society=society, kind="community")
+    assert community.withdrawable and community.nominal_value == gbp(1)
+    assert Offer.objects.filter(state=Offer.State.OPEN, share_class=investor_class).count() == 1
+    assert Holding.objects.filter(share_class=community, shares__gt=0).count() == 6
+    assert len(voting_roll(society, society.ledger.last().effective_date)) == 6
+    assert "dina.director / board-demo-2026" in out.getvalue()
+
+    again = io.StringIO()
+    call_command("load_demo", stdout=again)
+    assert counts() == first
+    assert "already loaded; nothing changed" in again.getvalue()
+    call_command("verify_register", "riverside-energy", stdout=io.StringIO())

@@ -1,0 +1,95 @@
+"""Factories for capital's rows (and the logins board members use): societies, share classes,
+offers, board seats."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from capital.models import Offer, ReturnSchedule, ShareClass, Society, SocietyRole
+from tests.factories.money import gbp
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct horse battery")
+
+
+class SocietyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Society
+
+    name = factory.Sequence(lambda n: f"Valley Energy {n} Ltd")
+    slug = factory.Sequence(lambda n: f"valley-energy-{n}")
+    legal_form = Society.LegalForm.COMMUNITY_BENEFIT
+    registration_number = factory.Sequence(lambda n: f"RS{n:06d}")
+    registered_office = "1 Mill Lane, Hebden Bridge HX7 8AA"
+
+
+class CommunityClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShareClass
+
+    society = factory.SubFactory(SocietyFactory)
+    name = "Community shares"
+    kind = ShareClass.Kind.COMMUNITY
+    nominal_value = gbp(1)
+    withdrawable = True
+    confers_membership = True
+    carries_votes = True
+
+
+class InvestorClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShareClass
+
+    society = factory.SubFactory(SocietyFactory)
+    name = "Investor shares"
+    kind = ShareClass.Kind.INVESTOR
+    nominal_value = gbp(1)
+    transferable = True
+
+
+class OpenOfferFactory(factory.django.DjangoModelFactory):
+    """An offer open now: £1 shares, £1,000–£10,000 target, £10–£2,000 per investor."""
+
+    class Meta:
+        model = Offer
+
+    share_class = factory.SubFactory(CommunityClassFactory)
+    title = factory.Sequence(lambda n: f"Share offer {n}")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=30))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    price_per_share = gbp(1)
+    minimum_target = gbp(1000)
+    maximum_target = gbp(10000)
+    minimum_per_investor = gbp(10)
+    maximum_per_investor = gbp(2000)
+    policy = Offer.Policy.FIRST_COME
+    state = Offer.State.OPEN
+
+
+class SocietyRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SocietyRole
+
+    society = factory.SubFactory(SocietyFactory)
+    user = factory.SubFactory(UserFactory)
+    role = SocietyRole.Role.DIRECTOR
+
+
+class ReturnScheduleFactory(factory.django.DjangoModelFactory):
+    """A profit share of 25% of surplus, financial years ending 31 December from 2021."""
+
+    class Meta:
+        model = ReturnSchedule
+
+    share_class = factory.SubFactory(InvestorClassFactory)
+    first_year_end = datetime.date(2021, 12, 31)
+    pool_percent = Decimal("25")

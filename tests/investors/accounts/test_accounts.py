@@ -1,0 +1,630 @@
+"""Investors' accounts: sign-up with a verified address, login, password reset, and correcting
+their own details; no page tells a stranger whether an address has an account."""
+
+import datetime
+import re
+import time
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.core import mail, signing
+from django.test import Client
+from django.urls import reverse
+
+from capital.models import AuditEntry
+from investors.accounts.services import SIGN_UP_SALT
+from investors.applications.services import apply_for_shares
+from investors.models import Application
+from investors.notify import name_for_email
+from shares.models import Holder
+from shares.services.register import issue_shares
+from tests import factories
+from tests.factories import gbp
+
+User = get_user_model()
+PASSWORD = "a long walk by the canal"
+
+
+# --- Helpers ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_after_commit(db, django_capture_on_commit_callbacks):
+    """Emails are sent once the database has committed; run those callbacks as a commit would."""
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+def sign_up(client, run_after_commit, email="ann@example.org", name="Ann Other", **extra):
+    data = {"name": name, "email": email, **extra}
+    return run_after_commit(lambda: client.post(reverse("account:signup"), data))
+
+
+def choose_password(client, link, password=PASSWORD, again=None, name="Ann Other"):
+    data = {"name": name, "new_password1": password, "new_password2": again or password}
+    return client.post(link, data)
+
+
+def log_in(client, email, password=PASSWORD, **extra):
+    return client.post(reverse("account:login"), {"username": email, "password": password, **extra})
+
+
+def link_in(message) -> str:
+    """The path of the one link in an email."""
+    [url] = re.findall(r"https?://\S+", message.body)
+    return urlsplit(url).path
+
+
+def verified_user(email="ann@example.org", **fields):
+    return User.objects.create_user(username=email, email=email, password=PASSWORD, **fields)
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def unchanged_since_sign_up(user) -> bool:
+    user.refresh_from_db()
+    return (user.is_active, user.email, user.has_usable_password(), user.last_login) == (
+        False,
+        "",
+        False,
+        None,
+    )
+
+
+class CountingHasher(MD5PasswordHasher):
+    """Counts every password it hashes, to show which requests hash one."""
+
+    algorithm = "counting_md5"
+    hashed = 0
+
+    def encode(self, password, salt):
+        type(self).hashed += 1
+        return super().encode(password, salt)
+
+
+# --- Signing up and verifying ----------------------------------------------------------------------
+
+
+def test_sign_up_asks_no_password_and_the_link_opens_the_page_where_the_owner_chooses_one(
+    client, run_after_commit
+):
+    form = text(client.get(reverse("account:signup")))
+    assert 'name="name"' in form and 'name="email"' in form and 'type="password"' not in form
+
+    response = sign_up(client, run_after_commit, email="  Ann@Example.org ")
+    assert response.status_code == 302 and response["Location"] == reverse("account:signup-sent")
+    user = User.objects.get()
+    assert (user.username, user.first_name) == ("ann@example.org", "Ann Other")
+    assert unchanged_since_sign_up(user)
+    [message] = mail.outbox
+    assert message.to == ["ann@example.org"] and "Confirm your email address" in message.subject
+    assert "choose the password" in message.body and "works for 3 days" in message.body
+
+    page = client.get(link_in(message))
+    assert page.status_code == 200 and "Choose your password" in text(page)
+    assert "<strong>ann@example.org</strong>" in text(page) and 'value="Ann Other"' in text(page)
+    assert unchanged_since_sign_up(user) and "_auth_user_id" not in client.session
+
+    done = choose_password(client, link_in(message), name="Ann Other-Smith")
+    assert done.status_code == 302 and done["Location"] == reverse("account:dashboard")
+    user.refresh_from_db()
+    assert (user.is_active, user.email, user.first_name) == (True, "ann@example.org", "Ann Other-Smith")
+    assert user.check_password(PASSWORD)
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert "you are logged in" in text(client.get(reverse("account:dashboard")))
+
+    client.logout()
+    logged_in = log_in(client, "ANN@example.org")
+    assert logged_in.status_code == 302 and logged_in["Location"] == reverse("account:dashboard")
+
+
+def test_opening_the_link_as_a_mail_scanner_would_changes_nothing(client, run_after_commit):
+    sign_up(client, run_after_commit)
+    link = link_in(mail.outbox[0])
+    for _ in range(3):
+        assert client.get(link).status_code == 200
+        assert client.head(link).status_code == 200
+    assert unchanged_since_sign_up(User.objects.get())
+    assert choose_password(client, link).status_code == 302
+    assert User.objects.get().is_active
+
+
+def test_someone_who_signs_up_another_persons_address_first_gains_nothing(run_after_commit):
+    """Mallory signs up Vic's address (sending a password too, which is ignored); when Vic signs up,
+    the link goes to Vic, and only the password Vic chooses opens the account."""
+    mallory, vic = Client(), Client()
+    sign_up(
+        mallory,
+        run_after_commit,
+        email="vic@example.org",
+        name="Mallory",
+        password1="mallory's password",
+        password2="mallory's password",
+    )
+    account = User.objects.get()
+    assert unchanged_since_sign_up(account)
+
+    sign_up(vic, run_after_commit, email="vic@example.org", name="Vic Tim")
+    assert User.objects.count() == 1
+    account.refresh_from_db()
+    assert account.first_name == "Vic Tim"
+    first, fresh = mail.outbox
+    assert first.to == fresh.to == ["vic@example.org"] and fresh.body.startswith("Hello Vic Tim,")
+
+    assert choose_password(vic, link_in(fresh), name="Vic Tim").status_code == 302
+    account.refresh_from_db()
+    assert account.is_active and account.check_password(PASSWORD)
+    assert not account.check_password("mallory's password")
+    assert log_in(mallory, "vic@example.org", password="mallory's password").status_code == 200
+    assert "_auth_user_id" not in mallory.session
+
+
+def test_choosing_a_password_refuses_mismatched_and_weak_passwords_and_changes_nothing(
+    client, run_after_commit
+):
+    sign_up(client, run_after_commit)
+    link = link_in(mail.outbox[0])
+    response = choose_password(client, link, again="something else")
+    assert response.status_code == 200 and "The two password fields didn’t match." in text(response)
+    response = choose_password(client, link, password="ann@example.org")
+    assert "too similar" in text(response)
+    response = choose_password(client, link, password="12345678")
+    assert "too common" in text(response)
+    assert unchanged_since_sign_up(User.objects.get())
+
+
+def test_signing_up_with_an_address_that_has_an_account_changes_nothing_and_tells_only_its_owner(
+    client, run_after_commit
+):
+    owner = verified_user(first_name="Ann")
+    response = sign_up(client, run_after_commit, email="ANN@example.org", name="Someone Else")
+    assert response.status_code == 302 and response["Location"] == reverse("account:signup-sent")
+    assert User.objects.count() == 1
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD) and owner.first_name == "Ann"
+    [message] = mail.outbox
+    assert message.to == ["ann@example.org"] and "already" in message.subject
+    assert reverse("account:password-reset") in message.body
+
+
+def test_sign_up_hashes_no_password_and_answers_the_same_whether_or_not_the_address_has_an_account(
+    client, run_after_commit, settings
+):
+    """Timing would otherwise tell a stranger which addresses have accounts."""
+    verified_user(email="known@example.org")
+    sign_up(client, run_after_commit, email="waiting@example.org")
+    settings.PASSWORD_HASHERS = ["tests.investors.accounts.test_accounts.CountingHasher"]
+    answers, hashed = {}, {}
+    for email in ("new@example.org", "known@example.org", "waiting@example.org"):
+        CountingHasher.hashed = 0
+        response = sign_up(client, run_after_commit, email=email)
+        hashed[email] = CountingHasher.hashed
+        answers[email] = text(client.get(response["Location"])).replace(email, "ADDRESS")
+    assert hashed == {"new@example.org": 0, "known@example.org": 0, "waiting@example.org": 0}
+    assert len(set(answers.values())) == 1
+    CountingHasher.hashed = 0
+    log_in(client, "known@example.org", password="a wrong guess")
+    assert CountingHasher.hashed == 1  # the hasher is really in use
+
+
+def test_a_name_cannot_put_a_link_or_markup_into_our_emails(client, run_after_commit):
+    sign_up(
+        client,
+        run_after_commit,
+        name='Ann <a href="https://evil.example/win">Claim £500</a> www.evil.example',
+    )
+    [message] = mail.outbox
+    greeting = message.body.splitlines()[0]
+    assert "<" not in message.body and "evil.example" not in message.body and "£" not in greeting
+    assert greeting.startswith("Hello Ann a hrefhttpsevilexamplewinClaim") and greeting.endswith(",")
+    assert name_for_email("Siân O’Brien-Jones") == "Siân O’Brien-Jones"
+    assert name_for_email("x" * 200) == "x" * 70
+
+
+def test_a_wrong_password_for_an_unverified_account_says_nothing_about_verification(client, run_after_commit):
+    sign_up(client, run_after_commit)
+    response = log_in(client, "ann@example.org", password="not the password")
+    assert "do not match an account" in text(response)
+    assert "confirm your email" not in text(response) and "_auth_user_id" not in client.session
+
+
+def test_a_used_link_changes_nothing_the_second_time_least_of_all_the_password(client, run_after_commit):
+    sign_up(client, run_after_commit)
+    link = link_in(mail.outbox[0])
+    choose_password(client, link)
+    again = client.get(link, follow=True)
+    assert "already confirmed" in text(again)
+
+    stranger = Client()
+    replay = choose_password(stranger, link, password="a new password for mallory")
+    assert replay.status_code == 302 and replay["Location"] == reverse("account:login")
+    assert "_auth_user_id" not in stranger.session
+    user = User.objects.get()
+    assert user.check_password(PASSWORD) and User.objects.count() == 1
+
+
+def test_a_tampered_link_is_refused_and_changes_nothing(client, run_after_commit):
+    sign_up(client, run_after_commit)
+    link = link_in(mail.outbox[0])
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    forged = signing.loads(token, salt=SIGN_UP_SALT) | {"email": "mallory@example.org"}
+    tampered_signature = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for bad in (tampered_signature, signing.dumps(forged, salt="not-ours"), "rubbish"):
+        for response in (
+            client.get(reverse("account:verify-email", args=[bad])),
+            choose_password(client, reverse("account:verify-email", args=[bad])),
+        ):
+            assert response.status_code == 400
+            assert "This link is not valid" in text(response) and "Send a new link" in text(response)
+    assert unchanged_since_sign_up(User.objects.get())
+
+
+def test_an_expired_link_is_refused_with_a_message_and_changes_nothing(client, run_after_commit, monkeypatch):
+    issued = time.time() - 4 * 24 * 3600  # links last three days
+    with monkeypatch.context() as patch:
+        patch.setattr(signing.time, "time", lambda: issued)
+        sign_up(client, run_after_commit)
+    for response in (client.get(link_in(mail.outbox[0])), choose_password(client, link_in(mail.outbox[0]))):
+        assert response.status_code == 400 and "This link has expired (links last 3 days)" in text(response)
+    assert unchanged_since_sign_up(User.objects.get())
+
+
+def test_a_link_cannot_switch_back_on_an_account_the_board_switched_off(client, db):
+    user = verified_user()
+    user.is_active = False
+    user.save()
+    token = signing.dumps({"user": user.pk, "email": user.username}, salt=SIGN_UP_SALT)
+    link = reverse("account:verify-email", args=[token])
+    assert client.get(link).status_code == 400
+    assert choose_password(client, link, password="a takeover attempt").status_code == 400
+    user.refresh_from_db()
+    assert not user.is_active and user.check_password(PASSWORD)
+
+
+def test_the_link_can_be_sent_again_and_the_answer_never_says_who_has_an_account(client, run_after_commit):
+    sign_up(client, run_after_commit)
+    verified_user(email="bea@example.org")
+    mail.outbox.clear()
+    answers = {}
+    for email in ("ann@example.org", "bea@example.org", "nobody@example.org"):
+        response = run_after_commit(
+            lambda email=email: client.post(reverse("account:resend-verification"), {"email": email})
+        )
+        answers[email] = text(response).replace(email, "ADDRESS")
+    assert len(set(answers.values())) == 1
+    [message] = mail.outbox
+    assert message.to == ["ann@example.org"]
+    choose_password(client, link_in(message))
+    assert User.objects.get(username="ann@example.org").is_active
+
+
+def test_verifying_links_the_one_register_record_with_that_address(client, run_after_commit, community_class):
+    holder = factories.HolderFactory(email="Ann@Example.org")
+    issue_shares(
+        society=community_class.society, holder=holder, share_class=community_class, shares=50, amount=gbp(50)
+    )
+    sign_up(client, run_after_commit)
+    assert client.get(link_in(mail.outbox[0])).status_code == 200
+    assert Holder.objects.get().user is None  # opening the link is not verifying
+    choose_password(client, link_in(mail.outbox[0]))
+    holder.refresh_from_db()
+    assert holder.user == User.objects.get()
+    assert AuditEntry.objects.filter(action="holder.account_linked", society=community_class.society).exists()
+
+
+def test_verifying_links_nothing_when_two_records_share_the_address(client, run_after_commit):
+    factories.HolderFactory(email="ann@example.org")
+    factories.HolderFactory(email="ann@example.org", kind=Holder.Kind.ORGANISATION, date_of_birth=None)
+    sign_up(client, run_after_commit)
+    choose_password(client, link_in(mail.outbox[0]))
+    assert User.objects.get().is_active and not Holder.objects.filter(user__isnull=False).exists()
+
+
+# --- Logging in and out ----------------------------------------------------------------------------
+
+
+def test_board_members_can_still_log_in_with_their_username(client, db):
+    User.objects.create_user("treasurer", "treasurer@example.org", PASSWORD)
+    assert log_in(client, "treasurer").status_code == 302
+    client.logout()
+    assert log_in(client, "treasurer@example.org").status_code == 302
+
+
+def test_logging_out_ends_the_session(client, db):
+    client.force_login(verified_user())
+    response = client.post(reverse("account:logout"))
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get(reverse("account:dashboard")).status_code == 302
+
+
+# --- Password reset --------------------------------------------------------------------------------
+
+
+def test_password_reset_by_email_sets_a_new_password(client, db):
+    user = verified_user()
+    response = client.post(reverse("account:password-reset"), {"email": "ANN@example.org"})
+    assert response["Location"] == reverse("account:password-reset-done")
+    [message] = mail.outbox
+    assert message.to == ["ann@example.org"] and message.subject == "Reset your Commonshare password"
+
+    form = client.get(link_in(message), follow=True)
+    assert "Choose a new password" in text(form)
+    set_url = form.redirect_chain[-1][0]
+    new = "a brand new walk in the hills"
+    done = client.post(set_url, {"new_password1": new, "new_password2": new})
+    assert done["Location"] == reverse("account:password-reset-complete")
+    user.refresh_from_db()
+    assert user.check_password(new)
+    assert log_in(client, "ann@example.org", password=new).status_code == 302
+
+    client.logout()
+    reused = client.get(link_in(message), follow=True)
+    assert "This link does not work" in text(reused)
+
+
+def test_password_reset_answers_the_same_for_unknown_and_unverified_addresses_and_sends_nothing(
+    client, run_after_commit
+):
+    sign_up(client, run_after_commit)
+    mail.outbox.clear()
+    for email in ("ann@example.org", "nobody@example.org"):
+        response = client.post(reverse("account:password-reset"), {"email": email})
+        assert response.status_code == 302 and response["Location"] == reverse("account:password-reset-done")
+    assert not mail.outbox
+
+
+def test_a_logged_in_investor_changes_their_password_with_the_old_one(client, db):
+    user = verified_user()
+    client.force_login(user)
+    new = "a brand new walk in the hills"
+    wrong = client.post(
+        reverse("account:password-change"),
+        {"old_password": "guess", "new_password1": new, "new_password2": new},
+    )
+    assert wrong.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    response = client.post(
+        reverse("account:password-change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response["Location"] == reverse("account:password-change-done")
+    user.refresh_from_db()
+    assert user.check_password(new)
+
+
+# --- Personal details ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ann(community_class):
+    user = verified_user()
+    holder = factories.HolderFactory(name="Ann Other", email=user.email, user=user)
+    issue_shares(
+        society=community_class.society, holder=holder, share_class=community_class, shares=50, amount=gbp(50)
+    )
+    return user, holder
+
+
+def test_an_investor_corrects_their_details_and_each_society_sees_what_changed(client, ann, community_class):
+    user, holder = ann
+    client.force_login(user)
+    response = client.post(
+        reverse("account:profile"),
+        {"name": "Ann Smith", "postal_address": "3 Lock Lane, Hebden Bridge", "date_of_birth": "1981-02-03"},
+    )
+    assert response.status_code == 302
+    holder.refresh_from_db()
+    assert (holder.name, holder.postal_address, holder.date_of_birth) == (
+        "Ann Smith",
+        "3 Lock Lane, Hebden Bridge",
+        datetime.date(1981, 2, 3),
+    )
+    entry = AuditEntry.objects.get(action="holder.corrected", society=community_class.society)
+    assert entry.actor == user
+    assert entry.data["changes"]["name"] == ["Ann Other", "Ann Smith"]
+    assert entry.data["changes"]["date_of_birth"] == ["1980-05-17", "1981-02-03"]
+
+
+def test_a_person_cannot_remove_their_date_of_birth(client, ann):
+    user, holder = ann
+    client.force_login(user)
+    for born, error in (
+        ("", "A person&#x27;s date of birth is needed."),
+        ("2999-01-01", "cannot be in the future"),
+    ):
+        response = client.post(
+            reverse("account:profile"),
+            {"name": "Ann Smith", "postal_address": "Elsewhere", "date_of_birth": born},
+        )
+        assert response.status_code == 200 and error in text(response)
+    holder.refresh_from_db()
+    assert (holder.name, holder.date_of_birth) == ("Ann Other", datetime.date(1980, 5, 17))
+    assert not AuditEntry.objects.filter(action="holder.corrected").exists()
+
+
+def test_an_organisation_has_no_date_of_birth_to_give(client, db):
+    user = verified_user()
+    holder = factories.HolderFactory(kind=Holder.Kind.ORGANISATION, date_of_birth=None, user=user)
+    client.force_login(user)
+    assert 'name="date_of_birth"' not in text(client.get(reverse("account:profile")))
+    response = client.post(
+        reverse("account:profile"), {"name": "Canal Co-op Ltd", "postal_address": "The Wharf"}
+    )
+    assert response.status_code == 302
+    holder.refresh_from_db()
+    assert (holder.name, holder.date_of_birth) == ("Canal Co-op Ltd", None)
+
+
+def test_changing_the_login_address_waits_for_the_new_address_to_be_verified(
+    client, ann, run_after_commit, community_class
+):
+    user, holder = ann
+    client.force_login(user)
+    response = run_after_commit(
+        lambda: client.post(
+            reverse("account:change-email"),
+            {"new_email": "Ann.New@Example.org", "current_password": PASSWORD},
+        )
+    )
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["ann.new@example.org"]
+    user.refresh_from_db()
+    holder.refresh_from_db()
+    assert user.email == holder.email == "ann@example.org"  # nothing changes yet
+
+    client.logout()  # opened later, in another browser: log in first, and come back to the link
+    link = link_in(message)
+    sent_to_log_in = client.get(link)
+    assert sent_to_log_in.status_code == 302
+    assert sent_to_log_in["Location"] == f"{reverse('account:login')}?{urlencode({'next': link}, safe='/')}"
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"
+    back = log_in(client, "ann@example.org", next=link)
+    assert back["Location"] == link
+    run_after_commit(lambda: client.get(link))
+    user.refresh_from_db()
+    holder.refresh_from_db()
+    assert user.email == user.username == holder.email == "ann.new@example.org"
+    assert mail.outbox[-1].to == ["ann@example.org"] and "was changed" in mail.outbox[-1].subject
+    entry = AuditEntry.objects.get(action="holder.corrected", society=community_class.society)
+    assert entry.data["changes"] == {"email": ["ann@example.org", "ann.new@example.org"]}
+    client.logout()
+    assert log_in(client, "ann.new@example.org").status_code == 302
+
+    again = client.get(link, follow=True)
+    assert "already ann.new@example.org" in text(again)
+
+
+def test_an_old_email_change_link_cannot_be_replayed_after_the_address_went_there_and_back(
+    client, ann, run_after_commit
+):
+    """A to B, then B to A: whoever still reads mailbox B holds a link from A to B whose signature
+    is good again. Only Ann, logged in, may use it."""
+    user, holder = ann
+
+    def change_to(new_email):
+        data = {"new_email": new_email, "current_password": PASSWORD}
+        run_after_commit(lambda: client.post(reverse("account:change-email"), data))
+        link = link_in(mail.outbox[-1])
+        run_after_commit(lambda: client.get(link))
+        user.refresh_from_db()
+        assert user.email == new_email
+        return link
+
+    client.force_login(user)
+    to_b = change_to("bea@example.org")
+    change_to("ann@example.org")
+    mail.outbox.clear()
+
+    reader_of_b = Client()
+    assert reader_of_b.get(to_b)["Location"].startswith(reverse("account:login"))
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"
+    reader_of_b.force_login(verified_user(email="mallory@example.org"))
+    refused = run_after_commit(lambda: reader_of_b.get(to_b))
+    assert refused.status_code == 400 and "This link was sent for another account" in text(refused)
+    user.refresh_from_db()
+    holder.refresh_from_db()
+    assert user.email == user.username == holder.email == "ann@example.org"
+    assert not mail.outbox
+
+
+def test_changing_the_address_needs_the_current_password(client, ann):
+    user, _ = ann
+    client.force_login(user)
+    response = client.post(
+        reverse("account:change-email"), {"new_email": "elsewhere@example.org", "current_password": "guess"}
+    )
+    assert response.status_code == 400 and "That is not your current password." in text(response)
+    assert not mail.outbox
+
+
+def test_an_address_taken_meanwhile_is_refused_and_nothing_changes(client, ann, run_after_commit):
+    user, holder = ann
+    client.force_login(user)
+    data = {"new_email": "bea@example.org", "current_password": PASSWORD}
+    run_after_commit(lambda: client.post(reverse("account:change-email"), data))
+    verified_user(email="bea@example.org")
+    response = client.get(link_in(mail.outbox[0]))
+    assert response.status_code == 400 and "Another account already uses bea@example.org" in text(response)
+    user.refresh_from_db()
+    holder.refresh_from_db()
+    assert user.email == holder.email == "ann@example.org"
+
+
+# --- Nothing personal is cached --------------------------------------------------------------------
+
+
+def test_no_page_with_personal_data_or_a_form_may_be_cached(client, ann, run_after_commit, open_offer):
+    """Every account and application page, for a visitor and for a logged-in investor."""
+    user, holder = ann
+    sign_up(client, run_after_commit, email="new@example.org")
+    signup_link = link_in(mail.outbox[-1])
+    application = apply_for_shares(
+        offer=open_offer, holder=holder, payment_method=Application.PaymentMethod.BANK_TRANSFER, shares=50
+    )
+    anonymous_pages = [
+        ("get", reverse("account:signup"), {}),
+        ("post", reverse("account:signup"), {"name": "", "email": "not an address"}),
+        ("get", reverse("account:signup-sent"), {}),
+        ("get", reverse("account:resend-verification"), {}),
+        ("post", reverse("account:resend-verification"), {"email": "new@example.org"}),
+        ("get", signup_link, {}),
+        ("post", signup_link, {"name": "Ann", "new_password1": "short", "new_password2": "short"}),
+        ("get", reverse("account:login"), {}),
+        ("get", reverse("account:password-reset"), {}),
+    ]
+    client.force_login(user)
+    client.post(
+        reverse("account:change-email"), {"new_email": "ann.new@example.org", "current_password": PASSWORD}
+    )
+    investor_pages = [
+        ("get", reverse("account:dashboard"), {}),
+        ("get", reverse("account:profile"), {}),
+        ("post", reverse("account:profile"), {"name": "", "postal_address": ""}),
+        ("post", reverse("account:change-email"), {"new_email": "x", "current_password": "guess"}),
+        ("get", link_in(mail.outbox[-1]), {}),
+        ("get", reverse("account:export"), {}),
+        ("get", reverse("account:password-change"), {}),
+        ("get", reverse("invest:apply", kwargs={"offer_id": open_offer.pk}), {}),
+        ("post", reverse("invest:apply", kwargs={"offer_id": open_offer.pk}), {"amount": "x"}),
+        ("get", reverse("invest:done", kwargs={"reference": application.payment_reference}), {}),
+    ]
+    client.logout()
+    anonymous = Client()
+    for who, pages in ((anonymous, anonymous_pages), (client, investor_pages)):
+        if who is client:
+            client.force_login(user)
+        for method, url, data in pages:
+            response = getattr(who, method)(url, data)
+            cache_control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+            assert {"private", "no-store", "no-cache"} <= cache_control, (method, url, response.status_code)
+
+
+def test_sign_up_brings_the_investor_back_to_where_they_were_going(client, run_after_commit):
+    login_page = text(client.get(reverse("account:login"), {"next": "/invest/7/"}))
+    assert f'href="{reverse("account:signup")}?next=/invest/7/"' in login_page
+    signup_page = text(client.get(reverse("account:signup"), {"next": "/invest/7/"}))
+    assert '<input type="hidden" name="next" value="/invest/7/">' in signup_page
+
+    sign_up(client, run_after_commit, next="/invest/7/")
+    [message] = mail.outbox
+    done = choose_password(client, link_in(message))
+    assert done.status_code == 302 and done["Location"] == "/invest/7/"
+
+
+def test_sign_up_never_sends_anyone_to_another_site(client, run_after_commit):
+    sign_up(client, run_after_commit, next="https://evil.example/phish")
+    [message] = mail.outbox
+    done = choose_password(client, link_in(message))
+    assert done["Location"] == reverse("account:dashboard")

@@ -1,0 +1,52 @@
+"""The register page in the board's admin: verify it, download it, for the society's board only."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+
+from capital.models import SocietyRole
+from shares.models import LedgerEntry
+from tests import factories
+from tests.builders import board_seat, issue
+
+Role = SocietyRole.Role
+
+
+@pytest.fixture
+def profit_class(society, investor_class):
+    """Investor shares held by A and B: two entries in the register."""
+    factories.ReturnScheduleFactory(
+        share_class=investor_class,
+        first_year_end=datetime.date(2019, 12, 31),
+        grace_years=0,
+        cap_multiple=D("1.5"),
+    )
+    for name, shares in (("A", 10000), ("B", 7000)):
+        issue(
+            holder=factories.HolderFactory(name=name),
+            share_class=investor_class,
+            shares=shares,
+            on=datetime.date(2019, 1, 1),
+        )
+    return investor_class
+
+
+def test_the_register_page_verifies_and_downloads_for_the_board_only(client, profit_class):
+    society = profit_class.society
+    client.force_login(board_seat(society=society, role=Role.SECRETARY))
+    page = client.post("/admin/register/", {"society": society.slug}).content.decode()
+    head = LedgerEntry.objects.filter(society=society).order_by("-sequence").first()
+    assert "The register checks out: 2 entries" in page and f"2:{head.entry_hash}" in page
+
+    register = client.get(f"/admin/register/{society.slug}/register.csv")
+    assert register.status_code == 200 and "A" in register.content.decode()
+    ledger = client.get(f"/admin/register/{society.slug}/ledger.csv").content.decode()
+    assert head.entry_hash in ledger
+    pdf = client.get(f"/admin/register/{society.slug}/register.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    client.force_login(board_seat(society=factories.SocietyFactory(), role=Role.DIRECTOR))
+    for url in ("register.csv", "register.pdf", "ledger.csv"):
+        assert client.get(f"/admin/register/{society.slug}/{url}").status_code == 404
+    assert client.post("/admin/register/", {"society": society.slug}).status_code == 404

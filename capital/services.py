@@ -6,8 +6,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from capital import permissions
+from capital.decisions import Kind, announce_decision
 from capital.errors import CapitalError
 from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole
+from capital.money import format_money
 
 BOARD_GROUP = "Society boards"
 # What a board member may reach in the admin; each view is further limited to their societies.
@@ -79,6 +81,13 @@ def appoint_board_member(*, society: Society, user, role: str, by=None) -> Socie
                 action="board.appointed",
                 summary=f"{user.get_username()} appointed {seat.get_role_display().lower()}",
             )
+            announce_decision(
+                society=society,
+                kind=Kind.BOARD_APPOINTED,
+                summary=f"{_board_name(user)} appointed {seat.get_role_display().lower()} of {society}.",
+                actor=by,
+                role=seat.role,
+            )
     return seat
 
 
@@ -106,6 +115,18 @@ def remove_board_member(*, seat: SocietyRole, by=None) -> None:
             action="board.removed",
             summary=f"{seat.user.get_username()} is no longer {seat.get_role_display().lower()}",
         )
+        announce_decision(
+            society=society,
+            kind=Kind.BOARD_REMOVED,
+            summary=f"{_board_name(seat.user)} is no longer {seat.get_role_display().lower()} of {society}.",
+            actor=by,
+            role=seat.role,
+        )
+
+
+def _board_name(user) -> str:
+    """How a board member is named in the public record: their full name, else their login."""
+    return user.get_full_name() or user.get_username()
 
 
 def save_society(*, society: Society, by=None) -> Society:
@@ -251,6 +272,19 @@ def _move_offer(*, offer: Offer, to: Offer.State, by, action: str, summary: str)
         locked.transition_to(to)
         locked.save(update_fields=["state"])
         record_audit(society=locked.society, actor=by, action=action, summary=summary, offer=locked.pk)
+        if to == Offer.State.OPEN:
+            announce_decision(
+                society=locked.society,
+                kind=Kind.OFFER_OPENED,
+                summary=(
+                    f"The offer “{locked.title}” opened: {locked.share_class.name} at "
+                    f"{format_money(locked.price_per_share)} a share, raising "
+                    f"{format_money(locked.minimum_target)} to {format_money(locked.maximum_target)}, "
+                    f"until {timezone.localtime(locked.closes_at):%-d %B %Y}."
+                ),
+                actor=by,
+                offer=locked.pk,
+            )
     return locked
 
 

@@ -1,75 +1,27 @@
-"""The one way to email a holder (or someone signing up): a template, a cleaned name, sent once
-the transaction commits.
+"""How investors' features email a holder: `shares.notify` (the one mechanism: a template, the
+name cleaned, sent after commit, a mail server that is down logged), with investors' templates
+under `templates/investors/email/`. Pass the template's name alone ("refund")."""
 
-Every message is a plain-text template under `templates/investors/email/`, rendered with the
-recipient's name cleaned by `name_for_email`: anyone can type anything as a name, and what they
-typed goes to someone else's mailbox, so it must never become a link or a message of its own.
-The mail is sent after the transaction that decided it commits (at once outside one), so no
-email describes something that was rolled back; a mail server that is down is logged and never
-turns a decision already saved into an error page.
-
-Documents build their message here too (`holder_message`) and attach the PDF, but send it
-themselves: they must know when the server refuses, to give the send claim back and count it.
-"""
-
-import logging
-import smtplib
-import unicodedata
-
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.template.loader import render_to_string
-
-logger = logging.getLogger(__name__)
+from shares import notify
+from shares.notify import MAIL_FAILURES, name_for_email, send_now
 
 TEMPLATES = "investors/email"
-NAME_IN_EMAIL_LENGTH = 70
-# What a mail server that is down or refuses raises.
-MAIL_FAILURES = (OSError, smtplib.SMTPException)
+
+__all__ = ["MAIL_FAILURES", "email_address", "email_holder", "holder_message", "name_for_email", "send_now"]
 
 
-def name_for_email(name: str) -> str:
-    """A name as our plain-text emails may show it: letters, spaces, hyphens and apostrophes
-    only, and not too long."""
-    kept = "".join(
-        character
-        for character in name
-        if character.isalpha() or unicodedata.category(character).startswith("M") or character in " -'’"
-    )
-    return " ".join(kept.split())[:NAME_IN_EMAIL_LENGTH].strip()
-
-
-def message(*, to: str, name: str, template: str, subject: str, **context) -> EmailMessage:
-    """The email `template` (`templates/investors/email/<template>.txt`) for one recipient."""
-    body = render_to_string(f"{TEMPLATES}/{template}.txt", {**context, "name": name_for_email(name)})
-    return EmailMessage(subject=subject, body=body, to=[to])
-
-
-def holder_message(*, holder, template: str, subject: str, **context) -> EmailMessage:
-    return message(
-        to=holder.email, name=holder.name, template=template, subject=subject, holder=holder, **context
+def holder_message(*, holder, template: str, subject: str, **context):
+    """The message, built but not sent (documents attach their PDF and send it themselves)."""
+    return notify.holder_message(
+        holder=holder, template=f"{TEMPLATES}/{template}", subject=subject, **context
     )
 
 
 def email_holder(*, holder, template: str, subject: str, **context) -> None:
     """Email `holder` once the current transaction commits."""
-    send_on_commit(holder_message(holder=holder, template=template, subject=subject, **context))
+    notify.email_holder(holder=holder, template=f"{TEMPLATES}/{template}", subject=subject, **context)
 
 
 def email_address(*, to: str, name: str, template: str, subject: str, **context) -> None:
     """Email an address that belongs to no holder yet (an account being made or moved)."""
-    send_on_commit(message(to=to, name=name, template=template, subject=subject, **context))
-
-
-def send_on_commit(email: EmailMessage) -> None:
-    transaction.on_commit(lambda: send_now(email))
-
-
-def send_now(email: EmailMessage) -> bool:
-    """Send, logging (not raising) a mail server's failure; True if the server took it."""
-    try:
-        email.send()
-    except MAIL_FAILURES:
-        logger.exception("Could not send %r to %s", email.subject, ", ".join(email.to))
-        return False
-    return True
+    notify.email_address(to=to, name=name, template=f"{TEMPLATES}/{template}", subject=subject, **context)

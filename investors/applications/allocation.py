@@ -8,6 +8,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
+from capital.decisions import Kind, announce_decision
 from capital.models import Offer
 from capital.money import format_money
 from capital.services import record_audit
@@ -92,6 +93,16 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             action="offer.failed" if result.failed else "offer.allocated",
             summary=result.summary(),
             offer=offer.pk,
+        )
+        announce_decision(
+            society=offer.society,
+            kind=Kind.OFFER_FAILED if result.failed else Kind.OFFER_ALLOCATED,
+            summary=f"The offer “{offer.title}”: {result.summary()}",
+            actor=by,
+            decided_on=on_date,
+            offer=offer.pk,
+            shares_issued=result.shares_issued,
+            applications_allocated=result.applications_allocated,
         )
     return result
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
+from capital.decisions import Kind, announce_decision
 from capital.models import ReturnSchedule, ShareClass, Society
 from capital.money import format_money, to_pennies
 from capital.returns import (
@@ -329,6 +330,28 @@ def approve_run(*, run: DistributionRun, by, on_date: datetime.date | None = Non
             cancelled=changes.cancelled,
             redeemed=changes.redeemed,
             shares_issued=changes.shares_issued,
+        )
+        declared = (
+            f"a declared rate of {run.declared_rate_percent}%"
+            if run.is_interest
+            else f"a declared surplus of {format_money(run.surplus)}"
+        )
+        announce_decision(
+            society=share_class.society,
+            kind=Kind.RUN_APPROVED,
+            summary=(
+                f"Returns on {share_class.name} for financial year {run.year} (to {run.ends_on:%-d %B %Y}), "
+                f"on {declared}: {format_money(run.paid)} paid, {format_money(run.retained)} retained, "
+                f"{format_money(run.redeemed)} of capital repaid; {changes.summary()}."
+            ),
+            actor=by,
+            decided_on=on_date,
+            run=run.pk,
+            share_class=share_class.pk,
+            year=run.year,
+            paid=str(run.paid.amount),
+            retained=str(run.retained.amount),
+            redeemed=str(run.redeemed.amount),
         )
         documents_after_approval(run)  # statements emailed once this commits
     return run

@@ -17,6 +17,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
+from capital.decisions import Kind, announce_decision
 from capital.models import ShareClass, Society
 from capital.money import format_money
 from capital.services import record_audit
@@ -366,5 +367,17 @@ def _set_suspended(share_class: ShareClass, suspended: bool, reason: str, by) ->
             action="withdrawals.suspended" if suspended else "withdrawals.resumed",
             summary=f"{share_class.name}: {reason or 'withdrawals resumed'}",
             share_class=share_class.pk,
+        )
+        announce_decision(
+            society=share_class.society,
+            kind=Kind.WITHDRAWALS_SUSPENDED if suspended else Kind.WITHDRAWALS_RESUMED,
+            summary=(
+                f"Withdrawals of {share_class.name} are suspended: {reason}"
+                if suspended
+                else f"Withdrawals of {share_class.name} are resumed."
+            ),
+            actor=by,
+            share_class=share_class.pk,
+            reason=reason,
         )
     return share_class

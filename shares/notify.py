@@ -1,0 +1,77 @@
+"""The one way to email a holder (or someone signing up): a template, a cleaned name, sent once
+the transaction commits.
+
+It lives in `shares`, beside the holders it writes to, so that every app above can reach it:
+investors through `investors.notify` (its templates under `templates/investors/email/`),
+governance with its own templates. Every message is a plain-text template, rendered with the
+recipient's name cleaned by `name_for_email`: anyone can type anything as a name, and what they
+typed goes to someone else's mailbox, so it must never become a link or a message of its own.
+The mail is sent after the transaction that decided it commits (at once outside one), so no
+email describes something that was rolled back; a mail server that is down is logged and never
+turns a decision already saved into an error page.
+
+Documents build their message here too (`holder_message`) and attach the PDF, but send it
+themselves: they must know when the server refuses, to give the send claim back and count it.
+"""
+
+import logging
+import smtplib
+import unicodedata
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+NAME_IN_EMAIL_LENGTH = 70
+# What a mail server that is down or refuses raises.
+MAIL_FAILURES = (OSError, smtplib.SMTPException)
+
+
+def name_for_email(name: str) -> str:
+    """A name as our plain-text emails may show it: letters, spaces, hyphens and apostrophes
+    only, and not too long."""
+    kept = "".join(
+        character
+        for character in name
+        if character.isalpha() or unicodedata.category(character).startswith("M") or character in " -'’"
+    )
+    return " ".join(kept.split())[:NAME_IN_EMAIL_LENGTH].strip()
+
+
+def message(*, to: str, name: str, template: str, subject: str, **context) -> EmailMessage:
+    """The email `template` (a template name without `.txt`, e.g. "investors/email/refund") for
+    one recipient."""
+    body = render_to_string(f"{template}.txt", {**context, "name": name_for_email(name)})
+    return EmailMessage(subject=subject, body=body, to=[to])
+
+
+def holder_message(*, holder, template: str, subject: str, **context) -> EmailMessage:
+    return message(
+        to=holder.email, name=holder.name, template=template, subject=subject, holder=holder, **context
+    )
+
+
+def email_holder(*, holder, template: str, subject: str, **context) -> None:
+    """Email `holder` once the current transaction commits."""
+    send_on_commit(holder_message(holder=holder, template=template, subject=subject, **context))
+
+
+def email_address(*, to: str, name: str, template: str, subject: str, **context) -> None:
+    """Email an address that belongs to no holder yet (an account being made or moved)."""
+    send_on_commit(message(to=to, name=name, template=template, subject=subject, **context))
+
+
+def send_on_commit(email: EmailMessage) -> None:
+    transaction.on_commit(lambda: send_now(email))
+
+
+def send_now(email: EmailMessage) -> bool:
+    """Send, logging (not raising) a mail server's failure; True if the server took it."""
+    try:
+        email.send()
+    except MAIL_FAILURES:
+        logger.exception("Could not send %r to %s", email.subject, ", ".join(email.to))
+        return False
+    return True

@@ -6,16 +6,23 @@ and a good one gets the same answer from both. The engine itself knows nothing o
 """
 
 import datetime
-import json
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import pydantic
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from capital.api.fields import (
+    Exact,
+    InputError,
+    decimal_text,
+    error_messages,
+    parse_with,
+    refuse,
+)
 from capital.returns.engine import Holding, Simulation, simulate
 from capital.returns.terms import Excess, ReturnsError, Terms, Weighting
 
@@ -26,15 +33,6 @@ MAX_YEARS = 50
 EARLIEST_YEAR = 1901
 LATEST_YEAR = 9999 - MAX_YEARS
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _exact_number(value: Any) -> Any:
-    """Amounts and rates come as strings (or whole numbers): a JSON 0.1 is already a float."""
-    if isinstance(value, bool | float):
-        raise PydanticCustomError(
-            "exact_number", 'Write amounts and percentages as strings, e.g. "10000.00" or "2.5".'
-        )
-    return value
 
 
 def _iso_date(value: Any) -> Any:
@@ -48,14 +46,6 @@ def _iso_date(value: Any) -> Any:
         ) from None
 
 
-def _decimal_text(pattern: str, description: str, example: str) -> WithJsonSchema:
-    """How the schema shows an exact number: as the string it should be sent as."""
-    return WithJsonSchema(
-        {"type": "string", "pattern": pattern, "description": description, "examples": [example]}
-    )
-
-
-Exact = BeforeValidator(_exact_number)
 AMOUNT = r"^-?\d{1,12}(\.\d{1,2})?$"
 UNSIGNED = r"^\d{1,12}(\.\d{1,2})?$"
 PERCENT = r"^\d{1,3}(\.\d{1,2})?$"
@@ -63,31 +53,31 @@ Money = Annotated[
     Decimal,
     Exact,
     Field(max_digits=14, decimal_places=2),
-    _decimal_text(AMOUNT, "An amount in whole pennies; negative for a loss.", "50000.00"),
+    decimal_text(AMOUNT, "An amount in whole pennies; negative for a loss.", "50000.00"),
 ]
 Capital = Annotated[
     Decimal,
     Exact,
     Field(gt=0, max_digits=14, decimal_places=2),
-    _decimal_text(UNSIGNED, "An amount in whole pennies, more than zero.", "10000.00"),
+    decimal_text(UNSIGNED, "An amount in whole pennies, more than zero.", "10000.00"),
 ]
 Hurdle = Annotated[
     Decimal,
     Exact,
     Field(ge=0, max_digits=14, decimal_places=2),
-    _decimal_text(UNSIGNED, "Surplus kept back before the pool is taken; not negative.", "0"),
+    decimal_text(UNSIGNED, "Surplus kept back before the pool is taken; not negative.", "0"),
 ]
 Percent = Annotated[
     Decimal,
     Exact,
     Field(gt=0, le=100, max_digits=5, decimal_places=2),
-    _decimal_text(PERCENT, "A percentage, more than 0 and at most 100.", "25"),
+    decimal_text(PERCENT, "A percentage, more than 0 and at most 100.", "25"),
 ]
 Multiple = Annotated[
     Decimal,
     Exact,
     Field(ge=1, max_digits=5, decimal_places=2),
-    _decimal_text(PERCENT, "A multiple of capital, at least 1.", "1.5"),
+    decimal_text(PERCENT, "A multiple of capital, at least 1.", "1.5"),
 ]
 Years = Annotated[int, Field(strict=True, ge=0, le=MAX_YEARS)]
 IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
@@ -132,11 +122,11 @@ class SimulationIn(Schema):
     @model_validator(mode="after")
     def _terms_hold_together(self):
         if not EARLIEST_YEAR <= self.first_year_end.year <= LATEST_YEAR:
-            _refuse(("first_year_end",), f"Choose a year from {EARLIEST_YEAR} to {LATEST_YEAR}.", self)
+            refuse(("first_year_end",), f"Choose a year from {EARLIEST_YEAR} to {LATEST_YEAR}.", self)
         first_seen = {}
         for index, holding in enumerate(self.holdings):
             if holding.ref in first_seen:
-                _refuse(
+                refuse(
                     ("holdings", index, "ref"),
                     f"{holding.ref!r} is already the ref of holdings[{first_seen[holding.ref]}]; "
                     "refs must be unique.",
@@ -147,7 +137,7 @@ class SimulationIn(Schema):
             self.terms()
         except ReturnsError as error:
             loc = (error.field,) if error.field == "first_year_end" else ("schedule", error.field)
-            _refuse(loc, str(error), self)
+            refuse(loc, str(error), self)
         return self
 
     def terms(self) -> Terms:
@@ -172,14 +162,6 @@ class SimulationIn(Schema):
             )
             for index, holding in enumerate(self.holdings)
         ]
-
-
-def _refuse(loc: tuple, message: str, model: pydantic.BaseModel):
-    """Fail validation at `loc` (a field, not the whole object), so the error names the field."""
-    raise pydantic.ValidationError.from_exception_data(
-        type(model).__name__,
-        [InitErrorDetails(type=PydanticCustomError("invalid_terms", message), loc=loc, input=None)],
-    )
 
 
 class LineOut(Schema):
@@ -211,12 +193,7 @@ class SimulationOut(Schema):
     totals: list[TotalOut]
 
 
-class SimulationInputError(Exception):
-    """The input was refused; `messages` name each field at fault ("holdings[1].capital: …")."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__("\n".join(messages))
-        self.messages = messages
+SimulationInputError = InputError
 
 
 def parse_simulation(data: Any) -> SimulationIn:
@@ -228,23 +205,7 @@ def parse_simulation(data: Any) -> SimulationIn:
 
 
 def parse_simulation_json(text: str) -> SimulationIn:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SimulationInputError([f"input: not valid JSON ({error})."]) from None
-    return parse_simulation(data)
-
-
-def error_messages(error: pydantic.ValidationError) -> list[str]:
-    return [f"{field_path(item['loc'])}: {item['msg']}" for item in error.errors(include_url=False)]
-
-
-def field_path(loc: tuple) -> str:
-    """("holdings", 1, "capital") → "holdings[1].capital"."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "input"
+    return parse_with(parse_simulation, text)
 
 
 def run_simulation(request: SimulationIn) -> dict:

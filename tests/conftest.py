@@ -1,11 +1,15 @@
+import datetime
 import logging
 import os
+from decimal import Decimal as D
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from capital.services import close_offer
 from tests import factories
+from tests.builders import issue, paid_application, unpaid_application
 from tests.stripe_server import WEBHOOK_SECRET, LocalStripe
 
 ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -59,6 +63,34 @@ def holder(db):
 @pytest.fixture
 def open_offer(community_class):
     return factories.OpenOfferFactory(share_class=community_class)
+
+
+@pytest.fixture
+def closed_offer(open_offer):
+    """A closed first-come offer with two paid applications and one unpaid."""
+    paid_application(offer=open_offer, shares=600)
+    paid_application(offer=open_offer, shares=400)
+    unpaid_application(offer=open_offer, shares=50)
+    return close_offer(offer=open_offer)
+
+
+@pytest.fixture
+def profit_class(society, investor_class):
+    """Investor shares paying 25% of surplus, capped at 1.5 × capital, held by A and B."""
+    factories.ReturnScheduleFactory(
+        share_class=investor_class,
+        first_year_end=datetime.date(2019, 12, 31),
+        grace_years=0,
+        cap_multiple=D("1.5"),
+    )
+    for name, shares in (("A", 10000), ("B", 7000)):
+        issue(
+            holder=factories.HolderFactory(name=name),
+            share_class=investor_class,
+            shares=shares,
+            on=datetime.date(2019, 1, 1),
+        )
+    return investor_class
 
 
 def run_raw_sql(sql, params=()):

@@ -9,21 +9,12 @@ from django.contrib.auth.models import Group
 
 from capital.errors import CapitalError
 from capital.models import Offer, SocietyRole
-from capital.services import BOARD_GROUP, appoint_board_member, close_offer
+from capital.services import BOARD_GROUP, appoint_board_member
 from tests import factories
 from tests.admin_pages import action_url, sent_to_log_in
-from tests.builders import board_seat, paid_application, unpaid_application
+from tests.builders import board_seat
 
 Role = SocietyRole.Role
-
-
-@pytest.fixture
-def closed_offer(open_offer):
-    """A closed first-come offer with two paid applications and one unpaid."""
-    paid_application(offer=open_offer, shares=600)
-    paid_application(offer=open_offer, shares=400)
-    unpaid_application(offer=open_offer, shares=50)
-    return close_offer(offer=open_offer)
 
 
 def test_an_action_that_no_longer_applies_changes_nothing(client, closed_offer):

@@ -1,35 +1,11 @@
 """The register page in the board's admin: verify it, download it, for the society's board only."""
 
-import datetime
-from decimal import Decimal as D
-
-import pytest
-
 from capital.models import SocietyRole
 from shares.models import LedgerEntry
 from tests import factories
-from tests.builders import board_seat, issue
+from tests.builders import board_seat
 
 Role = SocietyRole.Role
-
-
-@pytest.fixture
-def profit_class(society, investor_class):
-    """Investor shares held by A and B: two entries in the register."""
-    factories.ReturnScheduleFactory(
-        share_class=investor_class,
-        first_year_end=datetime.date(2019, 12, 31),
-        grace_years=0,
-        cap_multiple=D("1.5"),
-    )
-    for name, shares in (("A", 10000), ("B", 7000)):
-        issue(
-            holder=factories.HolderFactory(name=name),
-            share_class=investor_class,
-            shares=shares,
-            on=datetime.date(2019, 1, 1),
-        )
-    return investor_class
 
 
 def test_the_register_page_verifies_and_downloads_for_the_board_only(client, profit_class):

@@ -4,8 +4,6 @@ registry), a bank payment the treasurer records, the applications export."""
 import csv
 import io
 
-import pytest
-
 from capital.models import AuditEntry, Offer, SocietyRole
 from capital.services import close_offer
 from investors.models import Application
@@ -15,15 +13,6 @@ from tests.admin_pages import action_url, refused, sent_to_log_in
 from tests.builders import board_seat, paid_application, unpaid_application
 
 Role = SocietyRole.Role
-
-
-@pytest.fixture
-def closed_offer(open_offer):
-    """A closed first-come offer with two paid applications and one unpaid."""
-    paid_application(offer=open_offer, shares=600)
-    paid_application(offer=open_offer, shares=400)
-    unpaid_application(offer=open_offer, shares=50)
-    return close_offer(offer=open_offer)
 
 
 def test_a_director_allocates_after_reading_what_will_happen(client, closed_offer):

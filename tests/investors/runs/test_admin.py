@@ -6,34 +6,13 @@ import datetime
 import io
 from decimal import Decimal as D
 
-import pytest
-
 from capital.models import SocietyRole
 from investors.models import DistributionRun
 from tests import factories
 from tests.admin_pages import action_url, refused
-from tests.builders import board_seat, issue
+from tests.builders import board_seat
 
 Role = SocietyRole.Role
-
-
-@pytest.fixture
-def profit_class(society, investor_class):
-    """Investor shares paying 25% of surplus, capped at 1.5 × capital, held by A and B."""
-    factories.ReturnScheduleFactory(
-        share_class=investor_class,
-        first_year_end=datetime.date(2019, 12, 31),
-        grace_years=0,
-        cap_multiple=D("1.5"),
-    )
-    for name, shares in (("A", 10000), ("B", 7000)):
-        issue(
-            holder=factories.HolderFactory(name=name),
-            share_class=investor_class,
-            shares=shares,
-            on=datetime.date(2019, 1, 1),
-        )
-    return investor_class
 
 
 def test_a_run_is_started_read_approved_by_a_director_and_paid_by_the_treasurer(client, profit_class):

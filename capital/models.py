@@ -135,6 +135,11 @@ INVESTOR_CONTROL_MESSAGE = (
 )
 
 
+WITHDRAWABLE_COMMUNITY_MESSAGE = (
+    "Withdrawable community shares are never transferable: a member who leaves withdraws them."
+)
+
+
 class ShareClass(models.Model):
     """A kind of share a society issues, with the rights that come with it.
 
@@ -237,6 +242,11 @@ class ShareClass(models.Model):
             models.CheckConstraint(
                 condition=Q(withdrawal_yearly_limit__isnull=True) | Q(withdrawal_yearly_limit__gt=0),
                 name="share_class_withdrawal_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="community", withdrawable=True, transferable=True),
+                name="withdrawable_community_shares_not_transferable",
+                violation_error_message=WITHDRAWABLE_COMMUNITY_MESSAGE,
             ),
         ]
 

@@ -25,6 +25,7 @@ ACTION_ROLES = {
     # the secretary's or the treasurer's; surplus runs are started, approved and paid as runs are.
     "manage_surplus_rules": {Role.DIRECTOR},
     "record_contributions": {Role.SECRETARY, Role.TREASURER, Role.DIRECTOR},
+    "decide_transfers": {Role.DIRECTOR},
 }
 
 

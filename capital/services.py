@@ -38,6 +38,7 @@ BOARD_PERMISSIONS = [
     ("investors", "view_surplusrun"),
     ("investors", "view_surplusline"),
     ("investors", "view_contributionimport"),
+    ("investors", "view_transferrequest"),
     ("capital", "view_societyrole"),
     ("capital", "view_surplusrules"),
     ("capital", "add_surplusrules"),

@@ -25,3 +25,8 @@ class AccountError(Refusal):
 
 class SurplusRunError(Refusal):
     """A surplus run (its preview, approval or payment), or the year's contributions, was refused."""
+
+
+class TransferError(Refusal):
+    """A transfer of shares (its request, acceptance or the board's decision) was refused."""
+

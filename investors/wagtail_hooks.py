@@ -10,6 +10,7 @@ from investors.documents import admin as documents
 from investors.payments import admin as payments
 from investors.runs import admin as runs
 from investors.surplus import admin as surplus
+from investors.transfers import admin as transfers
 from investors.withdrawals import admin as withdrawals
 
 
@@ -24,12 +25,13 @@ class InvestorsGroup(ViewSetGroup):
         *runs.VIEWSETS,
         *surplus.VIEWSETS,
         *withdrawals.VIEWSETS,
+        *transfers.VIEWSETS,
         *payments.STAFF_VIEWSETS,
     )
 
 
 hooks.register("register_admin_viewset", InvestorsGroup)
-for feature in (applications, payments, runs, surplus, withdrawals):
+for feature in (applications, payments, runs, surplus, transfers, withdrawals):
     for model in feature.READ_ONLY_MODELS:
         register_permission_policy(model, ReadOnlyPermissionPolicy(model))
 for feature in (payments, runs, documents):

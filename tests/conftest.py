@@ -115,3 +115,18 @@ def stripe_server(localstripe_server, settings):
     settings.STRIPE_API_BASE = localstripe_server.url
     settings.STRIPE_JS_URL = f"{localstripe_server.url}/js.stripe.com/v3/"
     return localstripe_server
+
+
+@pytest.fixture
+def decisions_heard():
+    """Every decision announced (`capital.decisions.announce_decision`) while the test runs."""
+    from capital.decisions import decision_taken
+
+    heard = []
+
+    def receiver(sender, decision, **kwargs):
+        heard.append(decision)
+
+    decision_taken.connect(receiver)
+    yield heard
+    decision_taken.disconnect(receiver)

@@ -5,7 +5,7 @@ else's data however the request is made. The dashboard runs a fixed number of qu
 the number of applications, holdings or documents (one per kind of row).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
@@ -22,6 +22,7 @@ from investors.models import (
     Payment,
     PayoutAccount,
     Refund,
+    TransferRequest,
     WithdrawalRequest,
 )
 from shares.models import Certificate, Holder, Holding, LedgerEntry
@@ -72,6 +73,10 @@ class HoldingSummary:
         return self.holding.share_class.withdrawable and self.holding.shares > 0
 
     @property
+    def transferable(self) -> bool:
+        return self.holding.share_class.transferable and self.holding.shares > 0
+
+    @property
     def cap_money(self) -> Money | None:
         return None if self.cap is None else self.society.money(self.cap)
 
@@ -98,10 +103,15 @@ class Dashboard:
     elections: list[InterestElection]
     payout_account: PayoutAccount | None
     withdrawals: list[WithdrawalRequest]
+    transfers: list[TransferRequest] = field(default_factory=list)
 
     @property
     def withdrawable(self) -> list[HoldingSummary]:
         return [summary for summary in self.holdings if summary.withdrawable]
+
+    @property
+    def transferable(self) -> list[HoldingSummary]:
+        return [summary for summary in self.holdings if summary.transferable]
 
 
 def holder_for(user) -> Holder | None:
@@ -157,6 +167,11 @@ def dashboard_for(user) -> Dashboard:
         withdrawals=list(
             WithdrawalRequest.objects.filter(holder=holder)
             .select_related("share_class__society")
+            .order_by("-requested_at", "-pk")
+        ),
+        transfers=list(
+            (TransferRequest.objects.filter(holder=holder) | TransferRequest.objects.filter(receiver=holder))
+            .select_related("share_class__society", "holder", "receiver")
             .order_by("-requested_at", "-pk")
         ),
     )

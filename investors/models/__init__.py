@@ -4,6 +4,7 @@ from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
 from investors.models.documents import Document, DocumentJob
 from investors.models.runs import DistributionLine, DistributionRun, InterestElection, PayoutAccount
 from investors.models.surplus import Contribution, ContributionImport, SurplusLine, SurplusRun
+from investors.models.transfers import TransferRequest
 from investors.models.withdrawals import WithdrawalRequest
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "StripeCustomer",
     "SurplusLine",
     "SurplusRun",
+    "TransferRequest",
     "WebhookEvent",
     "WithdrawalRequest",
     "new_payment_reference",

@@ -21,6 +21,7 @@ from capital.decisions import Kind, announce_decision
 from capital.models import ShareClass, Society
 from capital.money import format_money
 from capital.services import record_audit
+from investors.earmarks import earmarks
 from investors.errors import WithdrawalError
 from investors.models import WithdrawalRequest
 from investors.notify import email_holder
@@ -52,13 +53,12 @@ def request_withdrawal(
             .first()
         )
         held = holding.shares if holding else 0
-        waiting = _shares_waiting(holder, share_class)
-        free = held - waiting
+        spoken_for = earmarks(holder, share_class)
+        free = held - spoken_for.total
         if shares > free:
             raise WithdrawalError(
-                f"You hold {held} {share_class.name}"
-                + (f", {waiting} of them already in the withdrawal queue" if waiting else "")
-                + f"; you can ask to withdraw at most {max(free, 0)}."
+                f"You hold {held} {share_class.name}{spoken_for.describe()}; "
+                f"you can ask to withdraw at most {max(free, 0)}."
             )
         left = free - shares
         if share_class.confers_membership and 0 < left < share_class.membership_minimum_shares:
@@ -82,11 +82,6 @@ def request_withdrawal(
             withdrawal=request.pk,
         )
     return request
-
-
-def _shares_waiting(holder: Holder, share_class: ShareClass) -> int:
-    pending = WithdrawalRequest.objects.filter(holder=holder, share_class=share_class, state=State.PENDING)
-    return pending.aggregate(total=Sum("shares"))["total"] or 0
 
 
 def _due_on(share_class: ShareClass, today: datetime.date) -> datetime.date:

@@ -6,24 +6,12 @@ from decimal import Decimal as D
 import pytest
 from django.db import IntegrityError, transaction
 
-from capital.decisions import Kind, decision_taken
+from capital.decisions import Kind
 from capital.errors import CapitalError
 from capital.models import AuditEntry, SurplusRules
 from capital.services import save_surplus_rules
 from tests import factories
 from tests.builders import board_seat, surplus_rules
-
-
-@pytest.fixture
-def announced():
-    heard = []
-
-    def receiver(sender, decision, **kwargs):
-        heard.append(decision)
-
-    decision_taken.connect(receiver)
-    yield heard
-    decision_taken.disconnect(receiver)
 
 
 def new_rules(society, **fields):
@@ -37,7 +25,7 @@ def new_rules(society, **fields):
     return rules
 
 
-def test_a_director_sets_the_rules_and_the_decision_is_announced_in_plain_words(society, announced):
+def test_a_director_sets_the_rules_and_the_decision_is_announced_in_plain_words(society, decisions_heard):
     director = board_seat(society=society, role="director")
     rules = save_surplus_rules(rules=new_rules(society), by=director)
 
@@ -47,7 +35,7 @@ def test_a_director_sets_the_rules_and_the_decision_is_announced_in_plain_words(
         D("25"),
         D("25"),
     )
-    (decision,) = [each for each in announced if each.kind == Kind.SURPLUS_RULES_SET]
+    (decision,) = [each for each in decisions_heard if each.kind == Kind.SURPLUS_RULES_SET]
     assert decision.actor == director and decision.data["rules"]["labour_percent"] == "35.00"
     assert "15% goes to reserves, 35% to Labour, 25% to User and 25% to Investor" in decision.summary
     assert "at most 30%" in decision.summary
@@ -92,7 +80,7 @@ def test_classes_must_be_the_societys_own_and_of_the_right_kind(society):
         )
 
 
-def test_less_than_sixty_percent_to_labour_and_user_needs_the_boards_confirmation(society, announced):
+def test_less_than_sixty_percent_to_labour_and_user_needs_the_boards_confirmation(society, decisions_heard):
     director = board_seat(society=society, role="director")
     fields = {"labour_percent": D("20"), "user_percent": D("20"), "reserves_percent": D("35")}
     with pytest.raises(CapitalError, match="Labour and User together 40%.*at least 60%. Confirm"):
@@ -101,7 +89,10 @@ def test_less_than_sixty_percent_to_labour_and_user_needs_the_boards_confirmatio
 
     rules = save_surplus_rules(rules=new_rules(society, **fields), by=director, confirm_below_guidance=True)
     assert rules.below_guidance_confirmed_by == director and rules.below_guidance_confirmed_at
-    assert "less than the 60% FairShares guidance suggests; the board confirmed this" in announced[-1].summary
+    assert (
+        "less than the 60% FairShares guidance suggests; the board confirmed this"
+        in decisions_heard[-1].summary
+    )
 
 
 def test_the_database_refuses_rules_that_do_not_add_up_however_they_are_written(society):
@@ -127,12 +118,12 @@ def test_fractions_with_pennies_of_percent_add_up(society):
     assert rules.labour_and_user_percent == D("66.66")
 
 
-def test_changing_the_rules_is_announced_again_and_a_second_set_is_refused(society, announced):
+def test_changing_the_rules_is_announced_again_and_a_second_set_is_refused(society, decisions_heard):
     rules = surplus_rules(society=society)
     rules.labour_basis = SurplusRules.LabourBasis.SHARES
     save_surplus_rules(rules=rules)
     assert AuditEntry.objects.filter(action="surplus_rules.changed").count() == 1
-    assert "the labour shares each holds at the year end" in announced[-1].summary
+    assert "the labour shares each holds at the year end" in decisions_heard[-1].summary
     with pytest.raises(CapitalError, match="already has surplus rules"):
         save_surplus_rules(rules=new_rules(society))
 

@@ -70,7 +70,9 @@ def test_a_member_who_withdraws_everything_leaves_the_roll(society, community_cl
 
 
 def test_transfers_move_membership(society):
-    transferable = factories.CommunityClassFactory(society=society, name="Transferable", transferable=True)
+    transferable = factories.CommunityClassFactory(
+        society=society, name="Transferable", withdrawable=False, transferable=True
+    )
     seller, buyer = factories.HolderFactory(name="Seller"), factories.HolderFactory(name="Buyer")
     issue(holder=seller, share_class=transferable, shares=10, on=APRIL)
     transfer_shares(

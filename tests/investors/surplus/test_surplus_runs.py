@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from capital.decisions import Kind, decision_taken
+from capital.decisions import Kind
 from capital.errors import CapitalError
 from capital.models import AuditEntry
 from capital.services import save_surplus_rules
@@ -28,18 +28,6 @@ from tests.builders import board_seat, contributions, issue, pdf_text
 State = SurplusRun.State
 APPROVED_ON = datetime.date(2024, 4, 30)
 MID_YEAR = datetime.date(2023, 6, 1)
-
-
-@pytest.fixture
-def announced():
-    heard = []
-
-    def receiver(sender, decision, **kwargs):
-        heard.append(decision)
-
-    decision_taken.connect(receiver)
-    yield heard
-    decision_taken.disconnect(receiver)
 
 
 def lines_of(run, part):
@@ -78,7 +66,7 @@ def test_the_preview_splits_every_part_to_the_penny_and_reserves_take_the_rest(c
 
 
 def test_approval_writes_every_register_entry_announces_the_figures_and_sends_statements(
-    coop, announced, django_capture_on_commit_callbacks
+    coop, decisions_heard, django_capture_on_commit_callbacks
 ):
     run = start_surplus_run(society=coop.society, year_end=YEAR_END, surplus=D("10000.00"))
     director = board_seat(society=coop.society, role="director")
@@ -100,14 +88,14 @@ def test_approval_writes_every_register_entry_announces_the_figures_and_sends_st
     assert ann.shares == 2098 and ann.amount_paid.amount == D("2098.00")
     assert verify_register(coop.society).ok
 
-    decision = next(each for each in announced if each.kind == Kind.SURPLUS_RUN_APPROVED)
+    decision = next(each for each in decisions_heard if each.kind == Kind.SURPLUS_RUN_APPROVED)
     assert decision.summary == (
         "The surplus of £10,000.00 for the year ending 31 December 2023 was split: £1,500.00 to reserves, "
         "£3,500.00 to Labour (3 members), £2,500.00 to User (2 members) and £2,500.00 to investors through "
         "their classes' return schedules; 3,498 member shares issued."
     )
     assert not any(name in decision.summary for name in coop.members)
-    assert {each.kind for each in announced} >= {Kind.RUN_APPROVED, Kind.SURPLUS_RUN_APPROVED}
+    assert {each.kind for each in decisions_heard} >= {Kind.RUN_APPROVED, Kind.SURPLUS_RUN_APPROVED}
 
     statements = Document.objects.filter(kind=Document.Kind.SURPLUS_STATEMENT, surplus_run=run)
     assert {document.holder.name for document in statements} == {"Ann", "Bo", "Cy", "Di", "Ed"}

@@ -302,5 +302,4 @@ def close_offer(*, offer: Offer, by=None) -> Offer:
 
 
 def offer_is_accepting(offer: Offer, at=None) -> bool:
-    at = at or timezone.now()
-    return offer.state == Offer.State.OPEN and offer.opens_at <= at < offer.closes_at
+    return offer.is_accepting(at or timezone.now())

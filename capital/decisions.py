@@ -37,6 +37,8 @@ class Kind:
     WITHDRAWALS_RESUMED = "withdrawals.resumed"
     BOARD_APPOINTED = "board.appointed"
     BOARD_REMOVED = "board.removed"
+    SURPLUS_RULES_SET = "surplus.rules_set"
+    SURPLUS_RUN_APPROVED = "surplus.run_approved"
 
 
 @dataclass(frozen=True)

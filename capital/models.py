@@ -513,3 +513,7 @@ class ReturnSchedule(models.Model):
             raise ValidationError(
                 {"rate_ceiling_percent": f"The class's declared maximum rate is {ceiling}%."}
             )
+
+
+# The surplus rules are a model of this app in their own module (see its docstring).
+from capital.surplus_rules import SurplusRules  # noqa: E402, F401

@@ -21,6 +21,10 @@ ACTION_ROLES = {
     "issue_documents": {Role.DIRECTOR, Role.SECRETARY},
     "decide_withdrawals": {Role.DIRECTOR},
     "pay_withdrawals": {Role.TREASURER, Role.DIRECTOR},
+    # The FairShares surplus: the rules are the directors'; recording the year's contributions is
+    # the secretary's or the treasurer's; surplus runs are started, approved and paid as runs are.
+    "manage_surplus_rules": {Role.DIRECTOR},
+    "record_contributions": {Role.SECRETARY, Role.TREASURER, Role.DIRECTOR},
 }
 
 

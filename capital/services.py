@@ -8,7 +8,7 @@ from django.utils import timezone
 from capital import permissions
 from capital.decisions import Kind, announce_decision
 from capital.errors import CapitalError
-from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole
+from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole, SurplusRules
 from capital.money import format_money
 
 BOARD_GROUP = "Society boards"
@@ -35,7 +35,13 @@ BOARD_PERMISSIONS = [
     ("investors", "view_bankstatementline"),
     ("investors", "view_distributionrun"),
     ("investors", "view_withdrawalrequest"),
+    ("investors", "view_surplusrun"),
+    ("investors", "view_surplusline"),
+    ("investors", "view_contributionimport"),
     ("capital", "view_societyrole"),
+    ("capital", "view_surplusrules"),
+    ("capital", "add_surplusrules"),
+    ("capital", "change_surplusrules"),
 ]
 
 
@@ -303,3 +309,54 @@ def close_offer(*, offer: Offer, by=None) -> Offer:
 
 def offer_is_accepting(offer: Offer, at=None) -> bool:
     return offer.is_accepting(at or timezone.now())
+
+
+def save_surplus_rules(*, rules: SurplusRules, by=None, confirm_below_guidance: bool = False) -> SurplusRules:
+    """Set a society's surplus rules: the directors' decision, announced for the public record.
+
+    Rules that give Labour and User together less than FairShares' guidance (60%) are saved only
+    when the board confirms it has considered that (`confirm_below_guidance`).
+    """
+    permissions.require(by, "manage_surplus_rules", rules.society)
+    try:
+        rules.full_clean(validate_unique=False)  # one set per society: refused below, in words
+    except ValidationError as error:
+        raise CapitalError(validation_message(error)) from error
+    if rules.below_guidance and not confirm_below_guidance:
+        raise CapitalError(
+            f"These rules give Labour and User together {rules.labour_and_user_percent.normalize():f}% of "
+            "the surplus; FairShares guidance is at least 60%. Confirm that the board has considered this "
+            "to save them."
+        )
+    with transaction.atomic():
+        society = Society.objects.select_for_update().get(pk=rules.society_id)
+        current = SurplusRules.objects.filter(society=society).first()
+        if current is not None and current.pk != rules.pk:
+            raise CapitalError(f"{society} already has surplus rules: change those instead.")
+        creating = current is None
+        if rules.below_guidance:
+            rules.below_guidance_confirmed_by, rules.below_guidance_confirmed_at = by, timezone.now()
+        else:
+            rules.below_guidance_confirmed_by = rules.below_guidance_confirmed_at = None
+        rules.changed_by = by
+        try:
+            rules.save()
+        except IntegrityError as error:
+            raise CapitalError(f"The surplus rules could not be saved: {error}") from error
+        words = " ".join(rules.in_words())
+        record_audit(
+            society=society,
+            actor=by,
+            action="surplus_rules.set" if creating else "surplus_rules.changed",
+            summary=words,
+            rules=rules.as_record(),
+            below_guidance_confirmed=rules.below_guidance,
+        )
+        announce_decision(
+            society=society,
+            kind=Kind.SURPLUS_RULES_SET,
+            summary=f"The directors set {society}'s surplus rules. {words}",
+            actor=by,
+            rules=rules.as_record(),
+        )
+    return rules

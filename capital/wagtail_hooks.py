@@ -13,8 +13,8 @@ from capital.admin_scoping import (
     SocietyScopedViewSet,
 )
 from capital.admin_views import AppointBoardMemberView
-from capital.forms import OfferForm, ShareClassForm
-from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole
+from capital.forms import OfferForm, ShareClassForm, SurplusRulesForm
+from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole, SurplusRules
 from capital.money import format_money
 from capital.services import (
     close_offer,
@@ -23,6 +23,7 @@ from capital.services import (
     save_offer,
     save_share_class,
     save_society,
+    save_surplus_rules,
 )
 
 
@@ -188,6 +189,79 @@ class OfferViewSet(SocietyScopedViewSet):
     )
 
 
+class SurplusRulesSaveMixin(ServiceSaveMixin):
+    """Saved through the directors' service, with the board's confirmation when it is needed."""
+
+    def save_instance(self):
+        instance = self.form.save(commit=False)
+        save_surplus_rules(
+            rules=instance,
+            by=self.request.user,
+            confirm_below_guidance=self.form.cleaned_data.get("confirm_below_guidance", False),
+        )
+        return instance
+
+
+class SurplusRulesCreateView(SurplusRulesSaveMixin, generic.CreateView):
+    pass
+
+
+class SurplusRulesEditView(SurplusRulesSaveMixin, generic.EditView):
+    pass
+
+
+class SurplusRulesViewSet(SocietyScopedViewSet):
+    """One set of FairShares surplus rules per society, set by its directors."""
+
+    model = SurplusRules
+    icon = "cogs"
+    menu_label = "Surplus rules"
+    list_display = [
+        "society",
+        "reserves_percent",
+        "labour_percent",
+        "user_percent",
+        "investor_percent",
+        "investor_maximum_percent",
+    ]
+    inspect_view_enabled = True
+    add_view_class = SurplusRulesCreateView
+    edit_view_class = SurplusRulesEditView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("society"),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [
+                            FieldPanel("reserves_percent"),
+                            FieldPanel("labour_percent"),
+                            FieldPanel("user_percent"),
+                            FieldPanel("investor_percent"),
+                        ]
+                    ),
+                    FieldPanel("investor_maximum_percent"),
+                    FieldPanel("confirm_below_guidance"),
+                ],
+                heading="The split of each year's surplus (adding up to 100%)",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("labour_class"),
+                    FieldRowPanel([FieldPanel("labour_basis"), FieldPanel("labour_pay_as")]),
+                ],
+                heading="Labour",
+            ),
+            MultiFieldPanel(
+                [FieldPanel("user_class"), FieldPanel("user_pay_as")],
+                heading="User (the co-operative dividend on trade)",
+            ),
+            FieldPanel("member_shares_class"),
+        ],
+        base_form_class=SurplusRulesForm,
+    )
+
+
 def _remove_seat(seat, by, data) -> str:
     remove_board_member(seat=seat, by=by)
     return f"{seat.user.get_username()} is no longer {seat.get_role_display().lower()} of {seat.society}."
@@ -239,7 +313,14 @@ class CapitalGroup(ViewSetGroup):
     menu_label = "Capital"
     menu_icon = "group"
     menu_order = 200
-    items = (SocietyViewSet, SocietyRoleViewSet, ShareClassViewSet, OfferViewSet, AuditEntryViewSet)
+    items = (
+        SocietyViewSet,
+        SocietyRoleViewSet,
+        ShareClassViewSet,
+        OfferViewSet,
+        SurplusRulesViewSet,
+        AuditEntryViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

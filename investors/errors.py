@@ -21,3 +21,7 @@ class DocumentError(Refusal):
 
 class AccountError(Refusal):
     """An account action was refused."""
+
+
+class SurplusRunError(Refusal):
+    """A surplus run (its preview, approval or payment), or the year's contributions, was refused."""

@@ -9,6 +9,7 @@ from investors.applications import admin as applications
 from investors.documents import admin as documents
 from investors.payments import admin as payments
 from investors.runs import admin as runs
+from investors.surplus import admin as surplus
 from investors.withdrawals import admin as withdrawals
 
 
@@ -21,15 +22,19 @@ class InvestorsGroup(ViewSetGroup):
         *applications.VIEWSETS,
         *payments.VIEWSETS,
         *runs.VIEWSETS,
+        *surplus.VIEWSETS,
         *withdrawals.VIEWSETS,
         *payments.STAFF_VIEWSETS,
     )
 
 
 hooks.register("register_admin_viewset", InvestorsGroup)
-for feature in (applications, payments, runs, withdrawals):
+for feature in (applications, payments, runs, surplus, withdrawals):
     for model in feature.READ_ONLY_MODELS:
         register_permission_policy(model, ReadOnlyPermissionPolicy(model))
 for feature in (payments, runs, documents):
     hooks.register("register_admin_urls", feature.admin_urls)
     hooks.register("register_admin_menu_item", feature.menu_item)
+hooks.register("register_admin_urls", surplus.admin_urls)
+for menu_item in surplus.MENU_ITEMS:
+    hooks.register("register_admin_menu_item", menu_item)

@@ -4,16 +4,21 @@ director gives them. No test module writes its own copy of one of these."""
 
 import datetime
 import io
+from dataclasses import dataclass
+from decimal import Decimal
 
 from pypdf import PdfReader
 
-from capital.services import appoint_board_member, close_offer
+from capital.models import ShareClass, SurplusRules
+from capital.services import appoint_board_member, close_offer, save_surplus_rules
 from investors.applications.allocation import allocate_offer
 from investors.applications.services import apply_for_shares
 from investors.models import Application
 from investors.payments.cards import pay_by_card as card_payment
 from investors.payments.cards import start_card_payment
 from investors.payments.services import confirm_payment
+from investors.surplus.contributions import import_contributions
+from shares.models import Holder
 from shares.services.register import issue_shares
 from tests import factories
 
@@ -108,3 +113,80 @@ def pay_with_card(*, stripe_server, application, kind="ok"):
     setup = start_card_payment(application=application)
     payment_method = stripe_server.confirm_card_setup(setup.client_secret, kind)
     return card_payment(application=application, payment_method_id=payment_method)
+
+
+def surplus_rules(*, society, confirm_below_guidance=False, **fields) -> SurplusRules:
+    """Set the society's surplus rules through the directors' service (as the system): the
+    defaults (15% reserves, 35% Labour, 25% User, 25% Investor) unless `fields` say otherwise,
+    with a labour class and a user class made for the parts that need one."""
+    if fields.get("labour_percent", 1) and "labour_class" not in fields:
+        fields["labour_class"] = factories.LabourClassFactory(society=society)
+    if fields.get("user_percent", 1) and "user_class" not in fields:
+        fields["user_class"] = factories.UserClassFactory(society=society)
+    rules = SurplusRules.objects.filter(society=society).first() or SurplusRules(society=society)
+    for name, value in fields.items():
+        setattr(rules, name, value)
+    return save_surplus_rules(rules=rules, confirm_below_guidance=confirm_below_guidance)
+
+
+def contributions(*, society, part, year_end, amounts, by=None):
+    """Record the year's contributions for `part` ("labour" or "user") through the import, from
+    `amounts` (holder → hours, pay or trade), as a CSV would carry them."""
+    text = "email,contribution\n" + "".join(
+        f"{holder.email},{amount}\n" for holder, amount in amounts.items()
+    )
+    return import_contributions(society=society, part=part, year_end=year_end, text=text, by=by)
+
+
+COOP_YEAR_END = datetime.date(2023, 12, 31)
+
+
+@dataclass
+class Coop:
+    society: object
+    rules: SurplusRules
+    labour: ShareClass
+    user: ShareClass
+    investor: ShareClass
+    members: dict[str, Holder]
+
+
+def fairshares_coop() -> Coop:
+    """A FairShares co-operative whose year ends on 31 December: a labour class (Ann, Bo, Cy), a
+    user class (Di, Ed) and an investor class with a 25% profit share from 2023 (Fay 6,000 and
+    Gus 2,000 shares), all members since 1 January 2023; the default surplus rules with Labour
+    paid as member shares of the investor class; and 2023's contributions recorded."""
+    society = factories.SocietyFactory(financial_year_end_month=12, financial_year_end_day=31)
+    investor = with_schedule(
+        share_class=factories.InvestorClassFactory(society=society, name="Patient capital"),
+        first_year_end=COOP_YEAR_END,
+        pool_percent=Decimal("25"),
+    )
+    rules = surplus_rules(
+        society=society, labour_pay_as=SurplusRules.PayAs.SHARES, member_shares_class=investor
+    )
+    members = {}
+    for name, share_class, shares in (
+        ("Ann", rules.labour_class, 1),
+        ("Bo", rules.labour_class, 1),
+        ("Cy", rules.labour_class, 1),
+        ("Di", rules.user_class, 1),
+        ("Ed", rules.user_class, 1),
+        ("Fay", investor, 6000),
+        ("Gus", investor, 2000),
+    ):
+        members[name] = factories.HolderFactory(name=name, email=f"{name.lower()}@example.org")
+        issue(holder=members[name], share_class=share_class, shares=shares, on=datetime.date(2023, 1, 1))
+    contributions(
+        society=society,
+        part="labour",
+        year_end=COOP_YEAR_END,
+        amounts={members["Ann"]: "1200", members["Bo"]: "600", members["Cy"]: "201"},
+    )
+    contributions(
+        society=society,
+        part="user",
+        year_end=COOP_YEAR_END,
+        amounts={members["Di"]: "300.25", members["Ed"]: "99.75"},
+    )
+    return Coop(society, rules, rules.labour_class, rules.user_class, investor, members)

@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django.core.management.base import CommandError
 
 from capital.models import Society
@@ -9,3 +11,16 @@ def society_from_slug(slug: str) -> Society:
     if society is None:
         raise CommandError(f"No society has the slug {slug!r}.")
     return society
+
+
+def decimal_option(value: str | None, option: str) -> Decimal | None:
+    """A command's number (`--surplus 50,000`), or the command's error naming the option."""
+    if value is None:
+        return None
+    try:
+        number = Decimal(value.replace(",", "").replace("£", ""))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise CommandError(f"{option} {value!r} is not a number.")
+    return number

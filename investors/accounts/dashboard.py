@@ -144,9 +144,14 @@ def dashboard_for(user, holder: Holder | None = None) -> Dashboard:
         ),
         documents=list(
             Document.objects.filter(
-                holder=holder, kind__in=[Document.Kind.STATEMENT, Document.Kind.ANNUAL_SUMMARY]
+                holder=holder,
+                kind__in=[
+                    Document.Kind.STATEMENT,
+                    Document.Kind.ANNUAL_SUMMARY,
+                    Document.Kind.SURPLUS_STATEMENT,
+                ],
             )
-            .select_related("society", "run__share_class")
+            .select_related("society", "run__share_class", "surplus_run")
             .order_by("society__name", "-generated_at", "-pk")
         ),
         elections=list(InterestElection.objects.filter(holder=holder).select_related("share_class__society")),

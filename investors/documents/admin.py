@@ -16,7 +16,7 @@ from capital.admin_scoping import RoleMenuItem
 from capital.errors import Refusal
 from capital.models import Offer, Society
 from investors.documents.services import may_resume, request_documents, resume_job
-from investors.models import DistributionRun, DocumentJob
+from investors.models import DistributionRun, DocumentJob, SurplusRun
 
 
 class DocumentJobForm(forms.Form):
@@ -29,6 +29,9 @@ class DocumentJobForm(forms.Form):
     )
     run = forms.ModelChoiceField(
         queryset=DistributionRun.objects.none(), required=False, help_text="For a run's statements."
+    )
+    surplus_run = forms.ModelChoiceField(
+        queryset=SurplusRun.objects.none(), required=False, help_text="For a surplus run's statements."
     )
     tax_year = forms.IntegerField(
         required=False, help_text="For yearly summaries: the year the tax year starts (6 April)."
@@ -50,6 +53,9 @@ class DocumentJobForm(forms.Form):
         self.fields["run"].queryset = DistributionRun.objects.filter(
             share_class__society__in=societies, state__in=DistributionRun.DECIDED
         ).select_related("share_class")
+        self.fields["surplus_run"].queryset = SurplusRun.objects.filter(
+            society__in=societies, state__in=SurplusRun.DECIDED
+        ).select_related("society")
 
 
 class DocumentJobsView(AdminPage, FormView):
@@ -67,7 +73,7 @@ class DocumentJobsView(AdminPage, FormView):
     def get_context_data(self, **kwargs):
         jobs = (
             DocumentJob.objects.filter(society__in=permissions.societies_for(self.request.user))
-            .select_related("society", "offer", "run__share_class")
+            .select_related("society", "offer", "run__share_class", "surplus_run")
             .order_by("-created_at", "-pk")[:50]
         )
         now = timezone.now()
@@ -82,6 +88,7 @@ class DocumentJobsView(AdminPage, FormView):
                 kind=data["kind"],
                 offer=data["offer"],
                 run=data["run"],
+                surplus_run=data["surplus_run"],
                 tax_year=data["tax_year"],
                 regenerate=data["regenerate"],
                 send_emails=data["send_emails"],

@@ -11,9 +11,10 @@ from capital.models import Society
 from capital.money import format_money
 from capital.returns import Terms
 from capital.returns.wording import describe_terms
-from investors.models import DistributionRun
+from investors.models import DistributionRun, SurplusRun
 from investors.runs.statements import StatementFigures, annual_summary, statement_figures
 from investors.runs.tax_year import HMRC_REPORTING_THRESHOLD, tax_year, tax_year_label
+from investors.surplus.statements import surplus_statement_figures
 from shares.documents import render_pdf, society_logo_uri
 from shares.models import Holder
 
@@ -84,6 +85,46 @@ def annual_summary_pdf(society: Society, holder: Holder, tax_year: int) -> bytes
     """The yearly summary of one investor's holdings and payments in the tax year starting on
     6 April `tax_year`, as an A4 PDF."""
     return render_pdf("pdf/annual_summary.html", annual_summary_context(society, holder, tax_year))
+
+
+def surplus_statement_context(run: SurplusRun, holder: Holder) -> dict:
+    figures = surplus_statement_figures(run, holder)
+    currency = run.society.currency
+    return {
+        "society": run.society,
+        "logo": society_logo_uri(run.society),
+        "run": run,
+        "holder": holder,
+        "figures": figures,
+        "parts": [
+            {
+                "figures": part,
+                "share_percent": _percent_text(part.share_percent),
+                "money": {
+                    name: _money(getattr(part, name), currency)
+                    for name in ("part_amount", "paid", "cash", "member_shares_value")
+                },
+            }
+            for part in figures.parts
+        ],
+        "money": {
+            "surplus": format_money(run.surplus),
+            "reserves": format_money(run.reserves),
+            "labour": format_money(run.labour),
+            "user": format_money(run.user),
+            "investor": format_money(run.investor),
+            "paid": _money(figures.paid, currency),
+            "cash": _money(figures.cash, currency),
+            "member_shares_value": _money(figures.member_shares_value, currency),
+            "nominal_value": _money(figures.nominal_value, currency) if figures.nominal_value else "",
+        },
+        "issued_on": timezone.localdate(),
+    }
+
+
+def surplus_statement_pdf(run: SurplusRun, holder: Holder) -> bytes:
+    """One member's statement of their Labour or User dividend for one approved surplus run."""
+    return render_pdf("pdf/surplus_statement.html", surplus_statement_context(run, holder))
 
 
 # --- Printing -------------------------------------------------------------------------------------

@@ -23,12 +23,13 @@ from django_tasks import task
 
 from capital import permissions
 from capital.models import Offer, Society
-from investors.documents.pdfs import annual_summary_pdf, statement_pdf
+from investors.documents.pdfs import annual_summary_pdf, statement_pdf, surplus_statement_pdf
 from investors.errors import DocumentError
-from investors.models import DistributionRun, Document, DocumentJob
+from investors.models import DistributionRun, Document, DocumentJob, SurplusRun
 from investors.notify import MAIL_FAILURES, holder_message
 from investors.runs.statements import statement_holders, summary_holders
 from investors.runs.tax_year import tax_year, tax_year_of
+from investors.surplus.statements import surplus_statement_holders
 from shares.documents import certificate_pdf
 from shares.models import Certificate, Holder
 
@@ -66,6 +67,18 @@ def statement_document(
         fields={"society_id": run.share_class.society_id},
         filename=f"statement-run-{run.pk}-year-{run.year}-{holder.pk}.pdf",
         render=lambda: statement_pdf(run, holder),
+        remade_since=remade_since,
+    )
+
+
+def surplus_statement_document(
+    run: SurplusRun, holder: Holder, *, remade_since: datetime.datetime | None = None
+) -> Document:
+    return _stored(
+        lookup={"kind": Kind.SURPLUS_STATEMENT, "surplus_run": run, "holder": holder},
+        fields={"society_id": run.society_id},
+        filename=f"surplus-statement-run-{run.pk}-{run.ends_on:%Y}-{holder.pk}.pdf",
+        render=lambda: surplus_statement_pdf(run, holder),
         remade_since=remade_since,
     )
 
@@ -123,6 +136,7 @@ def request_documents(
     kind: str,
     offer: Offer | None = None,
     run: DistributionRun | None = None,
+    surplus_run: SurplusRun | None = None,
     tax_year: int | None = None,
     regenerate: bool = False,
     send_emails: bool = False,
@@ -133,12 +147,13 @@ def request_documents(
     If the same batch is already queued or running, that job is returned instead of a second.
     """
     permissions.require(by, "issue_documents", society)
-    _check_batch(society, kind, offer, run, tax_year)
+    _check_batch(society, kind, offer, run, tax_year, surplus_run)
     return _queue_job(
         society=society,
         kind=kind,
         offer=offer,
         run=run,
+        surplus_run=surplus_run,
         tax_year=tax_year,
         regenerate=regenerate,
         send_emails=send_emails,
@@ -156,7 +171,12 @@ def documents_after_approval(run: DistributionRun) -> DocumentJob:
     return _queue_job(society=run.society, kind=JobKind.RUN_STATEMENTS, run=run, send_emails=True)
 
 
-def _check_batch(society: Society, kind: str, offer, run, tax_year) -> None:
+def documents_after_surplus_approval(run: SurplusRun) -> DocumentJob:
+    """Statements for an approved surplus run, emailed to each member paid once it commits."""
+    return _queue_job(society=run.society, kind=JobKind.SURPLUS_STATEMENTS, surplus_run=run, send_emails=True)
+
+
+def _check_batch(society: Society, kind: str, offer, run, tax_year, surplus_run=None) -> None:
     if kind == JobKind.OFFER_CERTIFICATES:
         if offer is None or offer.share_class.society_id != society.pk:
             raise DocumentError("Choose one of this society's offers.")
@@ -170,6 +190,14 @@ def _check_batch(society: Society, kind: str, offer, run, tax_year) -> None:
                 f"Year {run.year} of {run.share_class.name} is still a draft: approve it before "
                 "sending statements."
             )
+    elif kind == JobKind.SURPLUS_STATEMENTS:
+        if surplus_run is None or surplus_run.society_id != society.pk:
+            raise DocumentError("Choose one of this society's surplus runs.")
+        if surplus_run.state not in SurplusRun.DECIDED:
+            raise DocumentError(
+                f"The surplus run for the year ending {surplus_run.ends_on:%-d %B %Y} is still a draft: "
+                "approve it before sending statements."
+            )
     elif kind == JobKind.ANNUAL_SUMMARIES:
         # Only a tax year that has ended: a summary is made once and kept.
         last_ended = tax_year_of(timezone.localdate()) - 1
@@ -182,13 +210,23 @@ def _check_batch(society: Society, kind: str, offer, run, tax_year) -> None:
 
 
 def _queue_job(
-    *, society, kind, offer=None, run=None, tax_year=None, regenerate=False, send_emails=False, by=None
+    *,
+    society,
+    kind,
+    offer=None,
+    run=None,
+    surplus_run=None,
+    tax_year=None,
+    regenerate=False,
+    send_emails=False,
+    by=None,
 ):
     job = DocumentJob(
         society=society,
         kind=kind,
         offer=offer,
         run=run,
+        surplus_run=surplus_run,
         tax_year=tax_year,
         regenerate=regenerate,
         send_emails=send_emails,
@@ -285,6 +323,12 @@ def _items(job: DocumentJob) -> list[JobItem]:
             JobItem(h, lambda since, h=h: statement_document(run, h, remade_since=since))
             for h in statement_holders(run).order_by("pk")
         ]
+    if job.kind == JobKind.SURPLUS_STATEMENTS:
+        surplus_run = SurplusRun.objects.select_related("society").get(pk=job.surplus_run_id)
+        return [
+            JobItem(h, lambda since, h=h: surplus_statement_document(surplus_run, h, remade_since=since))
+            for h in surplus_statement_holders(surplus_run).order_by("pk")
+        ]
     return [
         JobItem(h, lambda since, h=h: summary_document(job.society, h, job.tax_year, remade_since=since))
         for h in summary_holders(job.society, job.tax_year).order_by("pk")
@@ -330,6 +374,7 @@ EMAILS = {
     Kind.CERTIFICATE: ("certificate", "Your share certificate from {society}"),
     Kind.STATEMENT: ("statement", "Your statement of returns from {society}"),
     Kind.ANNUAL_SUMMARY: ("annual_summary", "Your yearly summary from {society}"),
+    Kind.SURPLUS_STATEMENT: ("surplus_statement", "Your share of the surplus from {society}"),
 }
 
 
@@ -366,7 +411,7 @@ def _email_once(document: Document) -> str:
 def _send(document: Document) -> None:
     template, subject = EMAILS[document.kind]
     document = Document.objects.select_related(
-        "society", "holder", "certificate__share_class", "run__share_class"
+        "society", "holder", "certificate__share_class", "run__share_class", "surplus_run"
     ).get(pk=document.pk)
     tax_year_dates = tax_year(document.tax_year) if document.tax_year is not None else (None, None)
     message = holder_message(

@@ -3,12 +3,15 @@ from investors.models.bank import BankStatementLine
 from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
 from investors.models.documents import Document, DocumentJob
 from investors.models.runs import DistributionLine, DistributionRun, InterestElection, PayoutAccount
+from investors.models.surplus import Contribution, ContributionImport, SurplusLine, SurplusRun
 from investors.models.withdrawals import WithdrawalRequest
 
 __all__ = [
     "Application",
     "BankStatementLine",
     "CardPayment",
+    "Contribution",
+    "ContributionImport",
     "DistributionLine",
     "DistributionRun",
     "Document",
@@ -18,6 +21,8 @@ __all__ = [
     "PayoutAccount",
     "Refund",
     "StripeCustomer",
+    "SurplusLine",
+    "SurplusRun",
     "WebhookEvent",
     "WithdrawalRequest",
     "new_payment_reference",

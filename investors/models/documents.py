@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from capital.models import Offer, Society
 from investors.models.runs import DistributionRun
+from investors.models.surplus import SurplusRun
 from shares.models import Certificate, Holder
 
 
@@ -30,15 +31,19 @@ class Document(models.Model):
         CERTIFICATE = "certificate", "Share certificate"
         STATEMENT = "statement", "Statement of returns"
         ANNUAL_SUMMARY = "annual_summary", "Yearly summary"
+        SURPLUS_STATEMENT = "surplus_statement", "Statement of the surplus dividend"
 
     society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="documents")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="documents")
     certificate = models.OneToOneField(
         Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="document"
     )
     run = models.ForeignKey(
         DistributionRun, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    surplus_run = models.ForeignKey(
+        SurplusRun, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
     )
     tax_year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="For a yearly summary: the tax year starting 6 April of this year."
@@ -57,13 +62,33 @@ class Document(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="certificate", certificate__isnull=False, run__isnull=True, tax_year__isnull=True)
-                    | Q(kind="statement", certificate__isnull=True, run__isnull=False, tax_year__isnull=True)
+                    Q(
+                        kind="certificate",
+                        certificate__isnull=False,
+                        run__isnull=True,
+                        surplus_run__isnull=True,
+                        tax_year__isnull=True,
+                    )
+                    | Q(
+                        kind="statement",
+                        certificate__isnull=True,
+                        run__isnull=False,
+                        surplus_run__isnull=True,
+                        tax_year__isnull=True,
+                    )
                     | Q(
                         kind="annual_summary",
                         certificate__isnull=True,
                         run__isnull=True,
+                        surplus_run__isnull=True,
                         tax_year__isnull=False,
+                    )
+                    | Q(
+                        kind="surplus_statement",
+                        certificate__isnull=True,
+                        run__isnull=True,
+                        surplus_run__isnull=False,
+                        tax_year__isnull=True,
                     )
                 ),
                 name="document_names_what_it_is_for",
@@ -75,6 +100,11 @@ class Document(models.Model):
                 fields=["society", "holder", "tax_year"],
                 condition=Q(kind="annual_summary"),
                 name="one_summary_per_holder_tax_year",
+            ),
+            models.UniqueConstraint(
+                fields=["surplus_run", "holder"],
+                condition=Q(kind="surplus_statement"),
+                name="one_surplus_statement_per_holder_run",
             ),
         ]
 
@@ -95,6 +125,7 @@ class DocumentJob(models.Model):
         SOCIETY_CERTIFICATES = "society_certificates", "Every valid certificate"
         RUN_STATEMENTS = "run_statements", "Statements for a distribution run"
         ANNUAL_SUMMARIES = "annual_summaries", "Yearly summaries for a tax year"
+        SURPLUS_STATEMENTS = "surplus_statements", "Statements for a surplus run"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -109,6 +140,9 @@ class DocumentJob(models.Model):
     offer = models.ForeignKey(Offer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     run = models.ForeignKey(
         DistributionRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    surplus_run = models.ForeignKey(
+        SurplusRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     tax_year = models.PositiveSmallIntegerField(null=True, blank=True)
     batch = models.CharField(max_length=40, editable=False, help_text="What the job covers, as one key.")
@@ -137,15 +171,41 @@ class DocumentJob(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="offer_certificates", offer__isnull=False, run__isnull=True, tax_year__isnull=True)
+                    Q(
+                        kind="offer_certificates",
+                        offer__isnull=False,
+                        run__isnull=True,
+                        surplus_run__isnull=True,
+                        tax_year__isnull=True,
+                    )
                     | Q(
                         kind="society_certificates",
                         offer__isnull=True,
                         run__isnull=True,
+                        surplus_run__isnull=True,
                         tax_year__isnull=True,
                     )
-                    | Q(kind="run_statements", offer__isnull=True, run__isnull=False, tax_year__isnull=True)
-                    | Q(kind="annual_summaries", offer__isnull=True, run__isnull=True, tax_year__isnull=False)
+                    | Q(
+                        kind="run_statements",
+                        offer__isnull=True,
+                        run__isnull=False,
+                        surplus_run__isnull=True,
+                        tax_year__isnull=True,
+                    )
+                    | Q(
+                        kind="annual_summaries",
+                        offer__isnull=True,
+                        run__isnull=True,
+                        surplus_run__isnull=True,
+                        tax_year__isnull=False,
+                    )
+                    | Q(
+                        kind="surplus_statements",
+                        offer__isnull=True,
+                        run__isnull=True,
+                        surplus_run__isnull=False,
+                        tax_year__isnull=True,
+                    )
                 ),
                 name="document_job_names_its_batch",
             ),
@@ -168,7 +228,7 @@ class DocumentJob(models.Model):
         super().save(*args, **kwargs)
 
     def batch_key(self) -> str:
-        target = self.offer_id or self.run_id or self.tax_year or ""
+        target = self.offer_id or self.run_id or self.surplus_run_id or self.tax_year or ""
         return f"{self.kind}:{target}"
 
     @property

@@ -6,6 +6,8 @@ what the board approved.
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from django.db.models import Q, Sum
 
@@ -30,28 +32,40 @@ def payment_file_csv(run: DistributionRun) -> str:
     """
     if run.state == DistributionRun.State.DRAFT:
         raise RunError("This run is a draft: approve it before making the payment file.")
+    return payment_file_text(payment_rows(run))
+
+
+def payment_rows(run: DistributionRun) -> Iterator[list[str]]:
+    """The payment file's rows for one run (without the header), for this file or a bigger one."""
     lines = (
         DistributionLine.objects.filter(run=run)
         .filter(Q(cash__gt=0) | Q(redeemed__gt=0))
         .select_related("holder__payout_account")
         .order_by("holding_id")
     )
+    for line in lines.iterator(chunk_size=2000):
+        yield payment_row(line.holder, line.bank_amount, f"RETURN Y{run.year} H{line.holding_id}")
+
+
+def payment_row(holder: Holder, amount: Decimal, reference: str) -> list[str]:
+    """One payment to `holder`: their payout account's details (blank where unknown)."""
+    account = _payout_account(holder)
+    sort_code = account.sort_code
+    return [
+        _text(account.account_name or holder.name),
+        f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}" if sort_code else "",
+        account.account_number,
+        account.iban,
+        f"{amount:.2f}",
+        reference[:BANK_REFERENCE_LENGTH],
+    ]
+
+
+def payment_file_text(rows: Iterable[list[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(PAYMENT_FILE_FIELDS)
-    for line in lines.iterator(chunk_size=2000):
-        account = _payout_account(line.holder)
-        sort_code = account.sort_code
-        writer.writerow(
-            [
-                _text(account.account_name or line.holder.name),
-                f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}" if sort_code else "",
-                account.account_number,
-                account.iban,
-                f"{line.bank_amount:.2f}",
-                f"RETURN Y{run.year} H{line.holding_id}"[:BANK_REFERENCE_LENGTH],
-            ]
-        )
+    writer.writerows(rows)
     return out.getvalue()
 
 

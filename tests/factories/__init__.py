@@ -5,10 +5,12 @@ payments, register entries) are made by `tests.builders`, over the real services
 from tests.factories.capital import (
     CommunityClassFactory,
     InvestorClassFactory,
+    LabourClassFactory,
     OpenOfferFactory,
     ReturnScheduleFactory,
     SocietyFactory,
     SocietyRoleFactory,
+    UserClassFactory,
     UserFactory,
 )
 from tests.factories.investors import InterestElectionFactory, PayoutAccountFactory
@@ -20,11 +22,13 @@ __all__ = [
     "HolderFactory",
     "InterestElectionFactory",
     "InvestorClassFactory",
+    "LabourClassFactory",
     "OpenOfferFactory",
     "PayoutAccountFactory",
     "ReturnScheduleFactory",
     "SocietyFactory",
     "SocietyRoleFactory",
+    "UserClassFactory",
     "UserFactory",
     "gbp",
 ]

@@ -56,6 +56,36 @@ class InvestorClassFactory(factory.django.DjangoModelFactory):
     transferable = True
 
 
+class LabourClassFactory(factory.django.DjangoModelFactory):
+    """£1 labour shares: one member, one vote, for the people who work in the society."""
+
+    class Meta:
+        model = ShareClass
+        django_get_or_create = ("society", "name")
+
+    society = factory.SubFactory(SocietyFactory)
+    name = "Labour shares"
+    kind = ShareClass.Kind.LABOUR
+    nominal_value = gbp(1)
+    confers_membership = True
+    carries_votes = True
+
+
+class UserClassFactory(factory.django.DjangoModelFactory):
+    """£1 user shares: one member, one vote, for the society's customers."""
+
+    class Meta:
+        model = ShareClass
+        django_get_or_create = ("society", "name")
+
+    society = factory.SubFactory(SocietyFactory)
+    name = "User shares"
+    kind = ShareClass.Kind.USER
+    nominal_value = gbp(1)
+    confers_membership = True
+    carries_votes = True
+
+
 class OpenOfferFactory(factory.django.DjangoModelFactory):
     """An offer open now: £1 shares, £1,000–£10,000 target, £10–£2,000 per investor."""
 

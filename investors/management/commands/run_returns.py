@@ -1,13 +1,13 @@
 """`manage.py run_returns SOCIETY CLASS YEAR --surplus 50000 [--approve]`: a distribution run
 from the shell. Prints the preview; approves it (as the system) only when asked."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q, Sum
 
 from capital.errors import Refusal
-from capital.management import society_from_slug
+from capital.management import decimal_option, society_from_slug
 from capital.models import ShareClass
 from capital.money import format_money
 from investors.models import DistributionRun
@@ -39,8 +39,8 @@ class Command(BaseCommand):
             run = start_run(
                 share_class=chosen,
                 year=year,
-                surplus=_decimal(surplus, "--surplus"),
-                declared_rate_percent=_decimal(rate, "--rate"),
+                surplus=decimal_option(surplus, "--surplus"),
+                declared_rate_percent=decimal_option(rate, "--rate"),
             )
             self._preview(run)
             if approve:
@@ -98,15 +98,3 @@ def _share_class(slug: str, name_or_id: str) -> ShareClass:
         names = ", ".join(f"{c.name!r} ({c.pk})" for c in classes) or "none"
         raise CommandError(f"{society} has no share class {name_or_id!r}; its classes: {names}.")
     return found[0]
-
-
-def _decimal(value: str | None, option: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        number = Decimal(value.replace(",", "").replace("£", ""))
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise CommandError(f"{option} {value!r} is not a number.")
-    return number

@@ -265,6 +265,16 @@ class ShareClass(models.Model):
         return [name for name in self.CONTROL_RIGHTS if getattr(self, name)]
 
 
+class OfferQuerySet(models.QuerySet):
+    def accepting(self, at: datetime.datetime):
+        """Open offers taking applications at `at` (`Offer.is_accepting`)."""
+        return self.filter(state=Offer.State.OPEN, opens_at__lte=at, closes_at__gt=at)
+
+    def running(self, at: datetime.datetime):
+        """Open offers not yet closed at `at`: taking applications, or about to (`Offer.is_running`)."""
+        return self.filter(state=Offer.State.OPEN, closes_at__gt=at)
+
+
 class Offer(Lifecycle, models.Model):
     """A share offer: a window in which people apply for shares of one class.
 
@@ -320,6 +330,8 @@ class Offer(Lifecycle, models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT, editable=False)
     shares_reserved = models.PositiveIntegerField(default=0, editable=False)
     shares_allocated = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = OfferQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opens_at"]
@@ -407,6 +419,18 @@ class Offer(Lifecycle, models.Model):
 
     def about(self) -> str:
         return f"The offer “{self.title}”"
+
+    def is_accepting(self, at: datetime.datetime) -> bool:
+        """Taking applications at `at`: open, and between its opening and closing times."""
+        return self.state == self.State.OPEN and self.opens_at <= at < self.closes_at
+
+    def is_running(self, at: datetime.datetime) -> bool:
+        """Open and not yet closed at `at` (the Python side of `Offer.objects.running`)."""
+        return self.state == self.State.OPEN and at < self.closes_at
+
+    def opens_later(self, at: datetime.datetime) -> bool:
+        """Open, but not taking applications until its opening time."""
+        return self.state == self.State.OPEN and at < self.opens_at
 
 
 class AuditEntry(models.Model):

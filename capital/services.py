@@ -309,8 +309,7 @@ def close_offer(*, offer: Offer, by=None) -> Offer:
 
 
 def offer_is_accepting(offer: Offer, at=None) -> bool:
-    at = at or timezone.now()
-    return offer.state == Offer.State.OPEN and offer.opens_at <= at < offer.closes_at
+    return offer.is_accepting(at or timezone.now())
 
 
 def save_surplus_rules(*, rules: SurplusRules, by=None, confirm_below_guidance: bool = False) -> SurplusRules:

@@ -20,6 +20,7 @@ from capital.models import Offer, Society
 from cms.blocks import DocumentLinkBlock, OfferBodyBlock, StoryStreamBlock, TeamMemberBlock
 from cms.caching import PublicCacheMixin
 from cms.offer_context import offer_page_context
+from investors.applications.progress import raised_by_offer
 
 
 def live_offer_pages(offers) -> dict[int, "OfferPage"]:
@@ -41,9 +42,7 @@ class HomePage(PublicCacheMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         now = timezone.now()
         offers = list(
-            Offer.objects.filter(state=Offer.State.OPEN, opens_at__lte=now, closes_at__gt=now)
-            .select_related("share_class__society")
-            .order_by("closes_at")
+            Offer.objects.accepting(now).select_related("share_class__society").order_by("closes_at")
         )
         pages = live_offer_pages(offers)
         context["open_offers"] = [(offer, pages.get(offer.pk)) for offer in offers]
@@ -86,11 +85,12 @@ class SocietyPage(PublicCacheMixin, Page):
         )
         pages = live_offer_pages(offers)
         now = timezone.now()
+        raised = raised_by_offer(offers)
         current, past = [], []
         for offer in offers:
-            is_current = offer.state == Offer.State.OPEN and offer.closes_at > now
-            raised = offer.price_per_share * offer.shares_allocated
-            (current if is_current else past).append((offer, pages.get(offer.pk), raised))
+            (current if offer.is_running(now) else past).append(
+                (offer, pages.get(offer.pk), raised[offer.pk])
+            )
         context["current_offers"], context["past_offers"] = current, past
         context["news"] = NewsPage.objects.live().descendant_of(self).order_by("-date", "-pk")[:3]
         context["news_index"] = NewsIndexPage.objects.live().child_of(self).first()

@@ -52,7 +52,7 @@ def offer_page_context(request, page) -> dict:
         "share_class": offer.share_class,
         "progress": progress,
         "accepting": offer_is_accepting(offer, now),
-        "not_yet_open": offer.state == Offer.State.OPEN and now < offer.opens_at,
+        "not_yet_open": offer.opens_later(now),
         "days_left": days_left(offer, now),
         "rights": describe_rights(offer.share_class),
         "terms_in_words": _terms_in_words(schedule, currency),

@@ -49,10 +49,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Serialise writers up front instead of failing with "database is locked" when a request
     # upgrades a read transaction to a write.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
-# The tests' database: in memory unless named (`make test-fast` names a file, so that the next
-# run can reuse it instead of migrating again).
-if os.environ.get("TEST_DATABASE_NAME"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+    # The tests' database: in memory unless named (`make test-fast` names a file, so that the
+    # next run can reuse it instead of migrating again).
+    if os.environ.get("TEST_DATABASE_NAME"):
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ["TEST_DATABASE_NAME"]
 
 INSTALLED_APPS = [
     "capital",

@@ -10,8 +10,6 @@ import base64
 import datetime
 import io
 import logging
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import segno
@@ -28,8 +26,7 @@ from weasyprint.urls import URLFetcher
 from capital.models import Society
 from capital.money import format_money
 from shares.errors import RegisterError
-from shares.services.exports import RegisterLine, register_lines
-from shares.services.register_reads import holdings_as_of
+from shares.services.register_reads import register_rows, register_totals
 from shares.services.verification import verify_register
 
 logger = logging.getLogger(__name__)
@@ -164,36 +161,6 @@ def _whole_image_kind(data: bytes) -> str | None:
 
 
 # --- The register of members as a PDF -------------------------------------------------------------
-
-
-def register_rows(society: Society, as_of: datetime.date | None = None) -> list[dict[str, str]]:
-    """The rows of `export_register` (the same fields, values and order): the register now, or
-    replayed from the ledger to the end of `as_of`."""
-    if as_of is None:
-        return [line.as_row() for line in register_lines(society)]
-    return [RegisterLine(holding).as_row() for holding in holdings_as_of(society, as_of)]
-
-
-@dataclass(frozen=True)
-class ClassTotal:
-    share_class: str
-    holdings: int
-    members: int
-    shares: int
-    amount_paid: Decimal
-
-
-def register_totals(rows: list[dict[str, str]]) -> list[ClassTotal]:
-    """Per class, from the printed rows: holdings with shares, members, shares, amount paid."""
-    totals: dict[str, list] = {}
-    for row in rows:
-        total = totals.setdefault(row["share_class"], [0, 0, 0, Decimal("0.00")])
-        shares = int(row["shares_held"])
-        total[0] += shares > 0
-        total[1] += row["member"] == "yes"
-        total[2] += shares
-        total[3] += Decimal(row["amount_paid"])
-    return [ClassTotal(name, *values) for name, values in sorted(totals.items())]
 
 
 def register_pdf(society: Society, as_of: datetime.date | None = None) -> bytes:

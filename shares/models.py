@@ -1,7 +1,5 @@
 """The share register: who holds what, and the append-only ledger it is derived from."""
 
-import hashlib
-import json
 import secrets
 
 from django.conf import settings
@@ -10,6 +8,7 @@ from django.db.models import Q
 from djmoney.models.fields import MoneyField
 
 from capital.models import MONEY, ShareClass, Society
+from shares.chain import GENESIS_HASH, ChainedEntry
 from shares.errors import RegisterError
 
 
@@ -65,20 +64,12 @@ class Holder(models.Model):
         return self.kind == self.Kind.ORGANISATION and self.is_registered_society
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise RegisterError("The share register is append-only: ledger entries cannot be changed.")
-
-    def delete(self):
-        raise RegisterError("The share register is append-only: ledger entries cannot be deleted.")
-
-
-class LedgerEntry(models.Model):
+class LedgerEntry(ChainedEntry):
     """One movement of shares, for ever. Holdings are derived from these.
 
-    Numbered without gaps per society and chained: each entry's hash covers its canonical
-    content and the previous entry's hash, so a changed or missing entry shows up in
-    `verify_register`. Never updated or deleted (refused here and by a PostgreSQL trigger).
+    Numbered without gaps per society and chained (`shares.chain`): each entry's hash covers
+    its canonical content and the previous entry's hash, so a changed or missing entry shows up
+    in `verify_register`. Never updated or deleted (refused here and by a PostgreSQL trigger).
     """
 
     class Kind(models.TextChoices):
@@ -88,10 +79,11 @@ class LedgerEntry(models.Model):
         REDEMPTION = "redemption", "Redemption"
         CANCELLATION = "cancellation", "Cancellation"
 
-    GENESIS_HASH = "0" * 64
+    GENESIS_HASH = GENESIS_HASH
+    append_only_what = "The share register is append-only: ledger entries"
+    append_only_error = RegisterError
 
     society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="ledger")
-    sequence = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="ledger_entries")
     counterparty = models.ForeignKey(
@@ -108,10 +100,6 @@ class LedgerEntry(models.Model):
     effective_date = models.DateField()
     reference = models.CharField(max_length=200, blank=True)
     recorded_at = models.DateTimeField()
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
-
-    objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["society", "sequence"]
@@ -131,17 +119,9 @@ class LedgerEntry(models.Model):
     def __str__(self):
         return f"#{self.sequence} {self.get_kind_display()} {self.shares} × {self.share_class.name}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RegisterError("The share register is append-only: ledger entries cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RegisterError("The share register is append-only: ledger entries cannot be deleted.")
-
-    def canonical_content(self) -> bytes:
-        """The exact bytes the hash covers. Changing this breaks every existing chain."""
-        content = {
+    def chain_content(self) -> dict:
+        """What the hash covers (with the previous hash). Changing this breaks every existing chain."""
+        return {
             "society": self.society_id,
             "sequence": self.sequence,
             "kind": self.kind,
@@ -154,12 +134,7 @@ class LedgerEntry(models.Model):
             "effective_date": self.effective_date.isoformat(),
             "reference": self.reference,
             "recorded_at": self.recorded_at.isoformat(timespec="microseconds"),
-            "previous_hash": self.previous_hash,
         }
-        return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
-
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical_content()).hexdigest()
 
 
 class Holding(models.Model):

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 NAME_IN_EMAIL_LENGTH = 70
 # What a mail server that is down or refuses raises.
-MAIL_FAILURES = (OSError, smtplib.SMTPException)
+MAIL_FAILURES = (OSError, smtplib.SMTPException, ValueError)  # ValueError: an address it cannot parse
 
 
 def name_for_email(name: str) -> str:
@@ -55,23 +55,38 @@ def holder_message(*, holder, template: str, subject: str, **context) -> EmailMe
 
 def email_holder(*, holder, template: str, subject: str, **context) -> None:
     """Email `holder` once the current transaction commits."""
-    send_on_commit(holder_message(holder=holder, template=template, subject=subject, **context))
+    _on_commit(lambda: holder_message(holder=holder, template=template, subject=subject, **context))
 
 
 def email_address(*, to: str, name: str, template: str, subject: str, **context) -> None:
     """Email an address that belongs to no holder yet (an account being made or moved)."""
-    send_on_commit(message(to=to, name=name, template=template, subject=subject, **context))
+    _on_commit(lambda: message(to=to, name=name, template=template, subject=subject, **context))
 
 
-def send_on_commit(email: EmailMessage) -> None:
-    transaction.on_commit(lambda: send_now(email))
+def _on_commit(build) -> None:
+    """Build and send the message after the commit, never inside the deciding transaction: a
+    template or address that cannot be used is then logged and leaves the decision, and the
+    other after-commit work (the next card refund, a document job), as they were."""
+
+    def build_and_send():
+        try:
+            email = build()
+        except Exception:
+            logger.exception("Could not build an email after a commit; it was not sent")
+            return
+        send_now(email)
+
+    transaction.on_commit(build_and_send, robust=True)
 
 
 def send_now(email: EmailMessage) -> bool:
-    """Send, logging (not raising) a mail server's failure; True if the server took it."""
+    """Send, logging (not raising) a failure; True if the mail server took it. Whatever goes
+    wrong (a server that is down or refuses, an address it cannot parse), a decision already
+    saved is never turned into an error."""
     try:
         email.send()
-    except MAIL_FAILURES:
-        logger.exception("Could not send %r to %s", email.subject, ", ".join(email.to))
+    except Exception as error:
+        # The subject says which email it was; the log names no one's address.
+        logger.warning("Could not send %r: %s: %s", email.subject, type(error).__name__, error)
         return False
     return True

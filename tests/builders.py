@@ -14,6 +14,8 @@ from capital.services import appoint_board_member, close_offer, save_surplus_rul
 from investors.applications.allocation import allocate_offer
 from investors.applications.services import apply_for_shares
 from investors.models import Application
+from investors.payments.cards import pay_by_card as card_payment
+from investors.payments.cards import start_card_payment
 from investors.payments.services import confirm_payment
 from investors.surplus.contributions import import_contributions
 from shares.models import Holder
@@ -103,6 +105,14 @@ def with_schedule(*, share_class, **terms):
     unless `terms` say otherwise); returns the share class."""
     factories.ReturnScheduleFactory(share_class=share_class, **terms)
     return share_class
+
+
+def pay_with_card(*, stripe_server, application, kind="ok"):
+    """Pay a card application as the browser would: save the card with a SetupIntent (a good,
+    3-D Secure or declined test card, by `kind`), then charge it. Returns the card outcome."""
+    setup = start_card_payment(application=application)
+    payment_method = stripe_server.confirm_card_setup(setup.client_secret, kind)
+    return card_payment(application=application, payment_method_id=payment_method)
 
 
 def surplus_rules(*, society, confirm_below_guidance=False, **fields) -> SurplusRules:

@@ -9,7 +9,7 @@ from django.db import connection
 
 from capital.services import close_offer
 from tests import factories
-from tests.builders import issue, paid_application, unpaid_application
+from tests.builders import board_seat, issue, paid_application, unpaid_application
 from tests.stripe_server import WEBHOOK_SECRET, LocalStripe
 
 ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -58,6 +58,11 @@ def investor_class(society):
 @pytest.fixture
 def holder(db):
     return factories.HolderFactory()
+
+
+@pytest.fixture
+def director(society):
+    return board_seat(society=society, role="director")
 
 
 @pytest.fixture

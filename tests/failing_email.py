@@ -18,3 +18,10 @@ class RefusingBackend(locmem.EmailBackend):
         if any("refused" in address for message in email_messages for address in message.to):
             raise smtplib.SMTPRecipientsRefused({"refused@example.org": (550, b"No such user")})
         return super().send_messages(email_messages)
+
+
+class UnparseableAddressBackend(BaseEmailBackend):
+    """What Django raises for an address it cannot parse."""
+
+    def send_messages(self, email_messages):
+        raise ValueError("Invalid address")

@@ -5,6 +5,8 @@ under `TYPE_CHECKING` count too. The table is the test's data: a new app adds it
 """
 
 import ast
+import functools
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -40,12 +42,17 @@ def our_modules() -> dict[str, Path]:
 MODULES = our_modules()
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
 def imports_of(name: str, path: Path) -> list[tuple[str, int]]:
     """(module imported, line) for every import in the file, resolved to our modules where it
     names one (`from investors.payments import gateway` is `investors.payments.gateway`)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             found += [(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -61,6 +68,40 @@ def imports_of(name: str, path: Path) -> list[tuple[str, int]]:
     return found
 
 
+DOTTED = re.compile(rf"^({'|'.join(APPS)})\.[A-Za-z_][\w.]*$")
+TEMPLATE_TAG = re.compile(r"""{%\s*(?:include|extends)\s+["']([\w-]+)/""")
+
+
+def names_in_strings(path: Path) -> list[tuple[str, int]]:
+    """Dotted paths of our apps written as strings (a lazy `ForeignKey("investors.Application")`,
+    `import_string("cms.models.X")`, `apps.get_model("investors", ...)`): a dependency as real as
+    an import. Docstrings are prose and are left out."""
+    tree = parsed(path)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            if DOTTED.match(node.value):
+                found.append((node.value, node.lineno))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get_model"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in APPS
+        ):
+            found.append((node.args[0].value, node.lineno))
+    return found
+
+
 def app_of(module: str) -> str:
     return module.split(".")[0]
 
@@ -69,10 +110,27 @@ def upward_imports() -> list[str]:
     problems = []
     for name, path in MODULES.items():
         app = app_of(name)
-        for imported, line in imports_of(name, path):
+        for imported, line in [*imports_of(name, path), *names_in_strings(path)]:
             target = app_of(imported)
             if target in MAY_IMPORT and target != app and target not in MAY_IMPORT[app]:
                 problems.append(f"{path.relative_to(ROOT)}:{line} imports {imported} ({app} → {target})")
+    return problems
+
+
+def upward_templates() -> list[str]:
+    """A template of an app includes or extends only its own, or those of the apps below it."""
+    problems = []
+    templates = ROOT / "templates"
+    for path in sorted(templates.rglob("*")):
+        if not path.is_file() or path.relative_to(templates).parts[0] not in MAY_IMPORT:
+            continue
+        app = path.relative_to(templates).parts[0]
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            for target in TEMPLATE_TAG.findall(line):
+                if target in MAY_IMPORT and target != app and target not in MAY_IMPORT[app]:
+                    problems.append(
+                        f"{path.relative_to(ROOT)}:{number} uses {target}'s templates ({app} → {target})"
+                    )
     return problems
 
 
@@ -117,9 +175,29 @@ def test_no_app_imports_an_app_above_it():
     assert not problems, "Imports against the layers:\n" + "\n".join(problems)
 
 
+def test_no_template_reaches_an_app_above_it():
+    problems = upward_templates()
+    assert not problems, "Templates against the layers:\n" + "\n".join(problems)
+
+
 def test_no_modules_import_each_other_in_a_circle():
     cycles = import_cycles()
     assert not cycles, "Import cycles:\n" + "\n".join(" → ".join(cycle) for cycle in cycles)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'owner = models.ForeignKey("investors.Application", on_delete=models.PROTECT)\n',
+        'task = import_string("cms.models.OfferPage")\n',
+        'model = apps.get_model("governance", "Ballot")\n',
+    ],
+)
+def test_a_dependency_written_as_a_string_counts(tmp_path, source):
+    path = tmp_path / "module.py"
+    path.write_text('"""A docstring naming investors.models is prose."""\n' + source)
+    found = names_in_strings(path)
+    assert len(found) == 1 and found[0][1] == 2
 
 
 @pytest.mark.parametrize(

@@ -116,27 +116,27 @@ class SurplusIn(Schema):
         }
 
 
-class LineOut(Schema):
+class SurplusLineOut(Schema):
     ref: str
     paid: str
 
 
-class PartOut(Schema):
+class SurplusPartOut(Schema):
     amount: str = Field(
         description="round_half_up(surplus × fraction / 100); 0.00 with no one to receive it."
     )
-    lines: list[LineOut]
+    lines: list[SurplusLineOut]
 
 
-class PartsOut(Schema):
-    labour: PartOut
-    user: PartOut
-    investor: PartOut
+class SurplusPartsOut(Schema):
+    labour: SurplusPartOut
+    user: SurplusPartOut
+    investor: SurplusPartOut
 
 
 class SurplusOut(Schema):
     reserves: str = Field(description="The surplus less the three parts.")
-    parts: PartsOut
+    parts: SurplusPartsOut
 
 
 def parse_surplus(data: Any) -> SurplusIn:

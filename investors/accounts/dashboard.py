@@ -26,6 +26,7 @@ from investors.models import (
     WithdrawalRequest,
 )
 from shares.models import Certificate, Holder, Holding, LedgerEntry
+from shares.services.holders import holder_for_user
 
 RunState = DistributionRun.State
 
@@ -115,11 +116,12 @@ class Dashboard:
 
 
 def holder_for(user) -> Holder | None:
-    return Holder.objects.select_related("payout_account").filter(user=user).first()
+    return holder_for_user(user)
 
 
-def dashboard_for(user) -> Dashboard:
-    holder = holder_for(user)
+def dashboard_for(user, holder: Holder | None = None) -> Dashboard:
+    """Everything the investor sees; `holder` when the caller has it already, else looked up."""
+    holder = holder or holder_for(user)
     if holder is None:
         return Dashboard(None, [], [], [], [], [], [], [], None, [])
     applications = (

@@ -2,11 +2,13 @@
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from investors.accounts.services import normalise_email, user_for_login
+from investors.notify import email_address
 from shares.models import Holder
 
 # The address is the username, which Django's user model keeps to 150 characters.
@@ -146,3 +148,17 @@ class EmailChangeForm(forms.Form):
         if email == normalise_email(self.user.email):
             raise ValidationError("That is already your address.", code="unchanged")
         return email
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, its email sent through the one notify path (after commit; a mail
+    server that is down is logged, and the page says the same as for any address)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        email_address(
+            to=to_email,
+            name=context["user"].first_name,
+            template="password_reset",
+            subject="Reset your Commonshare password",
+            **context,
+        )

@@ -38,6 +38,7 @@ from investors.applications.services import link_holder_by_email, societies_of
 from investors.errors import AccountError
 from investors.notify import email_address
 from shares.models import Holder
+from shares.services.holders import holder_for_user
 
 SIGN_UP_SALT = "commonshare.accounts.verify-email"
 EMAIL_CHANGE_SALT = "commonshare.accounts.change-email"
@@ -354,7 +355,7 @@ def _read_link(token: str, *, salt: str) -> dict:
 
 
 def _holder_of(user) -> Holder | None:
-    return Holder.objects.filter(user=user).first()
+    return holder_for_user(user)
 
 
 def _plain(value) -> str:

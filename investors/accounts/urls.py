@@ -6,7 +6,7 @@ from django.urls import path, reverse_lazy
 from django.views.decorators.cache import never_cache
 
 from investors.accounts import views
-from investors.accounts.forms import EmailLoginForm
+from investors.accounts.forms import EmailLoginForm, PasswordResetForm
 
 app_name = "account"
 
@@ -27,9 +27,7 @@ urlpatterns = [
         "password/reset/",
         never_cache(
             auth_views.PasswordResetView.as_view(
-                email_template_name="registration/password_reset_email.txt",
-                subject_template_name="registration/password_reset_subject.txt",
-                success_url=reverse_lazy("account:password-reset-done"),
+                form_class=PasswordResetForm, success_url=reverse_lazy("account:password-reset-done")
             )
         ),
         name="password-reset",

@@ -24,7 +24,7 @@ from investors.accounts.forms import (
     PersonalDetailsForm,
     SignUpForm,
 )
-from investors.applications.services import link_holder_by_email
+from investors.applications.services import holder_for_applicant
 
 TEMPLATES = "investors/account"
 
@@ -112,10 +112,8 @@ def resend_verification(request):
 @never_cache
 @login_required
 def dashboard(request):
-    data = dashboard_for(request.user)
-    # The board may have registered this address since the account was verified.
-    if data.holder is None and link_holder_by_email(user=request.user):
-        data = dashboard_for(request.user)
+    # The board may have registered this address since the account was verified: link it first.
+    data = dashboard_for(request.user, holder=holder_for_applicant(user=request.user))
     return render(request, f"{TEMPLATES}/dashboard.html", {"dashboard": data})
 
 

@@ -23,6 +23,33 @@ from shares.models import Holding
 RAISED_STATES = (Application.State.PAID, Application.State.ALLOCATED)
 
 
+def _raised_shares(prefix: str = ""):
+    """Shares whose money counts as raised: all of a paid application's, the allocated part of an
+    allocated one. `prefix` reaches applications from the row aggregated over."""
+    return Sum(
+        Case(
+            When(**{f"{prefix}state": Application.State.PAID}, then=F(f"{prefix}shares")),
+            When(**{f"{prefix}state": Application.State.ALLOCATED}, then=F(f"{prefix}shares_allocated")),
+            default=0,
+        )
+    )
+
+
+def raised_by_offer(offers: list[Offer]) -> dict[int, Money]:
+    """The money raised by each of these offers, in one query: for an allocated (or failed) offer
+    what it issued, otherwise by the same rule as `offer_progress` (money counts once paid)."""
+    finished = {Offer.State.ALLOCATED, Offer.State.FAILED}
+    shares = {offer.pk: offer.shares_allocated for offer in offers if offer.state in finished}
+    shares |= dict(
+        Application.objects.filter(offer__in=[offer for offer in offers if offer.state not in finished])
+        .values("offer_id")
+        .annotate(raised=_raised_shares())
+        .values_list("offer_id", "raised")
+        .order_by()
+    )
+    return {offer.pk: offer.price_per_share * (shares.get(offer.pk) or 0) for offer in offers}
+
+
 @dataclass(frozen=True)
 class OfferProgress:
     raised: Money
@@ -71,15 +98,7 @@ def offer_progress(offer: Offer, now=None) -> OfferProgress:
     )
     # From the offer, so that an offer without applications still gives its one row.
     figures = Offer.objects.filter(pk=offer.pk).aggregate(
-        raised_shares=Sum(
-            Case(
-                When(applications__state=Application.State.PAID, then=F("applications__shares")),
-                When(
-                    applications__state=Application.State.ALLOCATED, then=F("applications__shares_allocated")
-                ),
-                default=0,
-            )
-        ),
+        raised_shares=_raised_shares("applications__"),
         allocated_shares=Sum(
             "applications__shares_allocated", filter=Q(applications__state=Application.State.ALLOCATED)
         ),

@@ -24,6 +24,7 @@ from capital.services import offer_is_accepting, record_audit
 from investors.errors import PaymentError
 from investors.models import Application
 from shares.models import Holder, Holding
+from shares.services.holders import holder_for_user
 from shares.services.register import withdrawable_capital_held
 
 LIVE = Application.LIVE_STATES
@@ -333,7 +334,7 @@ def holder_for_applicant(*, user) -> Holder | None:
     """The register record `user` applies as: the one linked to their login, or else the one the
     board registered by hand with their verified email address, which is linked to the login now
     (once, audited), so that they apply as that record and not as a second holder."""
-    return Holder.objects.filter(user=user).first() or link_holder_by_email(user=user)
+    return holder_for_user(user) or link_holder_by_email(user=user)
 
 
 def link_holder_by_email(*, user) -> Holder | None:

@@ -28,7 +28,7 @@ from investors.errors import DocumentError
 from investors.models import DistributionRun, Document, DocumentJob, SurplusRun
 from investors.notify import MAIL_FAILURES, holder_message
 from investors.runs.statements import statement_holders, summary_holders
-from investors.runs.tax_year import tax_year_of
+from investors.runs.tax_year import tax_year, tax_year_of
 from investors.surplus.statements import surplus_statement_holders
 from shares.documents import certificate_pdf
 from shares.models import Certificate, Holder
@@ -413,12 +413,15 @@ def _send(document: Document) -> None:
     document = Document.objects.select_related(
         "society", "holder", "certificate__share_class", "run__share_class", "surplus_run"
     ).get(pk=document.pk)
+    tax_year_dates = tax_year(document.tax_year) if document.tax_year is not None else (None, None)
     message = holder_message(
         holder=document.holder,
         template=template,
         subject=subject.format(society=document.society.name),
         document=document,
         society=document.society,
+        tax_year_first=tax_year_dates[0],
+        tax_year_last=tax_year_dates[1],
     )
     with document.file.open("rb") as pdf:
         message.attach(document.filename, pdf.read(), "application/pdf")

@@ -11,8 +11,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from djmoney.money import Money
 
+from capital.errors import Refusal
 from capital.services import record_audit
-from investors.errors import PaymentError
 from investors.models import CardPayment, Payment, Refund, WebhookEvent
 from investors.payments import gateway
 from investors.payments.cards import mark_disputed, record_intent
@@ -49,7 +49,7 @@ def process_event(record: WebhookEvent) -> None:
                     outcome, note = handler(obj)
             except DatabaseError:
                 raise  # the view answers 500 and Stripe retries
-            except (PaymentError, KeyError, TypeError, ValueError) as refused:
+            except (Refusal, KeyError, TypeError, ValueError) as refused:
                 # Retrying would not help: keep the event, and show it to the treasurer.
                 logger.warning("Stripe event %s could not be processed: %r", record.event_id, refused)
                 outcome, note = Outcome.UNMATCHED, f"Could not be processed: {refused}"

@@ -3,12 +3,10 @@
 service the `run_returns` command calls."""
 
 import datetime
-from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -21,43 +19,31 @@ from capital.admin_scoping import RoleMenuItem, SocietyScopedViewSet
 from capital.errors import Refusal
 from capital.models import ShareClass
 from capital.money import format_money
-from investors.models import DistributionLine, DistributionRun
+from investors.models import DistributionRun
 from investors.runs.exports import payment_file_csv
 from investors.runs.services import approve_run, mark_run_paid, start_run
+from investors.runs.totals import declared_in_words, run_totals
 
 State = DistributionRun.State
 
 
 def run_summary(run: DistributionRun) -> list[str]:
     """The run's figures in sentences: what the board is asked to approve or pay."""
-    counts = run.lines.aggregate(
-        holdings=Count("pk"),
-        paid_holdings=Count("pk", filter=Q(paid__gt=0)),
-        capped=Count("pk", filter=Q(closes_holding=True, status=DistributionLine.Status.CAPPED)),
-        redeemed=Count("pk", filter=Q(closes_holding=True, status=DistributionLine.Status.REDEEMED)),
-        reinvested=Sum("reinvested_shares"),
-        cash=Sum("cash"),
-    )
-    declared = (
-        f"a declared rate of {run.declared_rate_percent}%"
-        if run.is_interest
-        else f"a declared surplus of {format_money(run.surplus)}"
-    )
-    to_bank = run.society.money(counts["cash"] or Decimal("0")) + run.redeemed
+    totals = run_totals(run)
     sentences = [
         f"{run.share_class.name}, financial year {run.year} ({run.starts_on:%-d %B %Y} to "
-        f"{run.ends_on:%-d %B %Y}), on {declared}.",
-        f"Pool {format_money(run.pool)}: {format_money(run.paid)} paid to {counts['paid_holdings']} of "
-        f"{counts['holdings']} holdings, {format_money(run.retained)} retained by the society.",
-        f"To the bank: {format_money(to_bank)} (returns in money and capital repaid).",
+        f"{run.ends_on:%-d %B %Y}), on {declared_in_words(run)}.",
+        f"Pool {format_money(run.pool)}: {format_money(run.paid)} paid to {totals.paid_holdings} of "
+        f"{totals.holdings} holdings, {format_money(run.retained)} retained by the society.",
+        f"To the bank: {format_money(totals.to_bank)} (returns in money and capital repaid).",
     ]
-    if counts["capped"] or counts["redeemed"]:
+    if totals.capped or totals.redeemed:
         sentences.append(
-            f"{counts['capped']} holdings reach their cap and are cancelled; {counts['redeemed']} are "
+            f"{totals.capped} holdings reach their cap and are cancelled; {totals.redeemed} are "
             f"redeemed at the term's end ({format_money(run.redeemed)} repaid)."
         )
-    if counts["reinvested"]:
-        sentences.append(f"{counts['reinvested']} new shares are issued for interest taken as shares.")
+    if totals.reinvested_shares:
+        sentences.append(f"{totals.reinvested_shares} new shares are issued for interest taken as shares.")
     return sentences
 
 

@@ -34,6 +34,7 @@ from investors.documents.services import documents_after_approval
 from investors.errors import RunError
 from investors.models import DistributionLine, DistributionRun, InterestElection
 from investors.runs.register_input import RegisterInput, ledger_head, read_register
+from investors.runs.totals import declared_in_words
 from shares.errors import RegisterError
 from shares.models import LedgerEntry
 from shares.services.register import issue_shares, remove_shares
@@ -331,17 +332,13 @@ def approve_run(*, run: DistributionRun, by, on_date: datetime.date | None = Non
             redeemed=changes.redeemed,
             shares_issued=changes.shares_issued,
         )
-        declared = (
-            f"a declared rate of {run.declared_rate_percent}%"
-            if run.is_interest
-            else f"a declared surplus of {format_money(run.surplus)}"
-        )
         announce_decision(
             society=share_class.society,
             kind=Kind.RUN_APPROVED,
             summary=(
                 f"Returns on {share_class.name} for financial year {run.year} (to {run.ends_on:%-d %B %Y}), "
-                f"on {declared}: {format_money(run.paid)} paid, {format_money(run.retained)} retained, "
+                f"on {declared_in_words(run)}: {format_money(run.paid)} paid, "
+                f"{format_money(run.retained)} retained, "
                 f"{format_money(run.redeemed)} of capital repaid; {changes.summary()}."
             ),
             actor=by,

@@ -1,29 +1,6 @@
 from django.db import migrations
 
-CREATE = """
-CREATE OR REPLACE FUNCTION shares_ledger_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'The share register is append-only: ledger entries cannot be %.',
-        CASE TG_OP WHEN 'UPDATE' THEN 'changed' ELSE 'deleted' END USING ERRCODE = 'restrict_violation';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER shares_ledger_append_only
-    BEFORE UPDATE OR DELETE ON shares_ledgerentry
-    FOR EACH ROW EXECUTE FUNCTION shares_ledger_append_only();
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS shares_ledger_append_only ON shares_ledgerentry;
-DROP FUNCTION IF EXISTS shares_ledger_append_only();
-"""
-
-
-def on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
+from shares.chain import append_only_trigger
 
 
 class Migration(migrations.Migration):
@@ -34,4 +11,10 @@ class Migration(migrations.Migration):
     """
 
     dependencies = [("shares", "0001_initial")]
-    operations = [migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP))]
+    operations = [
+        append_only_trigger(
+            table="shares_ledgerentry",
+            function="shares_ledger_append_only",
+            what="The share register is append-only: ledger entries",
+        )
+    ]

@@ -6,6 +6,13 @@ from shares.errors import RegisterError
 from shares.models import Holder
 
 
+def holder_for_user(user) -> Holder | None:
+    """The register record linked to this login, if any (one at most: the link is unique)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Holder.objects.select_related("payout_account").filter(user=user).first()
+
+
 def holder_by_email(email: str, *, preferring: QuerySet[Holder] | None = None) -> Holder:
     """The investor with this email (any case). Several investors may share one address (a
     household): then the one among `preferring` (those the document is for), if only one is."""

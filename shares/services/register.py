@@ -11,6 +11,7 @@ from djmoney.money import Money
 
 from capital.models import ShareClass, Society
 from capital.money import format_money, round_half_up
+from shares.chain import append, lock_chain
 from shares.errors import RegisterError
 from shares.models import Holder, Holding, LedgerEntry
 from shares.services.certificates import certify
@@ -65,7 +66,7 @@ def record_entry(
     effective_date = effective_date or timezone.localdate()
 
     with transaction.atomic():
-        Society.objects.select_for_update().get(pk=society.pk)
+        lock_chain(society)
         movement = MOVEMENTS[kind]
         holding = _holding_for_update(holder, share_class, effective_date, create=movement.holder_sign > 0)
         if movement.holder_sign < 0:
@@ -77,10 +78,8 @@ def record_entry(
             _check_class_maximum(receiver, share_class, shares)
             _check_withdrawable_limit(society, receiver, share_class, amount)
 
-        last = LedgerEntry.objects.filter(society=society).order_by("-sequence").first()
         entry = LedgerEntry(
             society=society,
-            sequence=(last.sequence + 1) if last else 1,
             kind=kind,
             holder=holder,
             counterparty=counterparty,
@@ -90,10 +89,8 @@ def record_entry(
             effective_date=effective_date,
             reference=reference,
             recorded_at=timezone.now(),
-            previous_hash=last.entry_hash if last else LedgerEntry.GENESIS_HASH,
         )
-        entry.entry_hash = entry.compute_hash()
-        entry.save()
+        append(entry, chain=LedgerEntry.objects.filter(society=society))
 
         _apply(holding, movement.holder_sign * shares, movement.holder_sign * amount, effective_date)
         if movement.to_counterparty:

@@ -1,13 +1,17 @@
-"""Reading the register as it stood on a day, replayed from the ledger. Read-only: the register
-PDF, statements and yearly summaries read through here."""
+"""Reading the register as it stood on a day, replayed from the ledger, and its rows and totals
+as the register of members prints them. Read-only: the register PDF, statements and yearly
+summaries read through here."""
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Q
 from djmoney.money import Money
 
 from capital.models import ShareClass, Society
 from shares.models import Holder, Holding, LedgerEntry
+from shares.services.exports import RegisterLine, register_lines
 from shares.services.register import MOVEMENTS
 from shares.services.verification import ReplayedHolding
 
@@ -59,3 +63,33 @@ def holdings_as_of(society: Society, as_of: datetime.date, *, holder: Holder | N
         for (party, class_id), state in replayed.items()
     ]
     return sorted(holdings, key=lambda h: (h.holder.name, h.holder.pk, h.share_class.name))
+
+
+def register_rows(society: Society, as_of: datetime.date | None = None) -> list[dict[str, str]]:
+    """The rows of `export_register` (the same fields, values and order): the register now, or
+    replayed from the ledger to the end of `as_of`."""
+    if as_of is None:
+        return [line.as_row() for line in register_lines(society)]
+    return [RegisterLine(holding).as_row() for holding in holdings_as_of(society, as_of)]
+
+
+@dataclass(frozen=True)
+class ClassTotal:
+    share_class: str
+    holdings: int
+    members: int
+    shares: int
+    amount_paid: Decimal
+
+
+def register_totals(rows: list[dict[str, str]]) -> list[ClassTotal]:
+    """Per class, from the printed rows: holdings with shares, members, shares, amount paid."""
+    totals: dict[str, list] = {}
+    for row in rows:
+        total = totals.setdefault(row["share_class"], [0, 0, 0, Decimal("0.00")])
+        shares = int(row["shares_held"])
+        total[0] += shares > 0
+        total[1] += row["member"] == "yes"
+        total[2] += shares
+        total[3] += Decimal(row["amount_paid"])
+    return [ClassTotal(name, *values) for name, values in sorted(totals.items())]

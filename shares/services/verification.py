@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from capital.models import Society
+from shares.chain import ChainCheck, expected_head_problem, walk
 from shares.models import Holding, LedgerEntry
 from shares.services.register import MOVEMENTS
 
@@ -12,9 +13,7 @@ from shares.services.register import MOVEMENTS
 @dataclass
 class RegisterCheck:
     society: Society
-    entries_checked: int = 0
-    head_sequence: int = 0
-    head_hash: str = LedgerEntry.GENESIS_HASH
+    chain: ChainCheck = field(default_factory=ChainCheck)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -22,9 +21,21 @@ class RegisterCheck:
         return not self.problems
 
     @property
+    def entries_checked(self) -> int:
+        return self.chain.entries_checked
+
+    @property
+    def head_sequence(self) -> int:
+        return self.chain.head.sequence
+
+    @property
+    def head_hash(self) -> str:
+        return self.chain.head.entry_hash
+
+    @property
     def head(self) -> str:
         """`sequence:hash` of the last entry: publish it, and later check the register still has it."""
-        return f"{self.head_sequence}:{self.head_hash}"
+        return str(self.chain.head)
 
 
 @dataclass
@@ -56,14 +67,9 @@ def verify_register(society: Society, *, expected_head: str | None = None) -> Re
     """
     check = RegisterCheck(society=society)
     replayed: dict[tuple[int, int], ReplayedHolding] = {}
-    entries = LedgerEntry.objects.filter(society=society).order_by("sequence")
-    for expected_sequence, entry in enumerate(entries.iterator(chunk_size=2000), start=1):
-        check.entries_checked += 1
-        problem = _entry_problem(entry, expected_sequence, check.head_hash)
-        if problem:
-            check.problems.append(f"Entry #{entry.sequence}: {problem}")
-            return check
-        check.head_sequence, check.head_hash = entry.sequence, entry.entry_hash
+    ledger = LedgerEntry.objects.filter(society=society)
+    entries = ledger.order_by("sequence").iterator(chunk_size=2000)
+    for entry in walk(entries, check.chain, also=_unknown_kind):
         movement = MOVEMENTS[entry.kind]
         amount = entry.amount.amount
         key = (entry.holder_id, entry.share_class_id)
@@ -74,35 +80,19 @@ def verify_register(society: Society, *, expected_head: str | None = None) -> Re
             key = (entry.counterparty_id, entry.share_class_id)
             replayed.setdefault(key, ReplayedHolding()).move(entry.shares, amount, entry.effective_date)
 
+    if check.chain.problem:
+        check.problems.append(check.chain.problem)
+        return check
     if expected_head:
-        _check_expected_head(society, expected_head, check)
+        problem = expected_head_problem(ledger, expected_head, what="register")
+        if problem:
+            check.problems.append(problem)
     _check_holdings(society, replayed, check)
     return check
 
 
-def _entry_problem(entry: LedgerEntry, expected_sequence: int, previous_hash: str) -> str | None:
-    if entry.sequence != expected_sequence:
-        return f"expected #{expected_sequence}; entries are missing or out of order."
-    if entry.kind not in MOVEMENTS:
-        return f"unknown kind {entry.kind!r}."
-    if entry.previous_hash != previous_hash:
-        return f"its previous hash does not match entry #{entry.sequence - 1}."
-    if entry.compute_hash() != entry.entry_hash:
-        return "its content does not match its hash."
-    return None
-
-
-def _check_expected_head(society: Society, expected_head: str, check: RegisterCheck) -> None:
-    sequence, _, expected_hash = expected_head.partition(":")
-    if not sequence.isdigit() or len(expected_hash) != 64:
-        check.problems.append(f"{expected_head!r} is not a register head (SEQUENCE:HASH).")
-        return
-    entry = LedgerEntry.objects.filter(society=society, sequence=int(sequence)).first()
-    if entry is None or entry.entry_hash != expected_hash:
-        check.problems.append(
-            f"Entry #{sequence} no longer carries the published hash {expected_hash[:16]}…: "
-            f"the register was cut short or rewritten."
-        )
+def _unknown_kind(entry: LedgerEntry) -> str | None:
+    return None if entry.kind in MOVEMENTS else f"unknown kind {entry.kind!r}."
 
 
 def _check_holdings(society, replayed, check) -> None:

@@ -161,3 +161,9 @@ def test_the_openapi_schema_describes_the_surplus_simulator(client):
         "user",
         "investor",
     }
+
+
+def test_the_two_simulators_keep_their_own_schemas_in_the_openapi_document(client):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert {"cumulative", "redeemed", "status"} <= set(schemas["LineOut"]["properties"])
+    assert set(schemas["SurplusLineOut"]["properties"]) == {"ref", "paid"}

@@ -119,12 +119,7 @@ def stored_logo(kind="PNG", size=(600, 200)) -> Image:
     return Image.objects.create(title="Logo", file=ImageFile(buffer, name=f"logo.{kind.lower()}"))
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def test_the_certificate_shows_the_societys_logo_and_still_fits_one_page(certificate, media):
+def test_the_certificate_shows_the_societys_logo_and_still_fits_one_page(certificate):
     assert sum(len(page.images) for page in PdfReader(io.BytesIO(certificate_pdf(certificate))).pages) == 0
     certificate.society.logo = stored_logo()
     certificate.society.save()
@@ -135,7 +130,7 @@ def test_the_certificate_shows_the_societys_logo_and_still_fits_one_page(certifi
     assert "Alice Moss" in pdf_text(certificate_pdf(certificate))
 
 
-def test_the_logo_is_read_through_its_storage_as_png_or_jpeg_only(society, media):
+def test_the_logo_is_read_through_its_storage_as_png_or_jpeg_only(society):
     assert society_logo_uri(society) is None
     for kind, media_type in (("PNG", "image/png"), ("JPEG", "image/jpeg")):
         society.logo = stored_logo(kind)
@@ -144,13 +139,13 @@ def test_the_logo_is_read_through_its_storage_as_png_or_jpeg_only(society, media
     assert society_logo_uri(society) is None
 
 
-def test_a_very_large_logo_is_made_smaller_before_it_is_embedded(society, media):
+def test_a_very_large_logo_is_made_smaller_before_it_is_embedded(society):
     society.logo = stored_logo(size=(4000, 1000))
     data = base64.b64decode(society_logo_uri(society).split(",", 1)[1])
     assert PillowImage.open(io.BytesIO(data)).size == (1200, 300)
 
 
-def test_a_broken_or_missing_logo_file_leaves_the_logo_out(certificate, media):
+def test_a_broken_or_missing_logo_file_leaves_the_logo_out(certificate):
     logo = stored_logo()
     certificate.society.logo = logo
     certificate.society.save()

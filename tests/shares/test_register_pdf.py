@@ -12,10 +12,11 @@ from djmoney.money import Money
 from pypdf import PdfReader
 
 from capital.money import format_money
-from shares.documents import register_pdf, register_rows, register_totals
+from shares.documents import register_pdf
 from shares.errors import RegisterError
 from shares.models import Holder, LedgerEntry
 from shares.services.register import issue_shares, remove_shares, transfer_shares
+from shares.services.register_reads import register_rows, register_totals
 from shares.services.verification import verify_register
 from tests import factories
 from tests.builders import pdf_text

@@ -2,8 +2,11 @@
 and the deterministic scale-back rule."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -163,3 +166,12 @@ def test_scale_back_never_oversells_never_exceeds_demand_and_uses_all_capacity(d
     if sum(min(d, guarantee) for d in demands) <= capacity:
         assert all(allocation[key] >= min(wanted[key], guarantee) for key in wanted)
     assert scale_back(wanted, capacity=capacity, guarantee=guarantee) == allocation
+
+
+def test_allocate_offer_command_closes_and_allocates(open_offer):
+    paid_application(offer=open_offer, shares=1500)
+    out = io.StringIO()
+    call_command("allocate_offer", str(open_offer.pk), "--close", stdout=out)
+    assert "1,500 shares issued to 1 applicant" in out.getvalue()
+    with pytest.raises(CommandError, match="is allocated"):
+        call_command("allocate_offer", str(open_offer.pk))

@@ -15,21 +15,15 @@ from investors.payments import gateway
 from investors.payments.cards import check_card_payment, pay_by_card, start_card_payment
 from investors.payments.services import confirm_payment
 from tests import factories
-from tests.builders import unpaid_application
+from tests.builders import pay_with_card, unpaid_application
 from tests.factories import gbp
 
 State = Application.State
 
 
-def pay(stripe_server, application, kind="ok"):
-    setup = start_card_payment(application=application)
-    payment_method = stripe_server.confirm_card_setup(setup.client_secret, kind)
-    return pay_by_card(application=application, payment_method_id=payment_method)
-
-
 def test_a_good_card_pays_the_application_for_exactly_its_amount(stripe_server, open_offer):
     application = unpaid_application(offer=open_offer, shares=250, method="card")
-    outcome = pay(stripe_server, application)
+    outcome = pay_with_card(stripe_server=stripe_server, application=application)
 
     assert outcome.status == "succeeded"
     application.refresh_from_db()
@@ -55,21 +49,21 @@ def test_paying_twice_never_charges_twice(stripe_server, open_offer):
 
 def test_a_declined_card_leaves_the_application_payable_with_a_clear_message(stripe_server, open_offer):
     application = unpaid_application(offer=open_offer, shares=250, method="card")
-    outcome = pay(stripe_server, application, kind="declined")
+    outcome = pay_with_card(stripe_server=stripe_server, application=application, kind="declined")
 
     assert outcome.status == "declined"
     assert "Your card was declined." in outcome.message and "another card" in outcome.message
     application.refresh_from_db()
     assert application.state == State.AWAITING_PAYMENT
     assert open_offer.society.audit_entries.filter(action="card.declined").exists()
-    assert pay(stripe_server, application).status == "succeeded"
+    assert pay_with_card(stripe_server=stripe_server, application=application).status == "succeeded"
     application.refresh_from_db()
     assert application.state == State.PAID
 
 
 def test_a_card_needing_authentication_is_finished_in_the_browser(stripe_server, open_offer):
     application = unpaid_application(offer=open_offer, shares=250, method="card")
-    outcome = pay(stripe_server, application, kind="needs_authentication")
+    outcome = pay_with_card(stripe_server=stripe_server, application=application, kind="needs_authentication")
     assert outcome.status == "requires_action" and outcome.client_secret
     assert CardPayment.objects.get().status == CardPayment.Status.REQUIRES_ACTION
     application.refresh_from_db()
@@ -83,7 +77,7 @@ def test_a_card_needing_authentication_is_finished_in_the_browser(stripe_server,
 
 def test_failed_authentication_leaves_the_application_payable(stripe_server, open_offer):
     application = unpaid_application(offer=open_offer, shares=250, method="card")
-    outcome = pay(stripe_server, application, kind="needs_authentication")
+    outcome = pay_with_card(stripe_server=stripe_server, application=application, kind="needs_authentication")
     stripe_server.authenticate(outcome.client_secret, success=False)
     assert check_card_payment(application=application).status == "declined"
     application.refresh_from_db()
@@ -100,7 +94,7 @@ def test_a_card_payment_that_lands_after_the_shares_have_gone_is_refunded_throug
     Application.objects.filter(pk=application.pk).update(
         reserved_until=timezone.now() + datetime.timedelta(hours=1)
     )
-    outcome = pay(stripe_server, application, kind="needs_authentication")
+    outcome = pay_with_card(stripe_server=stripe_server, application=application, kind="needs_authentication")
     Application.objects.filter(pk=application.pk).update(
         reserved_until=timezone.now() - datetime.timedelta(hours=1)
     )
@@ -131,7 +125,7 @@ def test_a_failed_offer_refunds_cards_through_stripe_and_lists_bank_payments(
     stripe_server, open_offer, django_capture_on_commit_callbacks
 ):
     by_card = unpaid_application(offer=open_offer, shares=300, method="card")
-    pay(stripe_server, by_card)
+    pay_with_card(stripe_server=stripe_server, application=by_card)
     by_bank = apply_for_shares(
         offer=open_offer, holder=factories.HolderFactory(), payment_method="bank_transfer", shares=200
     )
@@ -160,7 +154,7 @@ def test_a_scaled_back_card_payment_is_partly_refunded(
     )
     applications = [unpaid_application(offer=offer, shares=1000, method="card") for _ in range(2)]
     for application in applications:
-        pay(stripe_server, application)
+        pay_with_card(stripe_server=stripe_server, application=application)
 
     with django_capture_on_commit_callbacks(execute=True):
         allocate_offer(offer=close_offer(offer=offer))
@@ -217,7 +211,7 @@ def test_a_scale_back_offer_can_charge_cards_at_allocation_for_exactly_what_is_a
     confirm_payment(application=bank, amount=gbp(1000), method="bank_transfer", provider_reference="L1")
     cards = [unpaid_application(offer=offer, shares=1000, method="card") for _ in range(2)]
     for application in cards:
-        outcome = pay(stripe_server, application)
+        outcome = pay_with_card(stripe_server=stripe_server, application=application)
         assert outcome.status == "saved" and "charged when the offer is allocated" in outcome.message
     assert (
         not CardPayment.objects.exists() and stripe_server.request("GET", "/v1/payment_intents")["data"] == []
@@ -250,8 +244,10 @@ def test_a_card_declined_at_allocation_cancels_that_application_only(
         unpaid_application(offer=offer, shares=600, method="card"),
         unpaid_application(offer=offer, shares=600, method="card"),
     )
-    pay(stripe_server, good)
-    pay(stripe_server, bad, kind="declined")  # saving works; the decline comes when charged
+    pay_with_card(stripe_server=stripe_server, application=good)
+    pay_with_card(
+        stripe_server=stripe_server, application=bad, kind="declined"
+    )  # saving works; the decline comes when charged
 
     result = allocate_offer(offer=close_offer(offer=offer))
 
@@ -265,7 +261,7 @@ def test_a_card_declined_at_allocation_cancels_that_application_only(
 def test_no_card_is_charged_when_the_offer_will_fail(stripe_server, charge_at_allocation_offer):
     offer = charge_at_allocation_offer
     application = unpaid_application(offer=offer, shares=200, method="card")
-    pay(stripe_server, application)
+    pay_with_card(stripe_server=stripe_server, application=application)
     result = allocate_offer(offer=close_offer(offer=offer))
     assert result.failed
     assert stripe_server.request("GET", "/v1/payment_intents")["data"] == []
@@ -290,7 +286,7 @@ def test_a_mail_server_that_is_down_does_not_stop_card_refunds(
     settings.EMAIL_BACKEND = "tests.failing_email.FailingEmailBackend"
     applications = [unpaid_application(offer=open_offer, shares=100, method="card") for _ in range(2)]
     for application in applications:
-        pay(stripe_server, application)
+        pay_with_card(stripe_server=stripe_server, application=application)
     with django_capture_on_commit_callbacks(execute=True):
         assert allocate_offer(offer=close_offer(offer=open_offer)).failed
     assert set(Refund.objects.values_list("state", flat=True)) == {Refund.State.PAID}
@@ -302,7 +298,7 @@ def test_send_card_refunds_command_sends_what_is_still_due(stripe_server, open_o
     from django.core.management import call_command
 
     application = unpaid_application(offer=open_offer, shares=100, method="card")
-    pay(stripe_server, application)
+    pay_with_card(stripe_server=stripe_server, application=application)
     allocate_offer(offer=close_offer(offer=open_offer))  # no commit here: nothing was queued
     assert Refund.objects.get().state == Refund.State.DUE
     out = io.StringIO()

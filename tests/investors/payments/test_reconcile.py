@@ -12,23 +12,19 @@ from investors.applications.allocation import allocate_offer
 from investors.applications.services import apply_for_shares
 from investors.models import Application, Refund
 from investors.payments.bank_import import import_bank_statement
-from investors.payments.cards import pay_by_card, start_card_payment
 from investors.payments.reconciliation import reconcile
 from investors.payments.refunds import mark_refund_paid
 from investors.payments.services import confirm_payment
 from tests import factories
-from tests.builders import unpaid_application
+from tests.builders import pay_with_card, unpaid_application
 from tests.conftest import run_raw_sql
 
 
-def pay_card(stripe_server, application, kind="ok"):
-    setup = start_card_payment(application=application)
-    method = stripe_server.confirm_card_setup(setup.client_secret, kind)
-    return pay_by_card(application=application, payment_method_id=method)
-
-
 def test_a_clean_offer_reconciles(stripe_server, open_offer, django_capture_on_commit_callbacks):
-    pay_card(stripe_server, unpaid_application(offer=open_offer, shares=1500, method="card"))
+    pay_with_card(
+        stripe_server=stripe_server,
+        application=unpaid_application(offer=open_offer, shares=1500, method="card"),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         allocate_offer(offer=close_offer(offer=open_offer))
     report = reconcile(open_offer.society)
@@ -49,7 +45,7 @@ def test_reconcile_reports_each_kind_of_loose_end(stripe_server, open_offer):
     )
     stranger = stripe_server.charge_outside(4200)
     card = unpaid_application(offer=open_offer, shares=300, method="card")
-    pay_card(stripe_server, card)
+    pay_with_card(stripe_server=stripe_server, application=card)
     run_raw_sql("UPDATE investors_payment SET amount = 299 WHERE method = 'card'")
 
     problems = reconcile(open_offer.society).problems
@@ -99,9 +95,11 @@ def test_demo_after_a_scripted_mix_of_payments(stripe_server, db):
     assert reconcile(society).ok
 
     paid_by_card = unpaid_application(offer=offer, shares=1000, method="card")
-    pay_card(stripe_server, paid_by_card)
+    pay_with_card(stripe_server=stripe_server, application=paid_by_card)
     declined = unpaid_application(offer=offer, shares=500, method="card")
-    assert pay_card(stripe_server, declined, kind="declined").status == "declined"
+    assert (
+        pay_with_card(stripe_server=stripe_server, application=declined, kind="declined").status == "declined"
+    )
     dev = Application.objects.get(offer=offer, holder__email="dev@example.org")
     import_bank_statement(
         society=society,
@@ -132,7 +130,7 @@ def test_shares_left_standing_after_a_refund_outside_or_a_dispute_are_reported(
         unpaid_application(offer=open_offer, shares=600, method="card"),
     )
     for application in (refunded, disputed):
-        pay_card(stripe_server, application)
+        pay_with_card(stripe_server=stripe_server, application=application)
     intent_id = refunded.card_payments.get().intent_id
     stripe_server.refund_outside(intent_id, 60000)
     for event_type, obj in (

@@ -51,11 +51,6 @@ def rows(text: str) -> list[list[str]]:
 
 
 @pytest.fixture
-def director(society):
-    return board_seat(society=society)
-
-
-@pytest.fixture
 def treasurer(society):
     return board_seat(society=society, role=SocietyRole.Role.TREASURER)
 

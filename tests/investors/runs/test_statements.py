@@ -14,7 +14,6 @@ from PIL import Image as PillowImage
 from pypdf import PdfReader
 from wagtail.images.models import Image
 
-from capital.models import SocietyRole
 from capital.returns import Terms
 from investors.documents.pdfs import (
     annual_summary_context,
@@ -38,14 +37,14 @@ from investors.runs.statements import (
 from investors.runs.tax_year import tax_year_of
 from shares.models import Certificate
 from tests import factories
-from tests.builders import board_seat, issue, pdf_text, with_schedule
+from tests.builders import issue, pdf_text, with_schedule
 from tests.factories import gbp
 
 D = Decimal
 LONDON = ZoneInfo("Europe/London")
 
 
-# --- Helpers (after tests/test_distribution_runs.py) -----------------------------------------------
+# --- Helpers ---------------------------------------------------------------------------------------
 
 
 def person(name):
@@ -73,11 +72,6 @@ def in_order(text: str, *phrases: str) -> bool:
             return False
         position += len(phrase)
     return True
-
-
-@pytest.fixture
-def director(society):
-    return board_seat(society=society, role=SocietyRole.Role.DIRECTOR)
 
 
 @pytest.fixture
@@ -536,12 +530,7 @@ def make_logo(kind="PNG", size=(600, 200)) -> Image:
     return Image.objects.create(title="Logo", file=ImageFile(buffer, name=f"logo.{extension}"))
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def test_the_logo_heads_the_statement_and_the_summary(worked, media):
+def test_the_logo_heads_the_statement_and_the_summary(worked):
     without = statement_pdf(worked.profit_2, worked.alice)
     worked.society.logo = make_logo("JPEG")
     worked.society.save()
@@ -550,7 +539,7 @@ def test_the_logo_heads_the_statement_and_the_summary(worked, media):
     assert images_in(annual_summary_pdf(run.share_class.society, worked.alice, 2023)) == 1
 
 
-def test_a_broken_or_missing_logo_is_left_out_and_the_statement_still_renders(worked, media):
+def test_a_broken_or_missing_logo_is_left_out_and_the_statement_still_renders(worked):
     logo = make_logo()
     worked.society.logo = logo
     worked.society.save()

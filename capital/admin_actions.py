@@ -77,6 +77,7 @@ class ObjectLink:
 
 
 _REGISTERED: dict[type, list[ObjectAction]] = defaultdict(list)
+_REGISTERED_LINKS: dict[type, list[ObjectLink]] = defaultdict(list)
 
 
 def register_object_actions(model: type, *actions: ObjectAction) -> None:
@@ -88,6 +89,17 @@ def register_object_actions(model: type, *actions: ObjectAction) -> None:
 def object_actions_for(model: type) -> tuple[ObjectAction, ...]:
     """The actions other apps registered for `model`."""
     return tuple(_REGISTERED.get(model, ()))
+
+
+def register_object_links(model: type, *links: ObjectLink) -> None:
+    """Offer `links` (downloads, say) on every row of `model` in its admin (after the viewset's own)."""
+    known = {link.url_name for link in _REGISTERED_LINKS[model]}
+    _REGISTERED_LINKS[model].extend(link for link in links if link.url_name not in known)
+
+
+def object_links_for(model: type) -> tuple[ObjectLink, ...]:
+    """The links other apps registered for `model`."""
+    return tuple(_REGISTERED_LINKS.get(model, ()))
 
 
 class ObjectActionView(AdminPage, FormView):

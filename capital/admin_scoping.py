@@ -12,7 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from capital.admin_actions import ObjectActionView, object_actions_for
+from capital.admin_actions import ObjectActionView, object_actions_for, object_links_for
 from capital.errors import Refusal
 from capital.models import SocietyRole
 from capital.permissions import ACTION_ROLES, societies_for
@@ -110,7 +110,7 @@ class SocietyScopedViewSet(ModelViewSet):
         ]
         buttons += [
             (link.label, reverse(link.url_name, args=[instance.pk]), link.icon)
-            for link in self.object_links
+            for link in (*self.object_links, *object_links_for(self.model))
             if link.offered_to(user, instance)
         ]
         return buttons

@@ -39,6 +39,7 @@ class Kind:
     BOARD_REMOVED = "board.removed"
     SURPLUS_RULES_SET = "surplus.rules_set"
     SURPLUS_RUN_APPROVED = "surplus.run_approved"
+    REDEMPTION_FUND_CHANGED = "redemption_fund.changed"
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,18 @@ class ShareClass(models.Model):
         blank=True,
         help_text="No withdrawal is paid before this day (many societies wait three years or more).",
     )
+    redemption_minimum_holding_years = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Investor shares: holders may ask to be redeemed from the redemption fund once their "
+        "shares have been held this many years (blank: no redemption on request).",
+    )
+    redemption_price = MoneyField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Investor shares: what the society pays for each share it redeems (blank: par).",
+    )
     withdrawal_yearly_limit = MoneyField(
         **MONEY,
         null=True,
@@ -242,6 +254,15 @@ class ShareClass(models.Model):
             models.CheckConstraint(
                 condition=Q(withdrawal_yearly_limit__isnull=True) | Q(withdrawal_yearly_limit__gt=0),
                 name="share_class_withdrawal_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(redemption_minimum_holding_years__isnull=True) | Q(kind="investor"),
+                name="only_investor_shares_are_redeemed_on_request",
+                violation_error_message="Only investor shares are redeemed on request; others are withdrawn.",
+            ),
+            models.CheckConstraint(
+                condition=Q(redemption_price__isnull=True) | Q(redemption_price__gt=0),
+                name="share_class_redemption_price_positive",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="community", withdrawable=True, transferable=True),

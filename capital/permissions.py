@@ -26,6 +26,11 @@ ACTION_ROLES = {
     "manage_surplus_rules": {Role.DIRECTOR},
     "record_contributions": {Role.SECRETARY, Role.TREASURER, Role.DIRECTOR},
     "decide_transfers": {Role.DIRECTOR},
+    "decide_redemptions": {Role.DIRECTOR},
+    "pay_redemptions": {Role.TREASURER, Role.DIRECTOR},
+    # The nominations book and members' deaths are the secretary's (s.37 and the register).
+    "view_nominations": {Role.SECRETARY, Role.DIRECTOR},
+    "record_deaths": {Role.SECRETARY},
 }
 
 

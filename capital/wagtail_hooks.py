@@ -93,6 +93,14 @@ class ShareClassViewSet(SocietyScopedViewSet):
             ),
             MultiFieldPanel(
                 [
+                    FieldRowPanel(
+                        [FieldPanel("redemption_minimum_holding_years"), FieldPanel("redemption_price")]
+                    )
+                ],
+                heading="Redemption from the redemption fund (investor shares)",
+            ),
+            MultiFieldPanel(
+                [
                     FieldPanel("confers_membership"),
                     FieldPanel("membership_minimum_shares"),
                     FieldPanel("carries_votes"),

@@ -1,13 +1,23 @@
-"""The demo society's web pages, for `manage.py load_demo`.
+"""The demo society's web pages and its FairShares classes, for `manage.py load_demo`.
 
 Each page is looked up by what it stands for (the society, the offer, its place in the tree) and
-created only if missing, so running the demo again changes nothing.
+created only if missing, and the FairShares part likewise, so running the demo again changes
+nothing and a database loaded before either existed gets them.
 """
 
-from django.utils import timezone
+import datetime
+from decimal import Decimal
 
-from capital.models import Offer, Society
+from django.utils import timezone
+from djmoney.money import Money
+
+from capital.models import Offer, ShareClass, Society, SurplusRules
+from capital.services import save_share_class, save_surplus_rules
 from cms.models import HomePage, NewsIndexPage, NewsPage, OfferPage, SocietyPage
+from investors.surplus.contributions import import_contributions
+from investors.surplus.services import start_surplus_run
+from shares.models import Holder
+from shares.services.register import issue_shares
 
 SOLAR_OFFER_TITLE = "Solar roofs for Calder schools"
 
@@ -144,4 +154,80 @@ def _offer_page(offer: Offer) -> OfferPage:
             ),
             ("risk_warning", {"heading": "Risks particular to this project", "text": RISK_WARNING.strip()}),
         ],
+    )
+
+
+# --- FairShares: a labour class and a user class, with a year of contributions ---------------------
+
+DEMO_YEAR_END = datetime.date(2026, 3, 31)
+DEMO_SURPLUS = Decimal("18000.00")
+# name, email, address, date of birth, hours worked in the year to 31 March 2026
+WORKERS = [
+    ("Jo Fielding", "jo@example.org", "12 Mytholm Steeps, Hebden Bridge HX7 6AS", "1988-03-14", "1650"),
+    ("Priya Shah", "priya@example.org", "5 Valley Road, Hebden Bridge HX7 7BZ", "1979-10-02", "1420.5"),
+    ("Tom Brennan", "tom@example.org", "8 Commercial Street, Todmorden OL14 5DG", "1969-07-23", "380"),
+]
+# email (an investor or member already on the register), what they paid for power in the year
+CUSTOMERS = [
+    ("alice@example.org", "1,286.40"),
+    ("bilal@example.org", "942.10"),
+    ("erin@example.org", "2,104.75"),
+    ("treasurer@caldervalley-housing.example", "18,450.00"),
+]
+
+
+def add_fairshares(*, society: Society) -> bool:
+    """The society's worker and customer classes, its surplus rules and the contributions of the
+    year to 31 March 2026, unless they are there already. Returns whether anything was added."""
+    if ShareClass.objects.filter(society=society, kind=ShareClass.Kind.LABOUR).exists():
+        return False
+    labour = save_share_class(share_class=_member_class(society, "Worker shares", ShareClass.Kind.LABOUR))
+    user = save_share_class(share_class=_member_class(society, "Customer shares", ShareClass.Kind.USER))
+    joined = datetime.date(2025, 4, 1)
+    workers = []
+    for name, email, address, born, hours in WORKERS:
+        holder = Holder.objects.filter(email=email).first() or Holder.objects.create(
+            name=name, email=email, postal_address=address, date_of_birth=datetime.date.fromisoformat(born)
+        )
+        issue_shares(
+            society=society,
+            holder=holder,
+            share_class=labour,
+            shares=1,
+            amount=Money(1, "GBP"),
+            effective_date=joined,
+        )
+        workers.append((holder, hours))
+    customers = []
+    for email, trade in CUSTOMERS:
+        holder = Holder.objects.get(email=email)
+        issue_shares(
+            society=society,
+            holder=holder,
+            share_class=user,
+            shares=1,
+            amount=Money(1, "GBP"),
+            effective_date=joined,
+        )
+        customers.append((holder, trade))
+    save_surplus_rules(rules=SurplusRules(society=society, labour_class=labour, user_class=user))
+    for part, rows in (("labour", workers), ("user", customers)):
+        text = "email,contribution\n" + "".join(f'{holder.email},"{amount}"\n' for holder, amount in rows)
+        import_contributions(
+            society=society, part=part, year_end=DEMO_YEAR_END, text=text, filename=f"demo-{part}-2025-26.csv"
+        )
+    # The year's split as a draft, for the board to read and approve.
+    start_surplus_run(society=society, year_end=DEMO_YEAR_END, surplus=DEMO_SURPLUS)
+    return True
+
+
+def _member_class(society: Society, name: str, kind: str) -> ShareClass:
+    return ShareClass(
+        society=society,
+        name=name,
+        kind=kind,
+        nominal_value=Money(1, "GBP"),
+        confers_membership=True,
+        carries_votes=True,
+        maximum_holding_shares=1,
     )

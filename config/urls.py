@@ -13,6 +13,8 @@ urlpatterns = [
     # Downloads at /account/documents/… and /documents/certificates/….
     path("", include("investors.documents.urls")),
     path("account/withdrawals/", include("investors.withdrawals.urls")),
+    path("account/redemptions/", include("investors.redemptions.urls")),
+    path("account/nominations/", include("investors.nominations.urls")),
     # A holder's transfers at /account/transfers/…, the receiver's link at /transfers/accept/….
     path("", include("investors.transfers.urls")),
     path("account/", include("investors.accounts.urls")),

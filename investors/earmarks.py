@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from investors.models import TransferRequest, WithdrawalRequest
+from investors.models import RedemptionRequest, TransferRequest, WithdrawalRequest
 from shares.models import Holder
 
 
@@ -53,6 +53,11 @@ def earmarks(holder: Holder, share_class) -> Earmarks:
         transferring=waiting(
             TransferRequest.objects.filter(
                 holder=holder, share_class=share_class, state__in=TransferRequest.OPEN
+            )
+        ),
+        redeeming=waiting(
+            RedemptionRequest.objects.filter(
+                holder=holder, share_class=share_class, state=RedemptionRequest.State.PENDING
             )
         ),
     )

@@ -30,3 +30,14 @@ class SurplusRunError(Refusal):
 class TransferError(Refusal):
     """A transfer of shares (its request, acceptance or the board's decision) was refused."""
 
+
+class RedemptionError(Refusal):
+    """A redemption request, the redemption fund, or the board's decision on the queue was refused."""
+
+
+class NominationError(Refusal):
+    """A nomination (s.37) was refused."""
+
+
+class EstateError(Refusal):
+    """A step in settling a member's estate after their death was refused."""

@@ -7,7 +7,10 @@ from wagtail.permissions import register_permission_policy
 from capital.admin_scoping import ReadOnlyPermissionPolicy
 from investors.applications import admin as applications
 from investors.documents import admin as documents
+from investors.estates import admin as estates
+from investors.nominations import admin as nominations
 from investors.payments import admin as payments
+from investors.redemptions import admin as redemptions
 from investors.runs import admin as runs
 from investors.surplus import admin as surplus
 from investors.transfers import admin as transfers
@@ -26,17 +29,31 @@ class InvestorsGroup(ViewSetGroup):
         *surplus.VIEWSETS,
         *withdrawals.VIEWSETS,
         *transfers.VIEWSETS,
+        *redemptions.VIEWSETS,
+        *nominations.VIEWSETS,
+        *estates.VIEWSETS,
         *payments.STAFF_VIEWSETS,
     )
 
 
 hooks.register("register_admin_viewset", InvestorsGroup)
-for feature in (applications, payments, runs, surplus, transfers, withdrawals):
+for feature in (
+    applications,
+    payments,
+    runs,
+    surplus,
+    transfers,
+    redemptions,
+    nominations,
+    estates,
+    withdrawals,
+):
     for model in feature.READ_ONLY_MODELS:
         register_permission_policy(model, ReadOnlyPermissionPolicy(model))
 for feature in (payments, runs, documents):
     hooks.register("register_admin_urls", feature.admin_urls)
     hooks.register("register_admin_menu_item", feature.menu_item)
-hooks.register("register_admin_urls", surplus.admin_urls)
+for feature in (surplus, redemptions, nominations):
+    hooks.register("register_admin_urls", feature.admin_urls)
 for menu_item in surplus.MENU_ITEMS:
     hooks.register("register_admin_menu_item", menu_item)

@@ -33,6 +33,11 @@ class Holder(models.Model):
         default=False,
         help_text="A registered society investing in another society has no holding limit.",
     )
+    died_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Recorded by the secretary with the evidence seen; membership ceases from this day.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,

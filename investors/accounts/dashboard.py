@@ -19,8 +19,10 @@ from investors.models import (
     DistributionRun,
     Document,
     InterestElection,
+    Nomination,
     Payment,
     PayoutAccount,
+    RedemptionRequest,
     Refund,
     TransferRequest,
     WithdrawalRequest,
@@ -78,6 +80,11 @@ class HoldingSummary:
         return self.holding.share_class.transferable and self.holding.shares > 0
 
     @property
+    def redeemable(self) -> bool:
+        share_class = self.holding.share_class
+        return share_class.redemption_minimum_holding_years is not None and self.holding.shares > 0
+
+    @property
     def cap_money(self) -> Money | None:
         return None if self.cap is None else self.society.money(self.cap)
 
@@ -105,6 +112,8 @@ class Dashboard:
     payout_account: PayoutAccount | None
     withdrawals: list[WithdrawalRequest]
     transfers: list[TransferRequest] = field(default_factory=list)
+    redemptions: list[RedemptionRequest] = field(default_factory=list)
+    nominations: list[Nomination] = field(default_factory=list)
 
     @property
     def withdrawable(self) -> list[HoldingSummary]:
@@ -113,6 +122,22 @@ class Dashboard:
     @property
     def transferable(self) -> list[HoldingSummary]:
         return [summary for summary in self.holdings if summary.transferable]
+
+    @property
+    def redeemable(self) -> list[HoldingSummary]:
+        return [summary for summary in self.holdings if summary.redeemable]
+
+    @property
+    def societies_held(self) -> list:
+        """Each society the holder has shares in, once, with the nomination in force there."""
+        in_force = {nomination.society_id: nomination for nomination in self.nominations}
+        seen, societies = set(), []
+        for summary in self.holdings:
+            society = summary.society
+            if summary.holding.shares > 0 and society.pk not in seen:
+                seen.add(society.pk)
+                societies.append((society, in_force.get(society.pk)))
+        return societies
 
 
 def holder_for(user) -> Holder | None:
@@ -175,6 +200,16 @@ def dashboard_for(user, holder: Holder | None = None) -> Dashboard:
             (TransferRequest.objects.filter(holder=holder) | TransferRequest.objects.filter(receiver=holder))
             .select_related("share_class__society", "holder", "receiver")
             .order_by("-requested_at", "-pk")
+        ),
+        redemptions=list(
+            RedemptionRequest.objects.filter(holder=holder)
+            .select_related("share_class__society")
+            .order_by("-requested_at", "-pk")
+        ),
+        nominations=list(
+            Nomination.objects.filter(holder=holder, state=Nomination.State.ACTIVE).prefetch_related(
+                "nominees"
+            )
         ),
     )
 

@@ -2,6 +2,9 @@ from investors.models.applications import Application, Payment, Refund, new_paym
 from investors.models.bank import BankStatementLine
 from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
 from investors.models.documents import Document, DocumentJob
+from investors.models.estates import Estate, EstateTransmission
+from investors.models.nominations import Nomination, Nominee
+from investors.models.redemptions import RedemptionFund, RedemptionFundMovement, RedemptionRequest
 from investors.models.runs import DistributionLine, DistributionRun, InterestElection, PayoutAccount
 from investors.models.surplus import Contribution, ContributionImport, SurplusLine, SurplusRun
 from investors.models.transfers import TransferRequest
@@ -17,9 +20,16 @@ __all__ = [
     "DistributionRun",
     "Document",
     "DocumentJob",
+    "Estate",
+    "EstateTransmission",
     "InterestElection",
+    "Nomination",
+    "Nominee",
     "Payment",
     "PayoutAccount",
+    "RedemptionFund",
+    "RedemptionFundMovement",
+    "RedemptionRequest",
     "Refund",
     "StripeCustomer",
     "SurplusLine",

@@ -51,6 +51,10 @@ def request_transfer(
     """Ask to transfer `shares` to the person named; they are emailed a link to accept."""
     if by is not None and holder.user_id != by.pk:
         raise TransferError("You can only transfer your own shares.")
+    if holder.died_on is not None:
+        raise TransferError(
+            f"{holder} is recorded as having died: their shares pass as their estate is settled."
+        )
     if not share_class.transferable:
         raise TransferError(
             f"{share_class.name} are not transferable under {share_class.society}'s rules"
@@ -189,6 +193,8 @@ def accept_transfer(
             )
         if receiver.pk == request.holder_id:
             raise TransferError("The shares are already yours: a transfer is to someone else.")
+        if receiver.died_on is not None:
+            raise TransferError("The receiver is recorded as having died; the transfer cannot be accepted.")
         check_receiver_limits(request, receiver)
         request.receiver, request.accepted_at = receiver, now or timezone.now()
         request.save(update_fields=["state", "receiver", "accepted_at"])

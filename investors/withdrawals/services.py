@@ -40,6 +40,10 @@ def request_withdrawal(
         raise WithdrawalError("You can only ask to withdraw your own shares.")
     if not share_class.withdrawable:
         raise WithdrawalError(f"{share_class.name} are not withdrawable.")
+    if holder.died_on is not None:
+        raise WithdrawalError(
+            f"{holder} is recorded as having died: their shares pass as their estate is settled."
+        )
     if shares < 1:
         raise WithdrawalError("Ask to withdraw at least one share.")
     now = now or timezone.now()

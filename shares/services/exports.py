@@ -27,19 +27,23 @@ class RegisterLine:
     def as_row(self) -> dict[str, str]:
         holding = self.holding
         share_class = holding.share_class
+        died_on = holding.holder.died_on
+        ceased_on = min(filter(None, (holding.ceased_on, died_on)), default=None)
         return {
             "name": holding.holder.name,
             "postal_address": " ".join(holding.holder.postal_address.split()),
             "email": holding.holder.email,
             "share_class": share_class.name,
             "member": "yes"
-            if share_class.confers_membership and holding.shares >= share_class.membership_minimum_shares
+            if share_class.confers_membership
+            and holding.shares >= share_class.membership_minimum_shares
+            and died_on is None
             else "no",
             "shares_held": str(holding.shares),
             "amount_paid": f"{holding.amount_paid.amount:.2f}",
             "currency": str(holding.amount_paid.currency),
             "date_admitted": holding.first_issued_on.isoformat(),
-            "date_ceased": holding.ceased_on.isoformat() if holding.ceased_on else "",
+            "date_ceased": ceased_on.isoformat() if ceased_on else "",
         }
 
 

@@ -40,7 +40,9 @@ def voting_roll(society: Society, as_of: datetime.date) -> list[Voter]:
     """Every member on `as_of`, once each with weight 1, and nobody who is not a member.
 
     A member holds at least the minimum of some membership class; investor classes never
-    confer membership (a database constraint), so an investor-only holder never appears.
+    confer membership (a database constraint), so an investor-only holder never appears. A
+    member who has died is no longer one from the day of their death, though their shares stay
+    on the register until they pass to someone else.
     """
     membership_classes = {
         share_class.pk: share_class for share_class in society.share_classes.filter(confers_membership=True)
@@ -51,6 +53,5 @@ def voting_roll(society: Society, as_of: datetime.date) -> list[Voter]:
         for (holder_id, class_id), shares in balances.items()
         if shares >= membership_classes[class_id].membership_minimum_shares
     }
-    return [
-        Voter(holder=holder) for holder in Holder.objects.filter(pk__in=member_ids).order_by("name", "pk")
-    ]
+    members = Holder.objects.filter(pk__in=member_ids).exclude(died_on__lte=as_of)
+    return [Voter(holder=holder) for holder in members.order_by("name", "pk")]

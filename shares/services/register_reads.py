@@ -93,3 +93,31 @@ def register_totals(rows: list[dict[str, str]]) -> list[ClassTotal]:
         total[2] += shares
         total[3] += Decimal(row["amount_paid"])
     return [ClassTotal(name, *values) for name, values in sorted(totals.items())]
+
+
+def shares_held_since(holder: Holder, share_class: ShareClass, day: datetime.date) -> int:
+    """How many of the holder's shares of the class they have held since `day` or before.
+
+    Replays the holder's register entries in order, keeping the shares in the parts they came
+    in (an issue or a transfer in, dated its day); anything that takes shares away takes the
+    oldest first, as the returns engine counts capital."""
+    parts: list[list] = []  # [shares, since], oldest first
+    entries = (
+        LedgerEntry.objects.filter(share_class=share_class)
+        .filter(Q(holder=holder) | Q(counterparty=holder))
+        .order_by("sequence")
+        .values_list("kind", "holder_id", "shares", "effective_date")
+    )
+    for kind, holder_id, shares, on in entries:
+        movement = MOVEMENTS[kind]
+        coming_in = holder_id != holder.pk or movement.holder_sign > 0
+        if coming_in:
+            parts.append([shares, on])
+            continue
+        while shares and parts:
+            taken = min(shares, parts[0][0])
+            parts[0][0] -= taken
+            shares -= taken
+            if not parts[0][0]:
+                parts.pop(0)
+    return sum(count for count, since in parts if since <= day)

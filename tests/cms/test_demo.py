@@ -1,11 +1,13 @@
 """The demo society `make run` loads: a working society, and running it again changes nothing."""
 
+import datetime
 import io
+from decimal import Decimal as D
 
 from django.core.management import call_command
 
-from capital.models import AuditEntry, Offer, ReturnSchedule, ShareClass, Society, SocietyRole
-from investors.models import Application, Payment
+from capital.models import AuditEntry, Offer, ReturnSchedule, ShareClass, Society, SocietyRole, SurplusRules
+from investors.models import Application, Contribution, ContributionImport, Payment, SurplusRun
 from shares.models import Holder, Holding, LedgerEntry
 from shares.services.membership import voting_roll
 from tests.factories import gbp
@@ -22,6 +24,10 @@ MODELS = (
     LedgerEntry,
     Holding,
     AuditEntry,
+    SurplusRules,
+    ContributionImport,
+    Contribution,
+    SurplusRun,
 )
 
 
@@ -42,8 +48,28 @@ def test_load_demo_builds_a_working_society_and_running_it_again_changes_nothing
     assert community.withdrawable and community.nominal_value == gbp(1)
     assert Offer.objects.filter(state=Offer.State.OPEN, share_class=investor_class).count() == 1
     assert Holding.objects.filter(share_class=community, shares__gt=0).count() == 6
-    assert len(voting_roll(society, society.ledger.last().effective_date)) == 6
+    # The founders, the workers and the customers: each member once, however many classes they hold.
+    assert len(voting_roll(society, datetime.date(2026, 4, 1))) == 9
     assert "dina.director / board-demo-2026" in out.getvalue()
+
+    labour = ShareClass.objects.get(society=society, kind="labour")
+    user = ShareClass.objects.get(society=society, kind="user")
+    assert Holding.objects.filter(share_class=labour, shares=1).count() == 3
+    assert Holding.objects.filter(share_class=user, shares=1).count() == 4
+    rules = SurplusRules.objects.get(society=society)
+    assert (rules.labour_class, rules.user_class, rules.investor_percent) == (labour, user, D("25"))
+    assert set(ContributionImport.objects.filter(current=True).values_list("part", "rows")) == {
+        ("labour", 3),
+        ("user", 4),
+    }
+    run = SurplusRun.objects.get(society=society)
+    assert run.state == SurplusRun.State.DRAFT and run.surplus.amount == D("18000.00")
+    assert (run.labour.amount, run.user.amount, run.reserves.amount) == (
+        D("6300.00"),
+        D("4500.00"),
+        D("7200.00"),
+    )
+    assert sum(run.lines.filter(part="labour").values_list("paid", flat=True)) == run.labour.amount
 
     again = io.StringIO()
     call_command("load_demo", stdout=again)

@@ -2,6 +2,7 @@
 and the full ledger with its hashes."""
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -42,6 +43,15 @@ def test_export_register_writes_the_section_30_fields(society, community_class, 
     assert by_name[holder.name]["member"] == "yes" and by_name[holder.name]["date_ceased"] == ""
     assert by_name["Leaver, Lee"]["postal_address"] == "1 Long Row Hebden Bridge"
     assert by_name["Leaver, Lee"]["member"] == "no" and by_name["Leaver, Lee"]["date_ceased"] != ""
+
+
+def test_a_member_who_has_died_is_no_longer_a_member_from_that_day(society, community_class):
+    member = factories.HolderFactory(name="Late Member", died_on=datetime.date(2026, 9, 1))
+    issue(holder=member, share_class=community_class, shares=50, on=datetime.date(2024, 1, 1))
+    out = io.StringIO()
+    call_command("export_register", society.slug, "--format", "csv", stdout=out)
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert (row["member"], row["shares_held"], row["date_ceased"]) == ("no", "50", "2026-09-01")
 
 
 def test_export_register_refuses_an_unknown_society(db):

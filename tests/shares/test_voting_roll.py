@@ -91,3 +91,10 @@ def test_other_societies_members_are_not_on_the_roll(society, community_class):
     issue(holder=factories.HolderFactory(name="Ours"), share_class=community_class, shares=1, on=APRIL)
     issue(holder=factories.HolderFactory(name="Theirs"), share_class=elsewhere, shares=1, on=APRIL)
     assert names(voting_roll(society, APRIL)) == ["Ours"]
+
+
+def test_a_member_leaves_the_roll_on_the_day_they_die(society, community_class):
+    member = factories.HolderFactory(name="Late", died_on=APRIL + datetime.timedelta(days=10))
+    issue(holder=member, share_class=community_class, shares=5, on=APRIL)
+    assert names(voting_roll(society, APRIL + datetime.timedelta(days=9))) == ["Late"]
+    assert names(voting_roll(society, APRIL + datetime.timedelta(days=10))) == []

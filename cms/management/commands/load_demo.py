@@ -11,7 +11,7 @@ from djmoney.money import Money
 
 from capital.models import Offer, ReturnSchedule, ShareClass, Society, SocietyRole
 from capital.services import appoint_board_member, close_offer, open_offer, save_offer, save_share_class
-from cms.demo import SOLAR_OFFER_TITLE, add_demo_pages
+from cms.demo import SOLAR_OFFER_TITLE, add_demo_pages, add_fairshares
 from investors.applications.allocation import allocate_offer
 from investors.applications.services import apply_for_shares
 from investors.models import Application
@@ -46,15 +46,22 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self.load()
         with transaction.atomic():
-            # The pages have their own check, so a database loaded before they existed gets them.
-            pages_added = add_demo_pages(society=Society.objects.get(slug=SLUG), board=BOARD)
+            # The pages and the FairShares classes have their own checks, so a database loaded
+            # before they existed gets them.
+            society = Society.objects.get(slug=SLUG)
+            pages_added = add_demo_pages(society=society, board=BOARD)
+            fairshares_added = add_fairshares(society=society)
         if not already_loaded:
             self.stdout.write(
                 self.style.SUCCESS("Loaded the demo society, its offers, investors and web pages.")
             )
-        elif pages_added:
+        elif pages_added or fairshares_added:
             self.stdout.write(
-                self.style.SUCCESS(f"The demo was loaded; added {pages_added} web pages for it.")
+                self.style.SUCCESS(
+                    f"The demo was loaded; added {pages_added} web pages"
+                    + (" and its worker and customer classes" if fairshares_added else "")
+                    + "."
+                )
             )
         else:
             self.stdout.write("The demo is already loaded; nothing changed.")

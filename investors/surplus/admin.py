@@ -126,7 +126,7 @@ class SurplusLineViewSet(SocietyScopedViewSet):
     icon = "list-ul"
     menu_label = "Surplus dividends"
     list_display = ["run", "part", "holder", "weight", "paid", "cash", "member_shares"]
-    list_filter = ["part", "run"]
+    list_filter = ["part"]
     form_fields = []
 
 

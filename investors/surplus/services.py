@@ -33,7 +33,7 @@ from investors.runs.register_input import ledger_head
 from investors.runs.services import approve_run, mark_run_paid, start_run
 from investors.surplus.contributions import current_contributions
 from shares.errors import RegisterError
-from shares.models import Holding, LedgerEntry
+from shares.models import Holder, Holding, LedgerEntry
 from shares.services.membership import balances_as_of
 from shares.services.register import issue_shares
 
@@ -183,6 +183,9 @@ def _part_input(rules: SurplusRules, part: Part, ends_on: datetime.date) -> Part
         return result
     balances = balances_as_of(rules.society, ends_on, [share_class])
     held = {holder_id: shares for (holder_id, _), shares in balances.items() if shares > 0}
+    # A member who died during the year was no longer one at its end.
+    for holder_id in Holder.objects.filter(pk__in=held, died_on__lte=ends_on).values_list("pk", flat=True):
+        del held[holder_id]
     by_shares = part == Part.LABOUR and rules.labour_basis == SurplusRules.LabourBasis.SHARES
     weights = {}
     if by_shares:
@@ -200,9 +203,10 @@ def _part_input(rules: SurplusRules, part: Part, ends_on: datetime.date) -> Part
         left_out = [each.holder.name for holder_id, each in recorded.items() if holder_id not in held]
         if left_out:
             result.notes.append(
-                f"{len(left_out)} {part} contributor{'s' if len(left_out) != 1 else ''} held no "
-                f"{share_class.name} on {ends_on:%-d %B %Y} and take{'s' if len(left_out) == 1 else ''} "
-                f"no part: {', '.join(sorted(left_out))}."
+                f"{len(left_out)} {part} contributor{'s' if len(left_out) != 1 else ''} "
+                f"{'was' if len(left_out) == 1 else 'were'} not a member of {share_class.name} on "
+                f"{ends_on:%-d %B %Y} and take{'s' if len(left_out) == 1 else ''} no part: "
+                f"{', '.join(sorted(left_out))}."
             )
         weights = {holder_id: each.amount for holder_id, each in recorded.items() if holder_id in held}
     order = Holding.objects.filter(share_class=share_class, holder_id__in=weights).order_by("pk")

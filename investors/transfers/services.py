@@ -161,13 +161,16 @@ def request_for_link(token: str) -> TransferRequest:
 
 
 def receiver_on_register(request: TransferRequest, user=None) -> Holder | None:
-    """Who the receiver already is on the register: the logged-in holder, else the one holder
-    with the address the link was sent to (following the link proves they read that mailbox)."""
+    """Who the receiver already is on the register, by the address the link was sent to
+    (following the link proves they read that mailbox): the logged-in holder if it is theirs,
+    else the one holder with that address. Anyone else gives their details as someone new, so a
+    forwarded link never moves shares to whoever happens to open it."""
+    address = request.receiver_email
     if user is not None and user.is_authenticated:
-        holder = Holder.objects.filter(user=user).first()
+        holder = Holder.objects.filter(user=user, email__iexact=address).first()
         if holder is not None:
             return holder
-    matches = list(Holder.objects.filter(email__iexact=request.receiver_email)[:2])
+    matches = list(Holder.objects.filter(email__iexact=address)[:2])
     return matches[0] if len(matches) == 1 else None
 
 

@@ -19,7 +19,7 @@ from investors.models import DistributionRun, Document, SurplusRun
 from investors.runs.services import start_run
 from investors.surplus.exports import surplus_payment_file_csv
 from investors.surplus.services import approve_surplus_run, mark_surplus_run_paid, start_surplus_run
-from shares.models import Holding, LedgerEntry
+from shares.models import Holder, Holding, LedgerEntry
 from shares.services.verification import verify_register
 from tests import factories
 from tests.builders import COOP_YEAR_END as YEAR_END
@@ -146,8 +146,15 @@ def test_contributors_who_are_not_members_at_the_year_end_take_no_part_and_the_p
     run = start_surplus_run(society=coop.society, year_end=YEAR_END, surplus=D("1000.00"))
     assert lines_of(run, "labour") == {"Ann": (D("350.00"), D("0.00"), 350)}
     assert run.notes == [
-        "1 labour contributor held no Labour shares on 31 December 2023 and takes no part: Hal."
+        "1 labour contributor was not a member of Labour shares on 31 December 2023 and takes no part: Hal."
     ]
+
+
+def test_a_member_who_died_during_the_year_takes_no_part(coop):
+    Holder.objects.filter(pk=coop.members["Cy"].pk).update(died_on=datetime.date(2023, 11, 30))
+    run = start_surplus_run(society=coop.society, year_end=YEAR_END, surplus=D("1000.00"))
+    assert set(lines_of(run, "labour")) == {"Ann", "Bo"}
+    assert "takes no part: Cy." in run.notes[0]
 
 
 def test_labour_shared_by_shares_held_needs_no_contributions(coop):

@@ -294,3 +294,15 @@ def test_the_board_approves_in_the_admin_after_reading_what_will_happen(
     assert "carry no vote and no control right" in page
     assert client.post(url).status_code == 302
     assert Holding.objects.get(holder=request.receiver).shares == 400
+
+
+def test_a_forwarded_link_opened_by_someone_else_logged_in_never_moves_the_shares_to_them(
+    investor_class, seller
+):
+    someone_else = factories.HolderFactory(email="else@example.org", user=factories.UserFactory())
+    request = ask(seller, investor_class, email="rae@example.org")
+    with pytest.raises(TransferError, match="Give your name, postal address and date of birth"):
+        accept_transfer(token=_token(request), user=someone_else.user)
+    request = accept_transfer(token=_token(request), user=someone_else.user, details=DETAILS)
+    assert request.receiver != someone_else and request.receiver.email == "rae@example.org"
+    assert request.receiver.user is None, "their login is not linked to a record with another address"

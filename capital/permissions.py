@@ -13,6 +13,7 @@ ACTION_ROLES = {
     "manage_share_classes": {Role.DIRECTOR, Role.SECRETARY},
     "manage_offers": {Role.DIRECTOR, Role.SECRETARY},
     "allocate_offers": {Role.DIRECTOR},
+    "cancel_applications": {Role.DIRECTOR},
     "record_payments": {Role.TREASURER, Role.DIRECTOR},
     "view_register": {Role.DIRECTOR, Role.SECRETARY, Role.TREASURER},
     "start_runs": {Role.TREASURER, Role.DIRECTOR},

@@ -14,8 +14,7 @@ from capital.services import appoint_board_member, close_offer, save_surplus_rul
 from investors.applications.allocation import allocate_offer
 from investors.applications.services import apply_for_shares
 from investors.models import Application
-from investors.payments.cards import pay_by_card as card_payment
-from investors.payments.cards import start_card_payment
+from investors.payments.cards import pay_by_card, start_card_payment
 from investors.payments.services import confirm_payment
 from investors.surplus.contributions import import_contributions
 from shares.models import Holder
@@ -107,12 +106,22 @@ def with_schedule(*, share_class, **terms):
     return share_class
 
 
-def pay_with_card(*, stripe_server, application, kind="ok"):
-    """Pay a card application as the browser would: save the card with a SetupIntent (a good,
-    3-D Secure or declined test card, by `kind`), then charge it. Returns the card outcome."""
+def saved_card(*, stripe_server, application: Application, kind: str = "ok") -> tuple[str, str]:
+    """What the card page's browser does: a SetupIntent for the application, confirmed in
+    localstripe with a card of `kind`. Returns (payment method id, SetupIntent id)."""
     setup = start_card_payment(application=application)
     payment_method = stripe_server.confirm_card_setup(setup.client_secret, kind)
-    return card_payment(application=application, payment_method_id=payment_method)
+    return payment_method, setup.client_secret.split("_secret_")[0]
+
+
+def pay_with_card(*, stripe_server, application, kind="ok"):
+    """Pay a card application as the browser would: save the card with a SetupIntent (a good,
+    3-D Secure or declined test card, by `kind`), then send it to be charged (or held, for an
+    offer that charges at allocation). Returns the card page's outcome."""
+    payment_method, setup_intent = saved_card(stripe_server=stripe_server, application=application, kind=kind)
+    return pay_by_card(
+        application=application, payment_method_id=payment_method, setup_intent_id=setup_intent
+    )
 
 
 def surplus_rules(*, society, confirm_below_guidance=False, **fields) -> SurplusRules:

@@ -71,12 +71,16 @@ class LocalStripe:
         return self.request("POST", "/v1/payment_methods", {"type": "card", "card": card})["id"]
 
     def confirm_card_setup(self, client_secret: str, kind: str = "ok") -> str:
+        """Save a card of `kind` through the SetupIntent, passing the bank's authentication when
+        it asks (as the cardholder does in Stripe.js's modal); returns the payment method id."""
         setup_id = client_secret.split("_secret_")[0]
         confirmed = self.request(
             "POST",
             f"/v1/setup_intents/{setup_id}/confirm",
             {"payment_method": self.card(kind), "client_secret": client_secret},
         )
+        if confirmed["status"] == "requires_action":
+            self.request("POST", f"/v1/setup_intents/{setup_id}/confirm", {"client_secret": client_secret})
         return confirmed["payment_method"]
 
     def authenticate(self, client_secret: str, success: bool = True) -> dict:

@@ -10,6 +10,11 @@ from capital.admin_scoping import SocietyScopedViewSet
 from capital.models import Offer
 from capital.money import format_money
 from investors.applications.allocation import allocate_offer, preview_allocation
+from investors.applications.cancellation import (
+    REASON_MAX_LENGTH,
+    cancel_application_for_reason,
+    may_be_cancelled,
+)
 from investors.models import Application
 from investors.payments.services import confirm_payment
 
@@ -63,6 +68,50 @@ RECORD_BANK_PAYMENT = ObjectAction(
     icon="tick",
 )
 
+
+class CancelApplicationForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea({"rows": 3}),
+        help_text="Sent to the investor as it is written, and kept in the audit trail.",
+    )
+
+
+def _cancel_preview(application: Application) -> list[str]:
+    by_card = application.payment_method == Application.PaymentMethod.CARD
+    if application.state == Application.State.PAID:
+        what = (
+            f"The application is cancelled and the {format_money(application.amount)} paid is owed back"
+            + (" to the card, through Stripe." if by_card else ", on the refund list for the treasurer.")
+        )
+    else:
+        what = "The application is cancelled and its shares are released; a hold on a card is released."
+    return [
+        f"{application.payment_reference}: {application.holder} for {application.shares} shares "
+        f"({format_money(application.amount)}), {application.get_state_display().lower()}.",
+        what,
+        "The investor is emailed the reason you give.",
+    ]
+
+
+def _cancel(application, by, data) -> str:
+    cancelled = cancel_application_for_reason(application=application, by=by, reason=data["reason"])
+    return f"{cancelled.payment_reference} is cancelled and its investor told."
+
+
+CANCEL_APPLICATION = ObjectAction(
+    name="cancel",
+    label="Cancel the application",
+    permission="cancel_applications",
+    society_of=lambda application: application.offer.society,
+    applies=may_be_cancelled,
+    preview=_cancel_preview,
+    perform=_cancel,
+    form_class=CancelApplicationForm,
+    warning="Only a director may cancel an application.",
+    icon="cross",
+)
+
 ALLOCATE = ObjectAction(
     name="allocate",
     label="Allocate the offer",
@@ -86,7 +135,7 @@ class ApplicationViewSet(SocietyScopedViewSet):
     search_fields = ["payment_reference", "holder__name", "holder__email"]
     inspect_view_enabled = True
     form_fields = []
-    object_actions = (RECORD_BANK_PAYMENT,)
+    object_actions = (RECORD_BANK_PAYMENT, CANCEL_APPLICATION)
     list_export = [
         "payment_reference",
         "holder",

@@ -15,8 +15,10 @@ from capital.services import record_audit
 from capital.text import counted
 from investors.applications.plan import PAYMENT_ORDER, scale_back_plan
 from investors.documents.services import documents_after_allocation
-from investors.models import Application, Refund
-from investors.payments.cards import charge_saved_cards
+from investors.errors import PaymentError
+from investors.models import Application, CardPayment, Refund
+from investors.payments import gateway
+from investors.payments.card_allocation import collect_cards_at_allocation, committed_at_allocation
 from investors.payments.refunds import owe_back
 from shares.services.register import issue_shares
 
@@ -59,7 +61,14 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
     permissions.require(by, "allocate_offers", offer.society)
     on_date = on_date or timezone.localdate()
     if offer.card_charge == Offer.CardCharge.ON_ALLOCATION:
-        charge_saved_cards(offer=offer)  # talks to Stripe, so before the transaction
+        collected = collect_cards_at_allocation(offer=offer)  # talks to Stripe: before the transaction
+        if collected.waiting:
+            raise PaymentError(
+                f"Stripe could not be reached to take the card money for "
+                f"{', '.join(a.payment_reference for a in collected.waiting)}. Every other card has been "
+                "charged and nothing is issued yet: allocate again in a few minutes (no card is charged "
+                "twice), or cancel those applications."
+            )
     with transaction.atomic():
         offer = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
         if offer.state != Offer.State.CLOSED:
@@ -179,16 +188,20 @@ def preview_allocation(offer: Offer) -> list[str]:
         .select_related("holder")
         .order_by(PAYMENT_ORDER, "pk")
     )
-    # A card saved to be charged at allocation counts as paid: it is charged first, for its share.
-    saved_cards = [a for a in applications if a.state == State.AWAITING_PAYMENT and a.saved_payment_method_id]
-    paid = [a for a in applications if a.state == State.PAID or a in saved_cards]
+    # A card to be taken at allocation (a hold) counts as paid: it is taken first, for its share.
+    committed = set(
+        Application.objects.filter(offer=offer).filter(committed_at_allocation()).values_list("pk", flat=True)
+    )
+    cards = [a for a in applications if a.state == State.AWAITING_PAYMENT and a.pk in committed]
+    paid = [a for a in applications if a.state == State.PAID or a in cards]
     unpaid = len(applications) - len(paid)
     raised = offer.price_per_share * sum(application.shares for application in paid)
     cancelled = f"{counted(unpaid, 'unpaid application')} will be cancelled."
     if raised < offer.minimum_target:
+        holds = " Every hold on a card is released; nothing is taken." if cards else ""
         return [
             f"Paid applications total {format_money(raised)}, below the minimum target of "
-            f"{format_money(offer.minimum_target)}: the offer fails.",
+            f"{format_money(offer.minimum_target)}: the offer fails.{holds}",
             f"Every payment ({counted(len(paid), 'payment')}, {format_money(raised)}) will be owed back "
             "to the investors.",
             cancelled,
@@ -204,14 +217,28 @@ def preview_allocation(offer: Offer) -> list[str]:
         f"{counted(sum(1 for a in paid if allocations[a.pk]), 'applicant')} through the register, with "
         "a certificate each, emailed once the allocation is saved.",
     ]
-    if saved_cards:
+    if cards:
         sentences.append(
-            f"{counted(len(saved_cards), 'saved card')} will be charged first, each for exactly what it is "
-            "allocated; an application whose card is declined is cancelled and its shares stay unissued."
+            f"{counted(len(cards), 'card')} held for this allocation will be charged first, each for exactly "
+            "what it is allotted (the rest of each hold is released); an application whose card is "
+            "refused is cancelled, its investor told, and its shares stay unissued."
         )
+        lapsing = [a for a in cards if _hold_lapses(a)]
+        if lapsing:
+            sentences.append(
+                f"{counted(len(lapsing), 'card hold')} ({', '.join(a.payment_reference for a in lapsing)}) "
+                "may have lapsed at Stripe (holds last seven days): those applications may be cancelled."
+            )
     if scaled:
         sentences.append(
             f"{counted(len(scaled), 'application')} scaled back; {format_money(owed)} will be owed back."
         )
     sentences.append(cancelled)
     return sentences
+
+
+def _hold_lapses(application: Application) -> bool:
+    """Whether the card hold of an application is about to lapse, or has, at Stripe."""
+    hold = application.card_payments.filter(held=True, status=CardPayment.Status.AUTHORISED).first()
+    margin = gateway.HOLD_LIFETIME - datetime.timedelta(hours=12)
+    return hold is not None and hold.created_at < timezone.now() - margin

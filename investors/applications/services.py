@@ -297,8 +297,10 @@ def expire_reservations(*, offer: Offer | None = None, now: datetime.datetime | 
     return expired
 
 
-def cancel_application(*, application: Application, by=None) -> Application:
-    """The investor (or the board) withdraws an unpaid application; its shares are released."""
+def cancel_application(*, application: Application, by=None, reason: str = "") -> Application:
+    """An unpaid application is withdrawn (by the board, or because its card could not be
+    charged); its shares are released. Releasing a hold on its card is the caller's part
+    (`investors.payments.card_allocation.release_held_card`)."""
     with transaction.atomic():
         offer = Offer.objects.select_for_update().get(pk=application.offer_id)
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -313,8 +315,10 @@ def cancel_application(*, application: Application, by=None) -> Application:
             society=application.offer.society,
             actor=by,
             action="application.cancelled",
-            summary=f"{application.payment_reference} cancelled before payment",
+            summary=f"{application.payment_reference} cancelled before payment"
+            + (f": {reason}" if reason else ""),
             application=application.pk,
+            reason=reason,
         )
     return application
 

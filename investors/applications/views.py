@@ -14,6 +14,7 @@ from capital.services import offer_is_accepting
 from investors.applications.forms import ApplicationForm
 from investors.applications.services import AlreadySent, holder_for_applicant, room_to_apply
 from investors.models import Application
+from investors.payments.services import card_is_held
 
 # The society's account for transfers, where the society model records one.
 BANK_DETAIL_FIELDS = (
@@ -74,7 +75,7 @@ def done(request, reference):
         "resent": request.GET.get("resent") == "1",
         "awaiting_payment": application.state == Application.State.AWAITING_PAYMENT,
         "by_card": application.payment_method == Application.PaymentMethod.CARD,
-        "card_later": offer.card_charge == Offer.CardCharge.ON_ALLOCATION,
+        "card_held": card_is_held(offer, timezone.now()),
         "bank_details": society_bank_details(offer.society),
         "pay_by": application.pay_by,
     }

@@ -44,9 +44,13 @@ def reconcile(society: Society | None = None) -> Reconciliation:
                 f"{payment.application.payment_reference} ({payment.provider_reference}): {problem}"
             )
     _unmatched_bank_lines(society, report)
+    _holds_left(society, report)
     _unmatched_events(report)
     if gateway.is_configured():
-        _stripe_intents(society, report)
+        try:
+            _stripe_intents(society, report)
+        except gateway.StripeUnavailable as error:
+            report.problems.append(f"Stripe's payments were not checked: {error}")
     return report
 
 
@@ -93,6 +97,23 @@ def _unmatched_bank_lines(society, report) -> None:
         report.problems.append(
             f"Bank line {line.date} {format_money(line.amount)} {line.reference!r}: "
             f"{line.get_status_display()}."
+        )
+
+
+def _holds_left(society, report) -> None:
+    """Card holds still on a card whose application no longer waits for them (released when
+    Stripe could not be reached): Stripe lets them lapse, but the investor's bank shows them."""
+    holds = CardPayment.objects.filter(held=True, status=CardPayment.Status.AUTHORISED).exclude(
+        application__state=Application.State.AWAITING_PAYMENT,
+        application__offer__state__in=[Offer.State.OPEN, Offer.State.CLOSED],
+    )
+    if society is not None:
+        holds = holds.filter(application__offer__share_class__society=society)
+    for hold in holds.select_related("application"):
+        report.problems.append(
+            f"{hold.application.payment_reference} ({hold.intent_id}): {format_money(hold.amount)} still "
+            f"held on the card, but the application is {hold.application.get_state_display().lower()}; "
+            "release it in Stripe (it lapses seven days after it was made)."
         )
 
 
@@ -143,19 +164,31 @@ def _stripe_intents(society, report) -> None:
                 f"Stripe payment {intent.id} of {format_money(intent.amount)} succeeded but is not recorded "
                 f"for {card.application.payment_reference}."
             )
-        elif paid[intent.id].amount != intent.amount:
-            report.problems.append(
-                f"Stripe payment {intent.id} is {format_money(intent.amount)} in Stripe but "
-                f"{format_money(paid[intent.id].amount)} here."
-            )
-        elif intent.amount_refunded is not None:
-            ours = (
-                paid[intent.id]
-                .refunds.filter(state=Refund.State.PAID)
-                .aggregate(total=Sum("amount"))["total"]
-            )
-            if intent.amount_refunded.amount != (ours or 0):
-                report.problems.append(
-                    f"Stripe payment {intent.id}: {format_money(intent.amount_refunded)} refunded in Stripe "
-                    f"but {format_money(Money(ours or 0, intent.amount.currency))} here."
-                )
+        else:
+            problem = _amounts_problem(intent, card, paid[intent.id])
+            if problem:
+                report.problems.append(problem)
+
+
+def _amounts_problem(intent: gateway.Intent, card: CardPayment, payment: Payment) -> str | None:
+    """Whether Stripe and the platform agree on what a card gave and what went back.
+
+    For a hold captured in part, Stripe keeps the authorised amount on the intent and shows the
+    part left untaken as refunded; the platform counts that part as released, not as a refund.
+    """
+    received = intent.amount_received if intent.amount_received is not None else intent.amount - card.released
+    if payment.amount != received:
+        return (
+            f"Stripe payment {intent.id} is {format_money(received)} in Stripe but "
+            f"{format_money(payment.amount)} here."
+        )
+    if intent.amount_refunded is None:
+        return None
+    ours = payment.refunds.filter(state=Refund.State.PAID).aggregate(total=Sum("amount"))["total"] or 0
+    ours = Money(ours, intent.amount.currency)
+    if intent.amount_refunded != ours + card.released and intent.amount_refunded != ours:
+        return (
+            f"Stripe payment {intent.id}: {format_money(intent.amount_refunded)} refunded in Stripe "
+            f"but {format_money(ours)} here."
+        )
+    return None

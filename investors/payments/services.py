@@ -22,6 +22,21 @@ State = Application.State
 PaymentMethod = Application.PaymentMethod
 
 
+# An offer that charges cards at allocation holds the money on the card (an authorisation,
+# captured at allocation) only when the hold will outlive the close by this much, so that the
+# board has time to allocate; otherwise the card is charged at once and anything not allotted
+# is refunded to it.
+ALLOCATION_WINDOW = datetime.timedelta(days=2)
+
+
+def card_is_held(offer: Offer, now: datetime.datetime) -> bool:
+    """Whether a card given now is authorised (and captured at allocation) rather than charged."""
+    return (
+        offer.card_charge == Offer.CardCharge.ON_ALLOCATION
+        and offer.closes_at + ALLOCATION_WINDOW <= now + gateway.HOLD_LIFETIME
+    )
+
+
 def accepted_payment_methods(offer: Offer) -> list[tuple[str, str]]:
     """The ways to pay this offer, as (method, what it means for the investor).
 
@@ -31,16 +46,19 @@ def accepted_payment_methods(offer: Offer) -> list[tuple[str, str]]:
     """
     methods = []
     if gateway.is_configured():
-        later = offer.card_charge == Offer.CardCharge.ON_ALLOCATION
-        methods.append(
-            (
-                PaymentMethod.CARD,
-                "Card: your card is saved now and charged when shares are allotted, for exactly what "
-                "you are allotted"
-                if later
-                else "Card: you pay now, on the next page",
+        if card_is_held(offer, timezone.now()):
+            card = (
+                "Card: the amount is held on your card now, and only what you are allotted is taken "
+                "when the offer is allocated"
             )
-        )
+        elif offer.card_charge == Offer.CardCharge.ON_ALLOCATION:
+            card = (
+                "Card: you pay now, on the next page; anything you are not allotted when the offer "
+                "is allocated is refunded to your card"
+            )
+        else:
+            card = "Card: you pay now, on the next page"
+        methods.append((PaymentMethod.CARD, card))
     methods.append((PaymentMethod.BANK_TRANSFER, "Bank transfer: the next page gives the bank details"))
     return methods
 

@@ -46,13 +46,21 @@ def card_payment(request, reference):
 def card_charge(request, reference):
     application = _own_application(request, reference)
     try:
-        payment_method_id = json.loads(request.body or b"{}").get("payment_method", "")
-    except json.JSONDecodeError:
-        payment_method_id = ""
-    if not payment_method_id:
+        sent = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        sent = None
+    sent = sent if isinstance(sent, dict) else {}
+    payment_method_id, setup_intent_id = sent.get("payment_method"), sent.get("setup_intent")
+    if (
+        not isinstance(payment_method_id, str)
+        or not isinstance(setup_intent_id, str)
+        or not payment_method_id
+    ):
         return JsonResponse({"status": "error", "message": "No card was given."}, status=400)
     try:
-        outcome = pay_by_card(application=application, payment_method_id=payment_method_id)
+        outcome = pay_by_card(
+            application=application, payment_method_id=payment_method_id, setup_intent_id=setup_intent_id
+        )
     except Refusal as error:
         return JsonResponse({"status": "error", "message": str(error)}, status=409)
     return JsonResponse(outcome.__dict__)

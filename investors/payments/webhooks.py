@@ -87,8 +87,18 @@ def _intent_failed(obj) -> tuple[str, str]:
     return Outcome.PROCESSED, card.get_status_display()
 
 
+def _intent_changed(obj) -> tuple[str, str]:
+    """A hold made (`amount_capturable_updated`) or a payment cancelled, a hold released or
+    lapsed (`canceled`): brought up to date like any other answer from Stripe."""
+    card = record_intent(_intent(obj))
+    if card is None:
+        return Outcome.UNMATCHED, f"No application of ours started {obj.get('id')}."
+    return Outcome.PROCESSED, card.get_status_display()
+
+
 def _charge_refunded(obj) -> tuple[str, str]:
     """A refund seen by Stripe. Ours are on the refund list (paid, or due while being sent);
+    the untaken part of a card hold (released, which Stripe reports as refunded) is ours too;
     one made in Stripe's dashboard is recorded so the treasurer sees money that left outside
     the platform."""
     intent_id = obj.get("payment_intent")
@@ -97,11 +107,19 @@ def _charge_refunded(obj) -> tuple[str, str]:
         .select_related("application")
         .first()
     )
+    card = CardPayment.objects.filter(intent_id=intent_id).first() if isinstance(intent_id, str) else None
     if payment is None:
+        if card is not None and card.held:
+            return Outcome.PROCESSED, "the hold was released; nothing was taken"
         return Outcome.UNMATCHED, f"No payment of ours for {intent_id}."
-    refunded = gateway.from_minor_units(obj.get("amount_refunded", 0), obj["currency"])
+    amount_refunded = obj.get("amount_refunded", 0)
+    if not isinstance(amount_refunded, int) or isinstance(amount_refunded, bool):
+        raise ValueError("The charge's amount refunded is not a whole number of minor units.")
+    refunded = gateway.from_minor_units(amount_refunded, obj["currency"])
     # Refunds still due are ours in flight: Stripe may report one before we have marked it paid.
     ours = sum((refund.amount for refund in payment.refunds.all()), Money(0, refunded.currency))
+    if card is not None:
+        ours += card.released
     if refunded <= ours:
         return Outcome.PROCESSED, "refund already recorded"
     outside = refunded - ours
@@ -139,6 +157,8 @@ def _intent(obj) -> gateway.Intent:
 HANDLERS = {
     "payment_intent.succeeded": _intent_succeeded,
     "payment_intent.payment_failed": _intent_failed,
+    "payment_intent.amount_capturable_updated": _intent_changed,
+    "payment_intent.canceled": _intent_changed,
     "charge.refunded": _charge_refunded,
     "charge.dispute.created": _dispute_created,
 }

@@ -15,7 +15,7 @@ from investors.payments import gateway
 from investors.payments.cards import check_card_payment, pay_by_card, start_card_payment
 from investors.payments.services import confirm_payment
 from tests import factories
-from tests.builders import pay_with_card, unpaid_application
+from tests.builders import pay_with_card, saved_card, unpaid_application
 from tests.factories import gbp
 
 State = Application.State
@@ -38,11 +38,10 @@ def test_a_good_card_pays_the_application_for_exactly_its_amount(stripe_server, 
 
 def test_paying_twice_never_charges_twice(stripe_server, open_offer):
     application = unpaid_application(offer=open_offer, shares=250, method="card")
-    setup = start_card_payment(application=application)
-    payment_method = stripe_server.confirm_card_setup(setup.client_secret)
-    pay_by_card(application=application, payment_method_id=payment_method)
+    payment_method, setup_intent = saved_card(stripe_server=stripe_server, application=application)
+    pay_by_card(application=application, payment_method_id=payment_method, setup_intent_id=setup_intent)
     with pytest.raises(PaymentError, match="is paid; it needs no payment"):
-        pay_by_card(application=application, payment_method_id=payment_method)
+        pay_by_card(application=application, payment_method_id=payment_method, setup_intent_id=setup_intent)
     assert len(stripe_server.request("GET", "/v1/payment_intents")["data"]) == 1
     assert Payment.objects.count() == 1
 
@@ -187,88 +186,6 @@ def test_latest_charge_may_be_an_id_or_an_object():
     assert gateway.charge_id(None) is None
 
 
-@pytest.fixture
-def charge_at_allocation_offer(community_class):
-    """Scale back, 1,000 shares, cards charged at allocation."""
-    return factories.OpenOfferFactory(
-        share_class=community_class,
-        policy=Offer.Policy.SCALE_BACK,
-        card_charge=Offer.CardCharge.ON_ALLOCATION,
-        minimum_target=gbp(500),
-        maximum_target=gbp(1000),
-        minimum_per_investor=gbp(100),
-        maximum_per_investor=gbp(1000),
-    )
-
-
-def test_a_scale_back_offer_can_charge_cards_at_allocation_for_exactly_what_is_allocated(
-    stripe_server, charge_at_allocation_offer, django_capture_on_commit_callbacks
-):
-    offer = charge_at_allocation_offer
-    bank = apply_for_shares(
-        offer=offer, holder=factories.HolderFactory(), payment_method="bank_transfer", shares=1000
-    )
-    confirm_payment(application=bank, amount=gbp(1000), method="bank_transfer", provider_reference="L1")
-    cards = [unpaid_application(offer=offer, shares=1000, method="card") for _ in range(2)]
-    for application in cards:
-        outcome = pay_with_card(stripe_server=stripe_server, application=application)
-        assert outcome.status == "saved" and "charged when the offer is allocated" in outcome.message
-    assert (
-        not CardPayment.objects.exists() and stripe_server.request("GET", "/v1/payment_intents")["data"] == []
-    )
-
-    with django_capture_on_commit_callbacks(execute=True):
-        result = allocate_offer(offer=close_offer(offer=offer))
-
-    # 100 each guaranteed, 700 shared over equal unmet demand: 234 to the earliest payer, 233 each after.
-    assert result.shares_issued == 1000
-    bank.refresh_from_db()
-    assert (bank.shares_allocated, Refund.objects.get(application=bank).amount) == (334, gbp(666))
-    for application in cards:
-        application.refresh_from_db()
-        assert (application.state, application.shares, application.shares_requested) == (
-            State.ALLOCATED,
-            333,
-            1000,
-        )
-        intent = stripe_server.intent(application.card_payments.get().intent_id)
-        assert (intent["amount"], intent["latest_charge"]["amount_refunded"]) == (33300, 0)
-        assert not Refund.objects.filter(application=application).exists()
-
-
-def test_a_card_declined_at_allocation_cancels_that_application_only(
-    stripe_server, charge_at_allocation_offer
-):
-    offer = charge_at_allocation_offer
-    good, bad = (
-        unpaid_application(offer=offer, shares=600, method="card"),
-        unpaid_application(offer=offer, shares=600, method="card"),
-    )
-    pay_with_card(stripe_server=stripe_server, application=good)
-    pay_with_card(
-        stripe_server=stripe_server, application=bad, kind="declined"
-    )  # saving works; the decline comes when charged
-
-    result = allocate_offer(offer=close_offer(offer=offer))
-
-    good.refresh_from_db()
-    bad.refresh_from_db()
-    assert (good.state, good.shares_allocated) == (State.ALLOCATED, 500)
-    assert bad.state == State.CANCELLED
-    assert result.shares_issued == 500 and not Refund.objects.exists()
-
-
-def test_no_card_is_charged_when_the_offer_will_fail(stripe_server, charge_at_allocation_offer):
-    offer = charge_at_allocation_offer
-    application = unpaid_application(offer=offer, shares=200, method="card")
-    pay_with_card(stripe_server=stripe_server, application=application)
-    result = allocate_offer(offer=close_offer(offer=offer))
-    assert result.failed
-    assert stripe_server.request("GET", "/v1/payment_intents")["data"] == []
-    application.refresh_from_db()
-    assert application.state == State.CANCELLED
-
-
 def test_only_a_scale_back_offer_may_charge_at_allocation(community_class):
     from capital.errors import CapitalError
     from capital.services import save_offer
@@ -305,15 +222,3 @@ def test_send_card_refunds_command_sends_what_is_still_due(stripe_server, open_o
     call_command("send_card_refunds", stdout=out)
     assert "1 card refunds sent" in out.getvalue()
     assert Refund.objects.get().state == Refund.State.PAID
-
-
-def test_cards_for_charging_at_allocation_are_set_up_for_use_without_the_investor(
-    stripe_server, charge_at_allocation_offer
-):
-    setup = start_card_payment(
-        application=unpaid_application(offer=charge_at_allocation_offer, shares=250, method="card")
-    )
-    setup_intent = stripe_server.request(
-        "GET", f"/v1/setup_intents/{setup.client_secret.split('_secret_')[0]}"
-    )
-    assert setup_intent["usage"] == "off_session"

@@ -3,8 +3,7 @@
 import pytest
 
 from investors.models import Application, CardPayment, Payment, Refund, WebhookEvent
-from investors.payments.cards import pay_by_card, start_card_payment
-from tests.builders import unpaid_application
+from tests.builders import pay_with_card, unpaid_application
 from tests.factories import gbp
 from tests.stripe_server import signed_event
 
@@ -20,9 +19,7 @@ def deliver(client, event_type, obj, **kwargs):
 def authenticated_intent(stripe_server, open_offer):
     """A 3-D Secure payment the investor finished, but whose browser never came back."""
     application = unpaid_application(offer=open_offer, shares=400, method="card")
-    setup = start_card_payment(application=application)
-    payment_method = stripe_server.confirm_card_setup(setup.client_secret, "needs_authentication")
-    outcome = pay_by_card(application=application, payment_method_id=payment_method)
+    outcome = pay_with_card(stripe_server=stripe_server, application=application, kind="needs_authentication")
     stripe_server.authenticate(outcome.client_secret, success=True)
     intent_id = outcome.client_secret.split("_secret_")[0]
     return application, stripe_server.intent(intent_id)
@@ -66,9 +63,7 @@ def test_a_late_failure_event_does_not_undo_a_success(client, authenticated_inte
 
 def test_a_failure_event_is_shown_to_the_treasurer(client, stripe_server, open_offer):
     application = unpaid_application(offer=open_offer, shares=250, method="card")
-    setup = start_card_payment(application=application)
-    payment_method = stripe_server.confirm_card_setup(setup.client_secret, "needs_authentication")
-    outcome = pay_by_card(application=application, payment_method_id=payment_method)
+    outcome = pay_with_card(stripe_server=stripe_server, application=application, kind="needs_authentication")
     stripe_server.authenticate(outcome.client_secret, success=False)
     intent = stripe_server.intent(outcome.client_secret.split("_secret_")[0])
     deliver(client, "payment_intent.payment_failed", intent)

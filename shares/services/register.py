@@ -12,6 +12,7 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
+from capital.bulk import update_rows
 from capital.models import ShareClass, Society
 from capital.money import format_money, round_half_up
 from shares.chain import append, head_of, link, lock_chain
@@ -153,8 +154,8 @@ def record_entries(
         entries = [_move(society, request, holdings, withdrawable, now) for request in requests]
         link(entries, after=head_of(LedgerEntry.objects.filter(society=society)))
         LedgerEntry.objects.bulk_create(entries, batch_size=chunk)
-        Holding.objects.bulk_update(
-            list(holdings.values()), ["shares", "amount_paid", "ceased_on"], batch_size=chunk
+        update_rows(
+            Holding, list(holdings.values()), ["shares", "amount_paid", "ceased_on"], batch_size=chunk
         )
         _certify_all(society, requests, holdings, chunk)
     return entries
@@ -332,7 +333,7 @@ def _certify_all(society, requests, holdings, chunk) -> None:
                 ended.append(certificate)
         valid[key] = [issue(request.entry, request.balance)] if request.balance else []
     Certificate.objects.bulk_create(created, batch_size=chunk)
-    Certificate.objects.bulk_update(ended, ["state", "ended_by"], batch_size=chunk)
+    update_rows(Certificate, ended, ["state", "ended_by"], batch_size=chunk)
 
 
 def _holding_for_update(holder, share_class, on_date, *, create: bool) -> Holding:

@@ -242,3 +242,34 @@ def test_the_room_to_apply_is_exactly_where_the_limits_start_refusing(
     after = room_to_apply(offer=offer, holder=holder)
     assert after.most_shares == 0 and after.applied_shares == room
     assert reason in after.why_none
+
+
+def test_an_application_reads_every_limit_in_one_query(open_offer):
+    """Holder lock, offer, the limits (offer, class maximum, statutory limit: one query), the
+    conditional UPDATE, the application, its audit entry — and the limits still refuse."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from capital.models import ShareClass
+
+    ShareClass.objects.filter(pk=open_offer.share_class_id).update(maximum_holding_shares=10_000)
+    open_offer.refresh_from_db()
+    holder = factories.HolderFactory(user=factories.UserFactory())
+    with CaptureQueriesContext(connection) as captured:
+        apply_for_shares(
+            offer=open_offer,
+            holder=holder,
+            payment_method=Application.PaymentMethod.BANK_TRANSFER,
+            shares=100,
+        )
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert statements.count("SELECT") == 3, captured.captured_queries  # holder (with login), offer, limits
+    assert len([s for s in statements if s in ("SELECT", "UPDATE", "INSERT")]) == 6
+    assert open_offer.share_class.withdrawable
+    with pytest.raises(PaymentError, match="per investor"):
+        apply_for_shares(
+            offer=open_offer,
+            holder=holder,
+            payment_method=Application.PaymentMethod.BANK_TRANSFER,
+            shares=1901,
+        )

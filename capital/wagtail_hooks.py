@@ -16,6 +16,7 @@ from capital.admin_views import AppointBoardMemberView
 from capital.forms import OfferForm, ShareClassForm, SurplusRulesForm
 from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole, SurplusRules
 from capital.money import format_money
+from capital.schedule_admin import ReturnScheduleViewSet
 from capital.services import (
     close_offer,
     open_offer,
@@ -325,6 +326,7 @@ class CapitalGroup(ViewSetGroup):
         SocietyViewSet,
         SocietyRoleViewSet,
         ShareClassViewSet,
+        ReturnScheduleViewSet,
         OfferViewSet,
         SurplusRulesViewSet,
         AuditEntryViewSet,

@@ -1,8 +1,13 @@
 """Each society's board edits its own pages and no other society's; an offer's page comes with the
 offer and must be published with its offer document before the offer opens."""
 
+import re
+from decimal import Decimal as D
+from html import unescape
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import Page
 
 from capital.errors import CapitalError
@@ -12,7 +17,7 @@ from cms.models import OfferPage
 from tests import factories
 from tests.admin_pages import refused
 from tests.builders import board_seat, document, ready_to_open
-from tests.cms.pages import add_offer_page, add_society_page
+from tests.cms.pages import add_offer_page, add_schedule, add_society_page, html_of, text_of
 
 
 @pytest.fixture
@@ -146,3 +151,29 @@ def test_copying_an_offer_or_society_page_is_refused_with_a_message(client, two_
     followed = client.get(response["Location"])
     assert message in followed.content.decode()
     assert Page.objects.count() == pages_before
+
+
+def test_the_offer_page_lists_its_documents_and_key_facts_with_a_search_description(client, db):
+    share_class = factories.InvestorClassFactory()
+    offer = factories.OpenOfferFactory(share_class=share_class, title="Wind for the valley")
+    add_schedule(share_class, pool_percent=D("25"), cap_multiple=D("1.5"), term_years=12)
+    page = add_offer_page(
+        add_society_page(share_class.society),
+        offer,
+        offer_document=document(title="Offer document"),
+        business_plan=document(title="Business plan"),
+    )
+    html = html_of(client.get(page.url))
+    words = text_of(html)
+    assert "Target £1,000.00 to £10,000.00" in words
+    assert "Price £1.00 a share" in words
+    assert "Per investor £10.00 to £2,000.00" in words
+    assert "Return 25% of each year's surplus shared among investors, up to 1.5 times your capital" in words
+    assert "Term 12 years, capital repaid at the end" in words
+    assert f"Closes {timezone.localtime(offer.closes_at):%-d %B %Y}" in words
+    assert f'href="{page.offer_document.url}">Offer document</a>' in html
+    assert f'href="{page.business_plan.url}">Business plan</a>' in html
+    assert "Accounts</a>" not in html
+    description = re.search(r'<meta name="description" content="([^"]+)"', html).group(1)
+    assert description.startswith(f"{share_class.society.name} share offer: target £1,000.00 to £10,000.00;")
+    assert "return 25% of each year" in unescape(description)

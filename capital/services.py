@@ -262,6 +262,9 @@ OFFER_TERMS = [
     "policy",
     "card_charge",
     "reservation_period",
+    "accepts_bank_transfer",
+    "accepts_card",
+    "risk_warning",
 ]
 
 

@@ -193,6 +193,11 @@ class OfferViewSet(SocietyScopedViewSet):
             FieldRowPanel(
                 [FieldPanel("policy"), FieldPanel("card_charge"), FieldPanel("reservation_period")]
             ),
+            FieldRowPanel(
+                [FieldPanel("accepts_bank_transfer"), FieldPanel("accepts_card")],
+                heading="Payment methods accepted",
+            ),
+            FieldPanel("risk_warning"),
         ],
         base_form_class=OfferForm,
     )

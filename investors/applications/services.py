@@ -50,6 +50,13 @@ def apply_for_shares(
     now = now or timezone.now()
     if payment_method not in Application.PaymentMethod.values:
         raise PaymentError(f"Unknown payment method {payment_method!r}.")
+    accepted = {
+        Application.PaymentMethod.BANK_TRANSFER: offer.accepts_bank_transfer,
+        Application.PaymentMethod.CARD: offer.accepts_card,
+    }
+    if not accepted[payment_method]:
+        label = Application.PaymentMethod(payment_method).label.lower()
+        raise PaymentError(f"“{offer.title}” does not take payment by {label}: choose another way to pay.")
     with transaction.atomic():
         # One investor's applications are serialised, so two at once cannot both pass the limits.
         holder = Holder.objects.select_for_update().get(pk=holder.pk)

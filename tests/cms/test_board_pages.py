@@ -155,7 +155,9 @@ def test_copying_an_offer_or_society_page_is_refused_with_a_message(client, two_
 
 def test_the_offer_page_lists_its_documents_and_key_facts_with_a_search_description(client, db):
     share_class = factories.InvestorClassFactory()
-    offer = factories.OpenOfferFactory(share_class=share_class, title="Wind for the valley")
+    offer = factories.OpenOfferFactory(
+        share_class=share_class, title="Wind for the valley", risk_warning="The turbine site floods."
+    )
     add_schedule(share_class, pool_percent=D("25"), cap_multiple=D("1.5"), term_years=12)
     page = add_offer_page(
         add_society_page(share_class.society),
@@ -174,6 +176,7 @@ def test_the_offer_page_lists_its_documents_and_key_facts_with_a_search_descript
     assert f'href="{page.offer_document.url}">Offer document</a>' in html
     assert f'href="{page.business_plan.url}">Business plan</a>' in html
     assert "Accounts</a>" not in html
+    assert "The turbine site floods." in words
     description = re.search(r'<meta name="description" content="([^"]+)"', html).group(1)
     assert description.startswith(f"{share_class.society.name} share offer: target £1,000.00 to £10,000.00;")
     assert "return 25% of each year" in unescape(description)

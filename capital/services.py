@@ -51,6 +51,8 @@ BOARD_PERMISSIONS = [
     ("shares", "view_holding"),
     ("shares", "view_holder"),
     ("shares", "view_certificate"),
+    ("shares", "view_holdinglimitexemption"),
+    ("shares", "add_holdinglimitexemption"),
     ("investors", "view_application"),
     ("investors", "view_payment"),
     ("investors", "view_refund"),

@@ -212,7 +212,9 @@ def _rooms(offer: Offer, holder: Holder, already: int) -> list[Room]:
     rooms = [_investor_room(offer, already)]
     if offer.share_class.maximum_holding_shares is not None:
         rooms.append(_class_room(offer.share_class, holder))
-    if offer.share_class.withdrawable and not holder.is_exempt_from_holding_limit:
+    if offer.share_class.withdrawable and not holder.is_exempt_from_holding_limit_in(
+        offer.share_class.society
+    ):
         rooms.append(_statutory_room(offer, holder))
     return rooms
 

@@ -157,7 +157,7 @@ def withdrawable_capital_held(holder: Holder, society: Society):
 
 
 def _check_withdrawable_limit(society, holder, share_class, amount: Money) -> None:
-    if not share_class.withdrawable or holder.is_exempt_from_holding_limit:
+    if not share_class.withdrawable or holder.is_exempt_from_holding_limit_in(society):
         return
     total = withdrawable_capital_held(holder, society) + amount.amount
     if total > society.individual_withdrawable_limit:

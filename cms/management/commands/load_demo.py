@@ -25,6 +25,7 @@ from investors.applications.services import apply_for_shares
 from investors.models import Application
 from investors.payments.services import confirm_payment
 from shares.models import Holder
+from shares.services.exemptions import record_limit_exemption
 
 SLUG = "riverside-energy"
 ADMIN = ("admin", "commonshare-admin")
@@ -200,6 +201,11 @@ class Command(BaseCommand):
             postal_address="2 Bridge Gate, Hebden Bridge HX7 8EX",
             organisation_number="RS004417",
             is_registered_society=True,
+        )
+        record_limit_exemption(
+            society=society,
+            registration_number="RS004417",
+            evidence="Checked on the Mutuals Public Register: a registered co-operative society.",
         )
         application = apply_for_shares(
             offer=offer,

@@ -126,7 +126,15 @@ class SocietyRole(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} — {self.get_role_display()} of {self.society}"
+        return f"{self.member_name()} — {self.get_role_display()} of {self.society}"
+
+    def member_name(self) -> str:
+        """Who sits in the seat: their full name, and their login so two namesakes are told apart."""
+        full_name = self.user.get_full_name()
+        login = self.user.get_username()
+        return f"{full_name} ({login})" if full_name else login
+
+    member_name.short_description = "Name"
 
 
 INVESTOR_CONTROL_MESSAGE = (

@@ -278,7 +278,7 @@ class SurplusRulesViewSet(SocietyScopedViewSet):
 
 def _remove_seat(seat, by, data) -> str:
     remove_board_member(seat=seat, by=by)
-    return f"{seat.user.get_username()} is no longer {seat.get_role_display().lower()} of {seat.society}."
+    return f"{seat.member_name()} is no longer {seat.get_role_display().lower()} of {seat.society}."
 
 
 class SocietyRoleViewSet(SocietyScopedViewSet):
@@ -288,7 +288,7 @@ class SocietyRoleViewSet(SocietyScopedViewSet):
     model = SocietyRole
     icon = "user"
     menu_label = "Board"
-    list_display = ["user", "role", "society"]
+    list_display = ["member_name", "role", "society"]
     list_filter = ["role"]
     form_fields = []
     object_actions = (
@@ -299,8 +299,7 @@ class SocietyRoleViewSet(SocietyScopedViewSet):
             society_of=lambda seat: seat.society,
             applies=lambda seat: True,
             preview=lambda seat: [
-                f"{seat.user.get_username()} stops being {seat.get_role_display().lower()} "
-                f"of {seat.society}.",
+                f"{seat.member_name()} stops being {seat.get_role_display().lower()} of {seat.society}.",
                 "They lose access to this society's admin at once; a society always keeps one director.",
             ],
             perform=_remove_seat,

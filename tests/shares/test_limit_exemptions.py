@@ -5,11 +5,12 @@ import pytest
 
 from capital.models import AuditEntry
 from shares.errors import RegisterError
-from shares.models import HoldingLimitExemption
+from shares.models import Holding, HoldingLimitExemption
 from shares.services.exemptions import record_limit_exemption
 from tests import factories
 from tests.admin_pages import action_url
-from tests.builders import board_seat
+from tests.builders import board_seat, close_and_allocate, paid_application
+from tests.factories import gbp
 
 
 @pytest.fixture
@@ -83,3 +84,15 @@ def test_another_societys_board_does_not_see_the_exemption(client, society, co_o
     exemption = record_limit_exemption(society=society, registration_number="RS004417", evidence="seen")
     client.force_login(board_seat(society=factories.SocietyFactory(), role="director"))
     assert client.get(f"/admin/holdinglimitexemption/inspect/{exemption.pk}/").status_code == 404
+
+
+def test_allocation_issues_an_exempted_society_more_than_the_limit(society, co_op):
+    offer = factories.OpenOfferFactory(
+        share_class=factories.CommunityClassFactory(society=society),
+        maximum_target=gbp(500000),
+        maximum_per_investor=gbp(200000),
+    )
+    record_limit_exemption(society=society, registration_number="RS004417", evidence="seen")
+    paid_application(offer=offer, shares=150000, holder=co_op)
+    close_and_allocate(offer=offer)
+    assert Holding.objects.get(holder=co_op).shares == 150000

@@ -32,6 +32,8 @@ ACTION_ROLES = {
     # The nominations book and members' deaths are the secretary's (s.37 and the register).
     "view_nominations": {Role.SECRETARY, Role.DIRECTOR},
     "record_deaths": {Role.SECRETARY},
+    # A registered society's exemption from the holding limit (s.24) is the directors' to record.
+    "grant_limit_exemptions": {Role.DIRECTOR},
 }
 
 

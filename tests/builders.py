@@ -7,7 +7,9 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from pypdf import PdfReader
+from wagtail.documents.models import Document
 
 from capital.models import ShareClass, SurplusRules
 from capital.services import appoint_board_member, close_offer, save_surplus_rules
@@ -20,6 +22,7 @@ from investors.surplus.contributions import import_contributions
 from shares.models import Holder
 from shares.services.register import issue_shares
 from tests import factories
+from tests.cms.pages import add_offer_page, add_society_page
 
 BANK = Application.PaymentMethod.BANK_TRANSFER
 CARD = Application.PaymentMethod.CARD
@@ -199,3 +202,30 @@ def fairshares_coop() -> Coop:
         amounts={members["Di"]: "300.25", members["Ed"]: "99.75"},
     )
     return Coop(society, rules, rules.labour_class, rules.user_class, investor, members)
+
+
+def document(*, title="Offer document") -> Document:
+    """A PDF uploaded to the admin's documents."""
+    return Document.objects.create(
+        title=title,
+        file=ContentFile(b"%PDF-1.4 offer document", name=f"{title.lower().replace(' ', '-')}.pdf"),
+    )
+
+
+def ready_to_open(*, offer):
+    """What a board does before opening: the society's page, the offer's page published with its
+    offer document. Returns the offer page."""
+    from cms.models import OfferPage, SocietyPage
+
+    society_page = SocietyPage.objects.filter(society=offer.society).first() or add_society_page(
+        offer.society
+    )
+    page = OfferPage.objects.filter(offer=offer).first()
+    if page is None:
+        page = add_offer_page(society_page, offer, offer_document=document())
+    else:
+        page = page.specific
+        page.offer_document = document()
+        page.save_revision().publish()
+    page.refresh_from_db()
+    return page

@@ -65,6 +65,13 @@ def _apply_locked(offer, holder, payment_method, shares, amount, now) -> tuple[A
     now = now or timezone.now()
     if payment_method not in Application.PaymentMethod.values:
         raise PaymentError(f"Unknown payment method {payment_method!r}.")
+    accepted = {
+        Application.PaymentMethod.BANK_TRANSFER: offer.accepts_bank_transfer,
+        Application.PaymentMethod.CARD: offer.accepts_card,
+    }
+    if not accepted[payment_method]:
+        label = Application.PaymentMethod(payment_method).label.lower()
+        raise PaymentError(f"“{offer.title}” does not take payment by {label}: choose another way to pay.")
     offer = Offer.objects.select_related("share_class__society").get(pk=offer.pk)
     shares = _requested_shares(offer, shares, amount)
     if not offer_is_accepting(offer, now):
@@ -190,7 +197,7 @@ def _committed(offer: Offer, holder: Holder) -> Committed:
             ),
             "shares",
         )
-    if share_class.withdrawable and not holder.is_exempt_from_holding_limit:
+    if share_class.withdrawable and not holder.is_exempt_from_holding_limit_in(share_class.society):
         society_id = share_class.society_id
         withdrawable = {"share_class__society": society_id, "share_class__withdrawable": True}
         figures["withdrawable_held"] = _total(held.filter(**withdrawable), "amount_paid")
@@ -263,7 +270,9 @@ def _rooms(offer: Offer, holder: Holder, committed: Committed) -> list[Room]:
     rooms = [_investor_room(offer, committed.in_offer)]
     if offer.share_class.maximum_holding_shares is not None:
         rooms.append(_class_room(offer.share_class, committed))
-    if offer.share_class.withdrawable and not holder.is_exempt_from_holding_limit:
+    if offer.share_class.withdrawable and not holder.is_exempt_from_holding_limit_in(
+        offer.share_class.society
+    ):
         rooms.append(_statutory_room(offer, committed))
     return rooms
 

@@ -128,6 +128,10 @@ class Meeting(Lifecycle, models.Model):
     record_date = models.DateField(help_text="Members on the register at the end of this day may vote.")
     state = models.CharField(max_length=8, choices=State.choices, default=State.DRAFT, editable=False)
     notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notices_total = models.PositiveIntegerField(default=0, editable=False)
+    notices_sent = models.PositiveIntegerField(
+        default=0, editable=False, help_text="The notice job's progress."
+    )
     requisition = models.ForeignKey(
         "Requisition", null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
     )

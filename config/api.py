@@ -4,6 +4,7 @@ router per app, gathered here so that no app needs to import another to add its 
 from ninja import NinjaAPI
 
 from capital.api import router as capital_router
+from governance.api import router as governance_router
 
 api = NinjaAPI(
     title="Commonshare API",
@@ -12,3 +13,4 @@ api = NinjaAPI(
     description="Community shares and patient capital: public tools for co-ops and their investors.",
 )
 api.add_router("", capital_router)
+api.add_router("", governance_router)

@@ -20,6 +20,8 @@ urlpatterns = [
     path("account/", include("investors.accounts.urls")),
     path("invest/", include("investors.applications.urls")),
     path("verify/", include("shares.urls")),
+    # The public decision record at /decisions/…, a member's meetings at /account/meetings/….
+    path("", include("governance.urls")),
     # Wagtail serves every other path from the page tree; keep it last.
     path("", include(wagtail_urls)),
 ]

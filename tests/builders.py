@@ -229,3 +229,36 @@ def ready_to_open(*, offer):
         page.save_revision().publish()
     page.refresh_from_db()
     return page
+
+
+def called_meeting(
+    *,
+    society,
+    questions=(("ordinary", "Approve the accounts"),),
+    starts_in_days=20,
+    record_date=None,
+    **fields,
+):
+    """A general meeting with `questions` (kind, title) on its agenda, notice sent today (as the
+    system), `starts_in_days` from now, its roll taken at `record_date` (today by default)."""
+    from django.utils import timezone
+
+    from governance.services.meetings import add_question, create_meeting, send_notice
+
+    meeting = create_meeting(
+        society=society,
+        title=fields.pop("title", "Annual general meeting"),
+        starts_at=timezone.now() + datetime.timedelta(days=starts_in_days),
+        record_date=record_date or timezone.localdate(),
+        location=fields.pop("location", "The Mill, Hebden Bridge"),
+        **fields,
+    )
+    for kind, title, *seats in questions:
+        add_question(
+            meeting=meeting,
+            kind=kind,
+            title=title,
+            text=f"That {title.lower()}.",
+            seats=seats[0] if seats else 1,
+        )
+    return send_notice(meeting=meeting)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's two-factor pages use it
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,7 @@ LOGIN_REDIRECT_URL = "account:dashboard"
 LOGOUT_REDIRECT_URL = "/"
 # Wagtail's admin logs in through the same page (with its two-factor step) as everyone else.
 WAGTAILADMIN_LOGIN_URL = "/account/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = "/account/login/"
 
 # --- Accounts: django-allauth (login, logout, password reset and change, two-factor) ----------
 # Sign-up and changing one's address keep their own signed links (investors/accounts/services.py):

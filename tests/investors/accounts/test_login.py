@@ -23,6 +23,16 @@ def test_the_admin_logs_in_through_the_sites_login(client):
     assert old.status_code == 302 and old["Location"] == "/account/login/?next=/admin/pages/"
 
 
+def test_no_other_login_page_skips_two_factor_or_the_limits(client, director):
+    """Wagtail's own login for private pages is the site's login too: a board member's password
+    alone never makes a session anywhere."""
+    response = client.get("/_util/login/?next=/private/")
+    assert response.status_code == 302 and response["Location"] == "/account/login/?next=/private/"
+    client.post("/_util/login/", {"username": director.username, "password": "correct horse battery"})
+    client.post("/admin/login/", {"username": director.username, "password": "correct horse battery"})
+    assert "_auth_user_id" not in client.session
+
+
 def test_older_account_addresses_redirect(client):
     assert client.get("/account/password/reset/sent/")["Location"] == reverse("account:password-reset-done")
     assert client.get("/account/password/")["Location"] == reverse("account:password-change")

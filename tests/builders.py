@@ -74,10 +74,13 @@ def paid_application(*, offer, shares, holder=None, method="bank", reference: st
     return made
 
 
-def board_seat(*, society, role="director"):
-    """A new login appointed to `role` on the society's board; returns the user."""
+def board_seat(*, society, role="director", two_factor=True):
+    """A new login appointed to `role` on the society's board, with an authenticator app set up
+    (board members need one before any admin page) unless `two_factor=False`; returns the user."""
     user = factories.UserFactory()
     appoint_board_member(society=society, user=user, role=role)
+    if two_factor:
+        factories.give_two_factor(user)
     return user
 
 

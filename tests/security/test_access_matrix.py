@@ -75,6 +75,8 @@ def world(db):
         "uidb64": "MQ",
         "uidb36": "1",
         "key": "not-a-real-key",
+        "question_id": 1,
+        "proposal_id": 1,
     }
     return {"actors": actors, "fill": fill, "paid": paid, "society": society}
 

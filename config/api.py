@@ -7,6 +7,7 @@ from ninja.errors import Throttled
 from ninja.throttling import AnonRateThrottle
 
 from capital.api import router as capital_router
+from governance.api import router as governance_router
 
 api = NinjaAPI(
     title="Commonshare API",
@@ -34,3 +35,4 @@ def too_many_requests(request, exc):
 
 
 api.add_router("", capital_router)
+api.add_router("", governance_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "capital",
     "shares",
     "investors",
+    "governance",
     "cms",
     "django_tasks",
     "django_tasks_db",

@@ -25,6 +25,8 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("invest/", include("investors.applications.urls")),
     path("verify/", include("shares.urls")),
+    # The public decision record at /decisions/…, a member's meetings at /account/meetings/….
+    path("", include("governance.urls")),
     # Wagtail's own login for private pages would skip two-factor and the limits: the site's login instead.
     path("_util/login/", RedirectView.as_view(url="/account/login/", query_string=True)),
     # Wagtail serves every other path from the page tree; keep it last.

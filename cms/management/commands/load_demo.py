@@ -262,6 +262,10 @@ class Command(BaseCommand):
 
     def print_logins(self):
         self.stdout.write("\nLogins (admin at http://127.0.0.1:8000/admin/):")
+        self.stdout.write(
+            "  (the admin and each board member set up two-factor, with an authenticator app, at their "
+            "first visit to the admin)"
+        )
         self.stdout.write(f"  platform admin: {ADMIN[0]} / {ADMIN[1]}")
         for username, full_name, role in BOARD:
             self.stdout.write(f"  {role.label.lower()} ({full_name}): {username} / {BOARD_PASSWORD}")

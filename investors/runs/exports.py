@@ -4,13 +4,13 @@ Both are CSV text built from the stored lines, never recomputed, so they always 
 what the board approved.
 """
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.db.models import Q, Sum
 
+from capital import spreadsheets
 from capital.models import Society
 from investors.errors import RunError
 from investors.models import DistributionLine, DistributionRun, PayoutAccount
@@ -20,7 +20,6 @@ from shares.models import Holder
 PAYMENT_FILE_FIELDS = ["name", "sort_code", "account_number", "iban", "amount", "reference"]
 HMRC_FIELDS = ["name", "address", "amount"]
 BANK_REFERENCE_LENGTH = 18  # what a Bacs payment carries to the payee's statement
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def payment_file_csv(run: DistributionRun) -> str:
@@ -52,7 +51,7 @@ def payment_row(holder: Holder, amount: Decimal, reference: str) -> list[str]:
     account = _payout_account(holder)
     sort_code = account.sort_code
     return [
-        _text(account.account_name or holder.name),
+        account.account_name or holder.name,
         f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}" if sort_code else "",
         account.account_number,
         account.iban,
@@ -63,7 +62,7 @@ def payment_row(holder: Holder, amount: Decimal, reference: str) -> list[str]:
 
 def payment_file_text(rows: Iterable[list[str]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.writer(out)
     writer.writerow(PAYMENT_FILE_FIELDS)
     writer.writerows(rows)
     return out.getvalue()
@@ -89,11 +88,11 @@ def hmrc_interest_return_csv(society: Society, tax_year_starting: int) -> str:
         .order_by("holder__name", "holder_id")
     )
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.writer(out)
     writer.writerow(HMRC_FIELDS)
     for name, postal_address, _holder_id, total in totals:
         address = ", ".join(part.strip() for part in postal_address.splitlines() if part.strip())
-        writer.writerow([_text(name), _text(address), f"{total:.2f}"])
+        writer.writerow([name, address, f"{total:.2f}"])
     return out.getvalue()
 
 
@@ -102,8 +101,3 @@ def _payout_account(holder: Holder) -> PayoutAccount:
         return holder.payout_account
     except PayoutAccount.DoesNotExist:
         return PayoutAccount(holder=holder)
-
-
-def _text(value: str) -> str:
-    """Names and addresses are typed by investors: keep a spreadsheet from reading one as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value

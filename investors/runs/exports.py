@@ -13,7 +13,8 @@ from django.db.models import Q, Sum
 
 from capital.models import Society
 from investors.errors import RunError
-from investors.models import DistributionLine, DistributionRun, PayoutAccount
+from investors.models import DistributionLine, DistributionRun
+from investors.payouts.accounts import details_of
 from investors.runs.tax_year import HMRC_REPORTING_THRESHOLD, tax_year
 from shares.models import Holder
 
@@ -49,11 +50,10 @@ def payment_rows(run: DistributionRun) -> Iterator[list[str]]:
 
 def payment_row(holder: Holder, amount: Decimal, reference: str) -> list[str]:
     """One payment to `holder`: their payout account's details (blank where unknown)."""
-    account = _payout_account(holder)
-    sort_code = account.sort_code
+    account = details_of(holder)
     return [
         _text(account.account_name or holder.name),
-        f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}" if sort_code else "",
+        account.sort_code_display,
         account.account_number,
         account.iban,
         f"{amount:.2f}",
@@ -95,13 +95,6 @@ def hmrc_interest_return_csv(society: Society, tax_year_starting: int) -> str:
         address = ", ".join(part.strip() for part in postal_address.splitlines() if part.strip())
         writer.writerow([_text(name), _text(address), f"{total:.2f}"])
     return out.getvalue()
-
-
-def _payout_account(holder: Holder) -> PayoutAccount:
-    try:
-        return holder.payout_account
-    except PayoutAccount.DoesNotExist:
-        return PayoutAccount(holder=holder)
 
 
 def _text(value: str) -> str:

@@ -33,6 +33,7 @@ BOARD_PERMISSIONS = [
     ("investors", "view_refund"),
     ("investors", "view_cardpayment"),
     ("investors", "view_bankstatementline"),
+    ("investors", "view_bankstatementimport"),
     ("investors", "view_distributionrun"),
     ("investors", "view_distributionline"),
     ("investors", "view_withdrawalrequest"),

@@ -36,9 +36,8 @@ from investors.models import DistributionLine, DistributionRun, InterestElection
 from investors.runs.payouts import refuse_while_accounts_missing
 from investors.runs.register_input import RegisterInput, ledger_head, read_register
 from investors.runs.totals import declared_in_words
-from shares.errors import RegisterError
 from shares.models import LedgerEntry
-from shares.services.register import issue_shares, remove_shares
+from shares.services.register import BulkRegisterError, EntryRequest, record_entries
 
 State = DistributionRun.State
 LineStatus = DistributionLine.Status
@@ -392,7 +391,9 @@ def _check_preview_still_holds(run: DistributionRun, share_class: ShareClass, on
 
 
 def _write_register(run: DistributionRun, share_class: ShareClass, on_date) -> RegisterChanges:
-    """Cancel, redeem and issue through the register's own service, one entry per holding."""
+    """Cancel, redeem and issue through the register's own service, one entry per change, all
+    written at once (`record_entries`: the register lock taken once, the entries chained in
+    memory and written in bulk)."""
     changes = RegisterChanges()
     society = share_class.society
     lines = (
@@ -402,40 +403,47 @@ def _write_register(run: DistributionRun, share_class: ShareClass, on_date) -> R
         .order_by("holding_id")
     )
     label = f"{share_class.name} year {run.year} (run {run.pk})"
+    requests = []
     for line in lines.iterator(chunk_size=LINE_BATCH):
-        try:
-            if line.closes_holding and line.holding.shares:
-                if line.status == LineStatus.CAPPED:
-                    kind, why = LedgerEntry.Kind.CANCELLATION, "reached its cap"
-                    changes.cancelled += 1
-                else:
-                    kind, why = LedgerEntry.Kind.REDEMPTION, "redeemed at the end of its term"
-                    changes.redeemed += 1
-                remove_shares(
-                    society=society,
+        if line.closes_holding and line.holding.shares:
+            if line.status == LineStatus.CAPPED:
+                kind, why = LedgerEntry.Kind.CANCELLATION, "reached its cap"
+                changes.cancelled += 1
+            else:
+                kind, why = LedgerEntry.Kind.REDEMPTION, "redeemed at the end of its term"
+                changes.redeemed += 1
+            requests.append(
+                EntryRequest(
                     kind=kind,
                     holder=line.holder,
                     share_class=share_class,
                     shares=line.holding.shares,
                     effective_date=on_date,
                     reference=f"{label}: {why}",
+                    about=line,
                 )
-            if line.reinvested_shares:
-                issue_shares(
-                    society=society,
+            )
+        if line.reinvested_shares:
+            requests.append(
+                EntryRequest(
+                    kind=LedgerEntry.Kind.ISSUE,
                     holder=line.holder,
                     share_class=share_class,
                     shares=line.reinvested_shares,
                     amount=share_class.nominal_value * line.reinvested_shares,
                     effective_date=on_date,
                     reference=f"{label}: interest taken as shares",
+                    about=line,
                 )
-                changes.shares_issued += line.reinvested_shares
-        except RegisterError as error:
-            raise RunError(
-                f"The register refused the run's change for {line.holder}: {error} Nothing was "
-                "approved; change their election to money, or fix the register, and start the year again."
-            ) from error
+            )
+            changes.shares_issued += line.reinvested_shares
+    try:
+        record_entries(society=society, requests=requests)
+    except BulkRegisterError as error:
+        raise RunError(
+            f"The register refused the run's change for {error.request.holder}: {error} Nothing was "
+            "approved; change their election to money, or fix the register, and start the year again."
+        ) from error
     return changes
 
 

@@ -14,6 +14,7 @@ from investors.errors import PaymentError
 from investors.models import Application, BankStatementLine, Refund
 from investors.payments.bank_import import import_bank_statement
 from investors.payments.bank_lines import dismiss_bank_line, match_bank_line, refund_bank_line
+from investors.payments.reconciliation import reconcile
 from tests import factories
 from tests.admin_pages import action_url
 from tests.builders import board_seat, unpaid_application
@@ -98,6 +99,9 @@ def test_unexplained_money_is_sent_back_or_dismissed_only_with_a_reason(lines):
     assert AuditEntry.objects.filter(action="bank_line.dismissed", summary__contains="gift").exists()
     with pytest.raises(PaymentError, match="already"):
         dismiss_bank_line(line=gift, reason="again", by=treasurer)
+    problems = reconcile(gift.society).problems
+    assert any("To be sent back" in problem for problem in problems)
+    assert not any("BIRTHDAY GIFT" in problem for problem in problems), "a dismissed line needs nothing more"
 
 
 def test_allocation_returns_what_a_cancelled_application_received_short(lines):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
+from capital.bulk import update_rows
 from capital.decisions import Kind, announce_decision
 from capital.models import Offer
 from capital.money import format_money
@@ -172,10 +173,8 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
         if excess:
             _owe_back(application, offer.price_per_share * excess, Refund.Reason.SCALED_BACK, result)
         application.holds_reservation = False
-    Application.objects.bulk_update(
-        paid,
-        ["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"],
-        batch_size=2000,
+    update_rows(
+        Application, paid, ["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"]
     )
     offer.transition_to(Offer.State.ALLOCATED)
     offer.shares_allocated = result.shares_issued

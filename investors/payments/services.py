@@ -47,7 +47,7 @@ def accepted_payment_methods(offer: Offer) -> list[tuple[str, str]]:
     only say that card payment is not configured.
     """
     methods = []
-    if gateway.is_configured():
+    if offer.accepts_card and gateway.is_configured():
         if card_is_held(offer, timezone.now()):
             card = (
                 "Card: the amount is held on your card now, and only what you are allotted is taken "
@@ -61,7 +61,8 @@ def accepted_payment_methods(offer: Offer) -> list[tuple[str, str]]:
         else:
             card = "Card: you pay now, on the next page"
         methods.append((PaymentMethod.CARD, card))
-    methods.append((PaymentMethod.BANK_TRANSFER, "Bank transfer: the next page gives the bank details"))
+    if offer.accepts_bank_transfer:
+        methods.append((PaymentMethod.BANK_TRANSFER, "Bank transfer: the next page gives the bank details"))
     return methods
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
+from capital.bulk import insert_rows
 from capital.decisions import Kind, announce_decision
 from capital.models import ReturnSchedule, ShareClass, Society
 from capital.money import format_money, to_pennies
@@ -236,18 +237,18 @@ def _save_lines(run, share_class, terms: Terms, result: YearResult, register: Re
             ).values_list("holder_id", flat=True)
         )
     nominal = share_class.nominal_value.amount
-    batch = []
-    for line in result.lines:
-        holding = by_ref[line.ref]
-        before = register.states.get(line.ref)
-        took_part = before is None or before.status == Status.ACTIVE
-        holder_id = register.holders[line.ref]
-        cash, shares = line.paid, 0
-        if line.paid and line.status == Status.ACTIVE and holder_id in reinvesting:
-            split = reinvest(line.paid, nominal)
-            cash, shares = split.cash, split.shares
-        batch.append(
-            DistributionLine(
+
+    def rows():
+        for line in result.lines:
+            holding = by_ref[line.ref]
+            before = register.states.get(line.ref)
+            took_part = before is None or before.status == Status.ACTIVE
+            holder_id = register.holders[line.ref]
+            cash, shares = line.paid, 0
+            if line.paid and line.status == Status.ACTIVE and holder_id in reinvesting:
+                split = reinvest(line.paid, nominal)
+                cash, shares = split.cash, split.shares
+            yield DistributionLine(
                 run=run,
                 holding_id=int(line.ref),
                 holder_id=holder_id,
@@ -261,11 +262,8 @@ def _save_lines(run, share_class, terms: Terms, result: YearResult, register: Re
                 cash=cash,
                 reinvested_shares=shares,
             )
-        )
-        if len(batch) == LINE_BATCH:
-            DistributionLine.objects.bulk_create(batch)
-            batch = []
-    DistributionLine.objects.bulk_create(batch)
+
+    insert_rows(DistributionLine, rows(), batch_size=LINE_BATCH)
 
 
 def _average_days(holding: Holding, result: YearResult) -> int:

@@ -12,11 +12,12 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
+from capital.bulk import update_rows
 from capital.models import ShareClass, Society
 from capital.money import format_money, round_half_up
 from shares.chain import append, head_of, link, lock_chain
 from shares.errors import RegisterError
-from shares.models import Certificate, Holder, Holding, LedgerEntry
+from shares.models import Certificate, Holder, Holding, HoldingLimitExemption, LedgerEntry
 from shares.services.certificates import certify
 
 Kind = LedgerEntry.Kind
@@ -153,8 +154,8 @@ def record_entries(
         entries = [_move(society, request, holdings, withdrawable, now) for request in requests]
         link(entries, after=head_of(LedgerEntry.objects.filter(society=society)))
         LedgerEntry.objects.bulk_create(entries, batch_size=chunk)
-        Holding.objects.bulk_update(
-            list(holdings.values()), ["shares", "amount_paid", "ceased_on"], batch_size=chunk
+        update_rows(
+            Holding, list(holdings.values()), ["shares", "amount_paid", "ceased_on"], batch_size=chunk
         )
         _certify_all(society, requests, holdings, chunk)
     return entries
@@ -207,14 +208,30 @@ def _holdings_for_update(society, requests, chunk) -> dict[tuple[int, int], Hold
 
 
 def _withdrawable_held(society, requests, chunk) -> dict[int, Decimal]:
-    """Paid-up withdrawable capital of every holder the requests issue withdrawable shares to."""
+    """Paid-up withdrawable capital of every holder the requests issue withdrawable shares to,
+    leaving out those this society's board has exempted from the limit."""
+    candidates = {
+        request.holder.pk
+        for request in requests
+        if request.kind == Kind.ISSUE
+        and request.share_class.withdrawable
+        and request.holder.kind == Holder.Kind.ORGANISATION
+    }
+    exempt = set()
+    ordered = sorted(candidates)
+    for start in range(0, len(ordered), chunk):
+        exempt.update(
+            HoldingLimitExemption.objects.filter(
+                society=society, holder_id__in=ordered[start : start + chunk]
+            ).values_list("holder_id", flat=True)
+        )
     holder_ids = sorted(
         {
             request.holder.pk
             for request in requests
             if request.kind == Kind.ISSUE
             and request.share_class.withdrawable
-            and not request.holder.is_exempt_from_holding_limit
+            and request.holder.pk not in exempt
         }
     )
     held = dict.fromkeys(holder_ids, Decimal("0"))
@@ -332,7 +349,7 @@ def _certify_all(society, requests, holdings, chunk) -> None:
                 ended.append(certificate)
         valid[key] = [issue(request.entry, request.balance)] if request.balance else []
     Certificate.objects.bulk_create(created, batch_size=chunk)
-    Certificate.objects.bulk_update(ended, ["state", "ended_by"], batch_size=chunk)
+    update_rows(Certificate, ended, ["state", "ended_by"], batch_size=chunk)
 
 
 def _holding_for_update(holder, share_class, on_date, *, create: bool) -> Holding:
@@ -392,7 +409,7 @@ def withdrawable_capital_held(holder: Holder, society: Society):
 
 
 def _check_withdrawable_limit(society, holder, share_class, amount: Money) -> None:
-    if not share_class.withdrawable or holder.is_exempt_from_holding_limit:
+    if not share_class.withdrawable or holder.is_exempt_from_holding_limit_in(society):
         return
     total = withdrawable_capital_held(holder, society) + amount.amount
     if total > society.individual_withdrawable_limit:

@@ -60,6 +60,7 @@ BOARD_PERMISSIONS = [
     ("investors", "view_bankstatementline"),
     ("investors", "view_bankstatementimport"),
     ("investors", "view_distributionrun"),
+    ("investors", "view_distributionline"),
     ("investors", "view_withdrawalrequest"),
     ("investors", "view_surplusrun"),
     ("investors", "view_surplusline"),

@@ -97,5 +97,3 @@ def hmrc_interest_return_csv(society: Society, tax_year_starting: int) -> str:
         address = ", ".join(part.strip() for part in postal_address.splitlines() if part.strip())
         writer.writerow([name, address, f"{total:.2f}"])
     return out.getvalue()
-
-

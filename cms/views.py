@@ -1,7 +1,9 @@
-"""The page a news email's opt-out link opens: it asks once, then stops that society's news."""
+"""Small public pages outside the page tree: the favicon browsers ask for, and the page a news
+email's opt-out link opens (it asks once, then stops that society's news)."""
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods
 
 from cms.news import read_opt_out_token, stop_news_emails
@@ -18,3 +20,8 @@ def news_opt_out(request, token):
     if done:
         stop_news_emails(holder=holder, society=society)
     return render(request, "cms/news_opt_out.html", {"society": society, "done": done})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page's head says: send them to the static one."""
+    return redirect(static("img/favicon.ico"), permanent=True)

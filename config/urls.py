@@ -3,7 +3,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms.views import news_opt_out
+from cms.views import favicon, news_opt_out
 from config.api import api
 
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
     path("account/", include("investors.accounts.urls")),
     path("invest/", include("investors.applications.urls")),
     path("verify/", include("shares.urls")),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", favicon),
     path("news/opt-out/<str:token>/", news_opt_out, name="news-opt-out"),
     # Wagtail serves every other path from the page tree; keep it last.
     path("", include(wagtail_urls)),

@@ -169,6 +169,34 @@ def _requested_shares(offer: Offer, shares: int | None, amount: Money | None) ->
     return shares
 
 
+def amount_refusal(*, offer: Offer, holder: Holder | None, amount: Money) -> str:
+    """What `apply_for_shares` would refuse about this amount, checked now without locks so that
+    a form shows it with its other errors in one round; "" if nothing. The locked path checks
+    everything again when the application is made."""
+    try:
+        shares = _requested_shares(offer, None, amount)
+        if holder is not None:
+            check_limits(offer=offer, holder=holder, shares=shares)
+        else:
+            if offer.price_per_share * shares < offer.minimum_per_investor:
+                raise PaymentError(
+                    f"The minimum investment in this offer is {format_money(offer.minimum_per_investor)}."
+                )
+            room = _investor_room(offer, 0)
+            if shares > room.shares:
+                raise PaymentError(room.refusal(shares))
+        left = shares_left(offer)
+        if left is not None and shares > left:
+            raise PaymentError(
+                f"Only {left:,} shares are left in this offer; you asked for {shares:,}."
+                if left
+                else "This offer is fully subscribed: no shares are left."
+            )
+    except PaymentError as refusal:
+        return str(refusal)
+    return ""
+
+
 def check_limits(*, offer: Offer, holder: Holder, shares: int) -> None:
     """Would `shares` more for `holder` keep within the offer's, the class's and the law's limits?
 

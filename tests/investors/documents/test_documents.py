@@ -93,6 +93,9 @@ def test_allocation_emails_each_investor_their_certificate_after_it_commits(allo
         assert mimetype == "application/pdf" and filename.startswith(f"certificate-{certificate.number}-")
         assert f"{certificate.shares}" in message.body and offer.society.name in message.subject
         assert certificate.holder.name in pdf_text(content)
+        assert f"/verify/{certificate.verification_token}/" in message.body, "the certificate check's link"
+        [(html, _)] = message.alternatives
+        assert offer.society.name in html and certificate.verification_token in html
     assert Document.objects.filter(kind=Document.Kind.CERTIFICATE, emailed_at__isnull=False).count() == 3
 
 

@@ -79,6 +79,7 @@ def seed(users: int) -> tuple[Offer, list[str]]:
         maximum_per_investor=gbp(1000),
         minimum_per_investor=gbp(1),
     )
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # seeding only: fast
     people = factories.UserFactory.create_batch(users)
     Holder.objects.bulk_create(
         [

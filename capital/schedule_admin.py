@@ -27,6 +27,11 @@ class ReturnScheduleForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "hurdle" in self.fields:
+            # The amount and currency inputs of a money field have no label of their own.
+            amount, currency = self.fields["hurdle"].widget.widgets
+            amount.attrs["aria-label"] = "Hurdle: amount"
+            currency.attrs["aria-label"] = "Hurdle: currency"
         if self.for_user is not None and "share_class" in self.fields:
             self.fields["share_class"].queryset = ShareClass.objects.filter(
                 society__in=societies_for(self.for_user)

@@ -12,6 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from capital import spreadsheets
 from capital.admin_actions import ObjectActionView, object_actions_for, object_links_for
 from capital.errors import Refusal
 from capital.models import SocietyRole
@@ -34,6 +35,10 @@ def _scoped(queryset, society_lookup, user):
 
 def _scope_index_view(view_class, society_lookup, viewset):
     class ScopedIndexView(view_class):
+        def preprocess_field_value(self, field, value, export_format):
+            value = super().preprocess_field_value(field, value, export_format)
+            return spreadsheets.safe_cell(value) if export_format == self.FORMAT_CSV else value
+
         def get_base_queryset(self):
             return _scoped(super().get_base_queryset(), society_lookup, self.request.user)
 

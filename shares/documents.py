@@ -11,6 +11,7 @@ import datetime
 import io
 import logging
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import segno
 from django.conf import settings
@@ -43,9 +44,14 @@ class StaticOnlyFetcher(URLFetcher):
 
     def fetch(self, url, headers=None):
         if url.startswith("file:"):
-            path = Path(url.removeprefix("file://")).resolve()
-            if not any(path.is_relative_to(root) for root in _static_roots()):
+            # Decode first (`%2e%2e` is `..`) and read the very file that was checked.
+            parts = urlsplit(url)
+            path = Path(unquote(parts.path)).resolve()
+            if parts.netloc not in ("", "localhost") or not any(
+                path.is_relative_to(root) for root in _static_roots()
+            ):
                 raise ValueError(f"Documents may only use our static files, not {url!r}.")
+            url = path.as_uri()
         elif not url.startswith("data:"):
             raise ValueError(f"Documents may only use our static files, not {url!r}.")
         return super().fetch(url, headers)

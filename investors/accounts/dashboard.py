@@ -12,6 +12,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital.returns import cap_amount
+from investors.accounts.portfolio import Portfolio, portfolio_of
 from investors.models import (
     Application,
     CardPayment,
@@ -27,6 +28,7 @@ from investors.models import (
     TransferRequest,
     WithdrawalRequest,
 )
+from investors.payouts.accounts import PayoutDetails, details_from
 from shares.models import Certificate, Holder, Holding, LedgerEntry
 from shares.services.holders import holder_for_user
 
@@ -114,6 +116,14 @@ class Dashboard:
     transfers: list[TransferRequest] = field(default_factory=list)
     redemptions: list[RedemptionRequest] = field(default_factory=list)
     nominations: list[Nomination] = field(default_factory=list)
+
+    @property
+    def payout_details(self) -> PayoutDetails:
+        return details_from(self.payout_account)
+
+    @property
+    def portfolio(self) -> Portfolio:
+        return portfolio_of(self.holdings)
 
     @property
     def withdrawable(self) -> list[HoldingSummary]:
@@ -457,11 +467,12 @@ def _distribution_lines(holder: Holder) -> list[dict]:
 def _payout_account(account: PayoutAccount | None) -> dict | None:
     if account is None:
         return None
+    details = details_from(account)
     return {
-        "account_name": account.account_name,
-        "sort_code": account.sort_code,
-        "account_number": account.account_number,
-        "iban": account.iban,
+        "account_name": details.account_name,
+        "sort_code": details.sort_code,
+        "account_number": details.account_number,
+        "iban": details.iban,
     }
 
 

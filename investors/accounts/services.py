@@ -17,12 +17,14 @@ logged-in owner of the account. Nothing here reveals whether an address has an a
 and "send the link again" answer the same either way, do the same work (neither hashes a
 password), and only the mailbox learns more.
 
-Nothing is rate-limited yet: sign-up, "send the link again", password reset and login can each
-be repeated freely, so a busy site should put a limit per address and per IP in front of them.
+Logging in, logging out and password reset are django-allauth's (`investors.accounts.adapter`),
+which also limits how often each may be tried; sign-up, "send the link again" and changing an
+address are limited in the views with allauth's rate limits (`ACCOUNT_RATE_LIMITS`).
 """
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -75,24 +77,10 @@ def user_with_address(email: str):
     return users.order_by("pk").first()
 
 
-def user_for_login(identifier: str):
-    """The account someone means by what they typed: a username, or a verified email address
-    that exactly one account has (board members may sign in either way)."""
-    users = get_user_model().objects
-    exact = users.filter(username=identifier.strip()).first()
-    if exact is not None:
-        return exact
-    by_username = list(users.filter(username__iexact=identifier.strip())[:2])
-    if len(by_username) == 1:
-        return by_username[0]
-    by_email = list(users.filter(email__iexact=normalise_email(identifier), is_active=True)[:2])
-    return by_email[0] if len(by_email) == 1 else None
-
-
 # --- Signing up -----------------------------------------------------------------------------------
 
 
-def sign_up(*, email: str, name: str):
+def sign_up(*, email: str, name: str, next_url: str = ""):
     """Create an inactive account for `email`, with no password, and email the link where the
     owner of the address chooses one.
 
@@ -114,12 +102,12 @@ def sign_up(*, email: str, name: str):
                     )
             except IntegrityError:  # the same address signing up twice at once: the other one won
                 return None
-            transaction.on_commit(lambda: send_verification_email(user_id=user.pk))
+            transaction.on_commit(lambda: send_verification_email(user_id=user.pk, next_url=next_url))
             return user
         if is_awaiting_verification(existing):
             users.filter(pk=existing.pk).update(first_name=name)
         existing_id = existing.pk
-        transaction.on_commit(lambda: _remind_existing_account(existing_id, email))
+        transaction.on_commit(lambda: _remind_existing_account(existing_id, email, next_url))
     return None
 
 
@@ -130,7 +118,10 @@ def resend_verification(*, email: str) -> None:
         send_verification_email(user_id=user.pk)
 
 
-def send_verification_email(*, user_id: int) -> None:
+def send_verification_email(*, user_id: int, next_url: str = "") -> None:
+    """The link to choose a password. `next_url` (a path on this site, checked again when the
+    link is used) rides along, so the link brings them back to where they were going even when
+    opened in another browser."""
     user = get_user_model().objects.get(pk=user_id)
     if not is_awaiting_verification(user):
         return
@@ -141,15 +132,16 @@ def send_verification_email(*, user_id: int) -> None:
         to=address,
         subject="Confirm your email address for Commonshare",
         name=user.first_name,
-        link=_absolute(reverse("account:verify-email", args=[token])),
+        link=_absolute(reverse("account:verify-email", args=[token]))
+        + (f"?{urlencode({'next': next_url})}" if next_url else ""),
         lifetime_days=link_lifetime_days(),
     )
 
 
-def _remind_existing_account(user_id: int, email: str) -> None:
+def _remind_existing_account(user_id: int, email: str, next_url: str = "") -> None:
     user = get_user_model().objects.get(pk=user_id)
     if is_awaiting_verification(user):
-        send_verification_email(user_id=user.pk)
+        send_verification_email(user_id=user.pk, next_url=next_url)
         return
     email_address(
         template="account_exists",

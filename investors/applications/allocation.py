@@ -8,6 +8,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
+from capital.bulk import update_rows
 from capital.decisions import Kind, announce_decision
 from capital.models import Offer
 from capital.money import format_money
@@ -16,11 +17,12 @@ from capital.text import counted
 from investors.applications.plan import PAYMENT_ORDER, scale_back_plan
 from investors.documents.services import documents_after_allocation
 from investors.errors import PaymentError
-from investors.models import Application, CardPayment, Refund
+from investors.models import Application, BankStatementLine, CardPayment, Refund
 from investors.payments import gateway
 from investors.payments.card_allocation import collect_cards_at_allocation, committed_at_allocation
 from investors.payments.refunds import owe_back
-from shares.services.register import issue_shares
+from shares.models import LedgerEntry
+from shares.services.register import BulkRegisterError, EntryRequest, record_entries
 
 State = Application.State
 
@@ -89,6 +91,7 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             application.holds_reservation = False
             application.save(update_fields=["state", "holds_reservation"])
             result.unpaid_cancelled += 1
+            _return_short_lines(application, result)
 
         raised = offer.price_per_share * sum(application.shares for application in paid)
         if raised < offer.minimum_target:
@@ -129,22 +132,37 @@ def _fail(offer: Offer, paid: list[Application], result: AllocationResult) -> No
 
 
 def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, on_date) -> None:
+    """Issue every allocation at once (`record_entries`: the register lock taken once, entries,
+    holdings and certificates written in bulk), then move the applications on in bulk."""
     allocations = _allocations(offer, paid)
-    society = offer.society
     now = timezone.now()
+    requests = [
+        EntryRequest(
+            kind=LedgerEntry.Kind.ISSUE,
+            holder=application.holder,
+            share_class=offer.share_class,
+            shares=allocations[application.pk],
+            amount=offer.price_per_share * allocations[application.pk],
+            effective_date=on_date,
+            reference=f"Offer “{offer.title}”, application {application.payment_reference}",
+            about=application,
+        )
+        for application in paid
+        if allocations[application.pk]
+    ]
+    try:
+        record_entries(society=offer.society, requests=requests)
+    except BulkRegisterError as error:
+        raise PaymentError(
+            f"The register refused application {error.request.about.payment_reference}: {error} "
+            "Nothing was allocated; cancel that application (its money is owed back), then allocate again."
+        ) from error
+    entries = {request.about.pk: request.entry for request in requests}
     for application in paid:
         shares = allocations[application.pk]
         excess = application.shares - shares
         if shares:
-            application.ledger_entry = issue_shares(
-                society=society,
-                holder=application.holder,
-                share_class=offer.share_class,
-                shares=shares,
-                amount=offer.price_per_share * shares,
-                effective_date=on_date,
-                reference=f"Offer “{offer.title}”, application {application.payment_reference}",
-            )
+            application.ledger_entry = entries[application.pk]
             application.transition_to(State.ALLOCATED)
             application.shares_allocated = shares
             application.allocated_at = now
@@ -155,9 +173,9 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
         if excess:
             _owe_back(application, offer.price_per_share * excess, Refund.Reason.SCALED_BACK, result)
         application.holds_reservation = False
-        application.save(
-            update_fields=["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"]
-        )
+    update_rows(
+        Application, paid, ["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"]
+    )
     offer.transition_to(Offer.State.ALLOCATED)
     offer.shares_allocated = result.shares_issued
     offer.shares_reserved = result.shares_issued if offer.policy == Offer.Policy.FIRST_COME else 0
@@ -174,6 +192,43 @@ def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
             application.pk: min(application.shares, application.shares_planned or 0) for application in paid
         }
     return scale_back_plan(offer, paid)
+
+
+def _return_short_lines(application: Application, result: AllocationResult) -> None:
+    """Money received short of an unpaid application goes on its refund list when allocation
+    cancels it: nothing received is kept without shares for it."""
+    for line in BankStatementLine.objects.select_for_update().filter(
+        application=application, status=BankStatementLine.Status.SHORT
+    ):
+        _owe_back(application, line.amount, Refund.Reason.CANCELLED, result)
+        line.status = BankStatementLine.Status.TO_REFUND
+        line.note = f"{application.payment_reference} was cancelled unpaid at allocation: on its refund list."
+        line.save(update_fields=["status", "note"])
+
+
+def near_miss_sentences(offer: Offer) -> list[str]:
+    """Unpaid applications with a bank line that names them but does not cover them: the
+    treasurer may still match the rest, or the line goes back."""
+    lines = (
+        BankStatementLine.objects.filter(
+            application__offer=offer,
+            application__state=State.AWAITING_PAYMENT,
+            status__in=[BankStatementLine.Status.WRONG_AMOUNT, BankStatementLine.Status.SHORT],
+        )
+        .select_related("application__holder")
+        .order_by("application_id", "date", "pk")
+    )
+    sentences = []
+    for line in lines:
+        application = line.application
+        kept = " (kept; the rest asked for)" if line.status == BankStatementLine.Status.SHORT else ""
+        sentences.append(
+            f"{application.payment_reference} ({application.holder}, {format_money(application.amount)}) "
+            f"has a bank line of {format_money(line.amount)} on {line.date:%-d %B %Y}{kept} that does not "
+            "cover it: match or refund it from the bank lines first, or the application is cancelled "
+            "unpaid and what was received goes on its refund list."
+        )
+    return sentences
 
 
 def _owe_back(application: Application, amount: Money, reason: str, result: AllocationResult) -> None:
@@ -205,6 +260,7 @@ def preview_allocation(offer: Offer) -> list[str]:
             f"Every payment ({counted(len(paid), 'payment')}, {format_money(raised)}) will be owed back "
             "to the investors.",
             cancelled,
+            *near_miss_sentences(offer),
         ]
     allocations = _allocations(offer, paid)
     shares = sum(allocations.values())
@@ -234,6 +290,7 @@ def preview_allocation(offer: Offer) -> list[str]:
             f"{counted(len(scaled), 'application')} scaled back; {format_money(owed)} will be owed back."
         )
     sentences.append(cancelled)
+    sentences.extend(near_miss_sentences(offer))
     return sentences
 
 

@@ -4,42 +4,45 @@ Both are CSV text built from the stored lines, never recomputed, so they always 
 what the board approved.
 """
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
+from capital import spreadsheets
 from capital.models import Society
 from investors.errors import RunError
-from investors.models import DistributionLine, DistributionRun, PayoutAccount
+from investors.models import DistributionLine, DistributionRun
+from investors.payouts.accounts import details_of
+from investors.runs.payouts import owed_money, refuse_while_accounts_missing
 from investors.runs.tax_year import HMRC_REPORTING_THRESHOLD, tax_year
 from shares.models import Holder
 
 PAYMENT_FILE_FIELDS = ["name", "sort_code", "account_number", "iban", "amount", "reference"]
 HMRC_FIELDS = ["name", "address", "amount"]
 BANK_REFERENCE_LENGTH = 18  # what a Bacs payment carries to the payee's statement
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def payment_file_csv(run: DistributionRun) -> str:
     """One row per holder to be paid money by an approved run, in register order.
 
     The amount is what leaves the bank: returns taken in money plus capital repaid (interest
-    taken as shares is issued, not paid). Bank details come from the holder's payout account
-    where known and are left blank otherwise, for the treasurer to complete.
+    taken as shares is issued, not paid). Bank details come from the holder's payout account;
+    while a holder owed money has none, the file is refused until the treasurer resolves them
+    (paid another way or held, which leave the file, or the account given).
     """
     if run.state == DistributionRun.State.DRAFT:
         raise RunError("This run is a draft: approve it before making the payment file.")
+    refuse_while_accounts_missing(run, "making the payment file")
     return payment_file_text(payment_rows(run))
 
 
 def payment_rows(run: DistributionRun) -> Iterator[list[str]]:
     """The payment file's rows for one run (without the header), for this file or a bigger one."""
     lines = (
-        DistributionLine.objects.filter(run=run)
-        .filter(Q(cash__gt=0) | Q(redeemed__gt=0))
+        owed_money(run)
+        .filter(payout=DistributionLine.Payout.BANK_FILE)
         .select_related("holder__payout_account")
         .order_by("holding_id")
     )
@@ -49,11 +52,10 @@ def payment_rows(run: DistributionRun) -> Iterator[list[str]]:
 
 def payment_row(holder: Holder, amount: Decimal, reference: str) -> list[str]:
     """One payment to `holder`: their payout account's details (blank where unknown)."""
-    account = _payout_account(holder)
-    sort_code = account.sort_code
+    account = details_of(holder)
     return [
-        _text(account.account_name or holder.name),
-        f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}" if sort_code else "",
+        account.account_name or holder.name,
+        account.sort_code_display,
         account.account_number,
         account.iban,
         f"{amount:.2f}",
@@ -63,7 +65,7 @@ def payment_row(holder: Holder, amount: Decimal, reference: str) -> list[str]:
 
 def payment_file_text(rows: Iterable[list[str]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.writer(out)
     writer.writerow(PAYMENT_FILE_FIELDS)
     writer.writerows(rows)
     return out.getvalue()
@@ -89,21 +91,9 @@ def hmrc_interest_return_csv(society: Society, tax_year_starting: int) -> str:
         .order_by("holder__name", "holder_id")
     )
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.writer(out)
     writer.writerow(HMRC_FIELDS)
     for name, postal_address, _holder_id, total in totals:
         address = ", ".join(part.strip() for part in postal_address.splitlines() if part.strip())
-        writer.writerow([_text(name), _text(address), f"{total:.2f}"])
+        writer.writerow([name, address, f"{total:.2f}"])
     return out.getvalue()
-
-
-def _payout_account(holder: Holder) -> PayoutAccount:
-    try:
-        return holder.payout_account
-    except PayoutAccount.DoesNotExist:
-        return PayoutAccount(holder=holder)
-
-
-def _text(value: str) -> str:
-    """Names and addresses are typed by investors: keep a spreadsheet from reading one as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value

@@ -1,8 +1,8 @@
 """The register of members as the 2014 Act (s.30) asks for it."""
 
-import csv
 from dataclasses import dataclass
 
+from capital import spreadsheets
 from capital.models import Society
 from shares.models import Holding, LedgerEntry
 
@@ -58,7 +58,7 @@ def register_lines(society: Society):
 
 
 def write_register_csv(society: Society, out) -> int:
-    writer = csv.DictWriter(out, fieldnames=REGISTER_FIELDS)
+    writer = spreadsheets.dict_writer(out, REGISTER_FIELDS)
     writer.writeheader()
     count = 0
     for line in register_lines(society):
@@ -86,7 +86,7 @@ LEDGER_FIELDS = [
 
 def write_ledger_csv(society: Society, out) -> int:
     """The full ledger with its hashes, so an auditor can recompute the chain outside the platform."""
-    writer = csv.DictWriter(out, fieldnames=LEDGER_FIELDS)
+    writer = spreadsheets.dict_writer(out, LEDGER_FIELDS)
     writer.writeheader()
     entries = (
         LedgerEntry.objects.filter(society=society)

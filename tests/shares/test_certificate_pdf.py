@@ -2,6 +2,7 @@
 
 import base64
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.images import ImageFile
@@ -12,7 +13,7 @@ from wagtail.images.models import Image
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
-from shares.documents import StaticOnlyFetcher, certificate_pdf, society_logo_uri
+from shares.documents import StaticOnlyFetcher, certificate_pdf, society_logo_uri, static_file_uri
 from shares.models import Certificate
 from shares.services.register import issue_shares
 from tests import factories
@@ -69,6 +70,20 @@ def test_documents_fetch_nothing_but_our_static_files():
     for url in ("https://example.org/logo.png", "file:///etc/passwd"):
         with pytest.raises(ValueError, match="only use our static files"):
             fetcher.fetch(url)
+
+
+def test_an_encoded_way_out_of_the_static_files_is_refused_and_a_static_file_still_served():
+    static = Path(static_file_uri("css/site.css").removeprefix("file://")).parent
+    fetcher = StaticOnlyFetcher()
+    for url in (
+        f"file://{static}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        f"file://{static}/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "file://elsewhere/etc/passwd",
+    ):
+        with pytest.raises(ValueError, match="only use our static files"):
+            fetcher.fetch(url)
+    served = fetcher.fetch(static_file_uri("css/site.css"))
+    assert served.read().strip()
 
 
 def test_a_document_asking_for_a_remote_image_fails_instead_of_printing_a_gap():

@@ -90,3 +90,18 @@ def test_export_ledger_gives_an_auditor_everything_to_recompute_the_chain(societ
         json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
     assert recomputed == rows[0]["entry_hash"] == first.entry_hash
+
+
+def test_register_and_ledger_write_typed_text_as_text_not_formulas(society, community_class):
+    sly = factories.HolderFactory(name='=HYPERLINK("http://evil.example","Ann")', postal_address="+1 Row")
+    issue(holder=sly, share_class=community_class, shares=5)
+    out = io.StringIO()
+    call_command("export_register", society.slug, "--format", "csv", stdout=out)
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["name"] == "'" + sly.name and row["postal_address"] == "'+1 Row"
+    assert row["amount_paid"] == "5.00"
+
+    out = io.StringIO()
+    call_command("export_ledger", society.slug, stdout=out)
+    (entry,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert entry["holder"] == "'" + sly.name

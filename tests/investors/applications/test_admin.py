@@ -100,3 +100,12 @@ def test_applications_export_holds_only_the_board_society(client, closed_offer):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     ours = set(Application.objects.filter(offer=closed_offer).values_list("payment_reference", flat=True))
     assert {row["Payment reference"] for row in rows} == ours
+
+
+def test_applications_export_writes_a_holder_name_as_text_not_a_formula(client, open_offer):
+    holder = factories.HolderFactory(name="=cmd|'/c calc'!A1")
+    paid_application(offer=open_offer, shares=10, holder=holder)
+    client.force_login(board_seat(society=open_offer.society, role=Role.SECRETARY))
+    response = client.get("/admin/application/?export=csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [row["Holder"] for row in rows] == ["'" + str(holder)]

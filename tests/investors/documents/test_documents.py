@@ -373,8 +373,9 @@ def test_an_address_the_mail_server_refuses_is_counted_and_the_others_still_get_
     assert len(mail.outbox) == 1 and mail.outbox[0].to != ["refused@example.org"]
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    director = board_seat(society=open_offer.society, role=SocietyRole.Role.DIRECTOR)
     with django_capture_on_commit_callbacks(execute=True):
-        resume_job(job, by=board_seat(society=open_offer.society, role=SocietyRole.Role.DIRECTOR))
+        resume_job(job, by=director)
     job.refresh_from_db()
     assert (job.state, job.emailed, job.unsent) == (JobState.FINISHED, 2, 0)
     assert mail.outbox[1].to == ["refused@example.org"]

@@ -22,6 +22,7 @@ class CmsConfig(AppConfig):
         post_save.connect(_society_page_saved, sender=SocietyPage, dispatch_uid="cms.society_page_saved")
         post_migrate.connect(sync_every_board, dispatch_uid="cms.sync_every_board")
         page_published.connect(news_published, sender=NewsPage, dispatch_uid="cms.news_published")
+        housekeeping_queue()
 
 
 def _society_page_saved(sender, instance, created, **kwargs):
@@ -29,3 +30,26 @@ def _society_page_saved(sender, instance, created, **kwargs):
         from cms.boards import sync_board_pages
 
         sync_board_pages(instance.society)
+
+
+# Where Wagtail's housekeeping tasks are enqueued from: each module that holds one by name.
+WAGTAIL_TASKS = {
+    "wagtail.tasks": ("update_reference_index_task", "delete_file_from_storage_task"),
+    "wagtail.signal_handlers": ("update_reference_index_task",),
+    "wagtail.images.signal_handlers": ("delete_file_from_storage_task",),
+    "wagtail.documents.signal_handlers": ("delete_file_from_storage_task",),
+}
+HOUSEKEEPING = "housekeeping"
+
+
+def housekeeping_queue() -> None:
+    """Send Wagtail's housekeeping (reference-index updates, file deletions) to a queue of its own,
+    served after investors' documents and refunds."""
+    import importlib
+
+    for module_name, names in WAGTAIL_TASKS.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            wagtail_task = getattr(module, name)
+            if wagtail_task.queue_name != HOUSEKEEPING:
+                setattr(module, name, wagtail_task.using(queue_name=HOUSEKEEPING))

@@ -166,10 +166,14 @@ DEFAULT_CURRENCY = "GBP"
 CURRENCIES = ("GBP", "EUR")
 
 # Background work through the Tasks API: the database backend, served by `manage.py db_worker`.
+# Each kind of work has its queue, so a certificate never waits behind Wagtail's housekeeping:
+# documents (certificates, statements, summaries), refunds (card refunds through Stripe), and
+# housekeeping (Wagtail's reference index and file clean-up), the one to serve last.
+TASK_QUEUES = ["default", "documents", "refunds", "housekeeping"]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        "QUEUES": TASK_QUEUES,
     }
 }
 

@@ -257,7 +257,7 @@ def _enqueue(job_id: int) -> None:
     make_documents.enqueue(job_id)
 
 
-@task()
+@task(queue_name="documents")
 def make_documents(job_id: int) -> int:
     """Make (and email) one batch of documents; run again, it finishes what is missing."""
     return run_job(job_id).done

@@ -54,7 +54,7 @@ def _enqueue_card_refund(refund_id: int) -> None:
         logger.exception("Could not send card refund %s now; it stays due", refund_id)
 
 
-@task()
+@task(queue_name="refunds")
 def send_card_refund_task(refund_id: int) -> str:
     """Send one refund through Stripe; idempotent, so a retry never refunds twice."""
     return send_card_refund(refund_id=refund_id)

@@ -25,7 +25,9 @@ JobState = DocumentJob.State
 @pytest.fixture
 def queue_only(settings):
     """Tasks are queued but not run, as with a worker that has not picked them up yet."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": settings.TASK_QUEUES}
+    }
 
 
 @pytest.fixture

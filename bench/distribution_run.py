@@ -154,6 +154,7 @@ def _seed_year_one(share_class, schedule, holdings, rng) -> None:
         retained=gbp(0),
         redeemed=gbp(0),
         approved_at=timezone.now(),
+        approved_on=FIRST_YEAR_END + datetime.timedelta(days=1),
     )
     DistributionLine.objects.bulk_create(
         [

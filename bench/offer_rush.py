@@ -7,7 +7,11 @@ beside it a raw-SQL baseline: the same conditional UPDATE alone, from as many cl
 Then a sell-out: 32 clients racing for the last shares of a small offer, counting how many
 shares were reserved against its capacity.
 
-Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/offer_rush.py
+Then `allocate_offer` of a closed first-come offer with ALLOCATE paid applications (10,000),
+each from its own holder (seeded in bulk), and `verify_register` on the register it wrote.
+
+Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test python bench/offer_rush.py [allocate]
+(`allocate` runs only the allocation.)
 It creates and drops its own throwaway database (<name>_bench), never touching the named one.
 """
 
@@ -37,6 +41,7 @@ from tests import factories  # noqa: E402
 from tests.factories import gbp  # noqa: E402
 
 CLIENTS = (1, 8, 32)
+ALLOCATE = int(os.environ.get("BENCH_ALLOCATE", "10000"))
 APPLICATIONS_PER_RUN = 1600
 BASELINE_UPDATES_PER_RUN = 16000
 
@@ -128,7 +133,86 @@ def sell_out(clients: int = 32) -> tuple[int, int, int, int, float]:
     return accepted, clients * per_client - accepted, offer.shares_reserved, offer.capacity_shares, seconds
 
 
+def allocation(count: int = ALLOCATE) -> tuple[float, int, bool]:
+    """Seconds to allocate `count` paid applications; the entries written; whether the register verifies."""
+    import datetime
+
+    from django.utils import timezone
+
+    from capital.models import Offer
+    from investors.applications.allocation import allocate_offer
+    from investors.models import Payment
+    from shares.models import Holder, LedgerEntry
+    from shares.services.verification import verify_register
+
+    offer = factories.OpenOfferFactory(
+        maximum_target=gbp(10_000_000), maximum_per_investor=gbp(10_000), minimum_target=gbp(1000)
+    )
+    holders = Holder.objects.bulk_create(
+        [
+            Holder(
+                name=f"Allocated investor {n}",
+                email=f"allocated{n}@example.org",
+                postal_address="1 Mill Lane, Hebden Bridge HX7 8AA",
+                date_of_birth=datetime.date(1980, 1, 1),
+            )
+            for n in range(count)
+        ],
+        batch_size=5000,
+    )
+    now = timezone.now()
+    applications = Application.objects.bulk_create(
+        [
+            Application(
+                offer=offer,
+                holder=holder,
+                shares=10 + n % 90,
+                amount=gbp(10 + n % 90),
+                payment_method=Application.PaymentMethod.BANK_TRANSFER,
+                payment_reference=f"CS-B{n:07d}",
+                state=Application.State.PAID,
+                paid_at=now,
+                holds_reservation=True,
+            )
+            for n, holder in enumerate(holders)
+        ],
+        batch_size=5000,
+    )
+    Payment.objects.bulk_create(
+        [
+            Payment(
+                application=application,
+                method=application.payment_method,
+                amount=application.amount,
+                provider_reference=f"LINE-{application.pk}",
+                received_on=now.date(),
+            )
+            for application in applications
+        ],
+        batch_size=5000,
+    )
+    Offer.objects.filter(pk=offer.pk).update(
+        state=Offer.State.CLOSED,
+        shares_reserved=sum(application.shares for application in applications),
+        closes_at=now - datetime.timedelta(days=1),
+    )
+    offer.refresh_from_db()
+    started = time.perf_counter()
+    allocate_offer(offer=offer, by=None)
+    seconds = time.perf_counter() - started
+    entries = LedgerEntry.objects.filter(society=offer.society).count()
+    return seconds, entries, verify_register(offer.society).ok
+
+
 def main():
+    if sys.argv[1:] == ["allocate"]:
+        with throwaway_postgres("offer_rush"):
+            seconds, entries, verified = allocation()
+            print(
+                f"allocate_offer, {ALLOCATE:,} paid applications: {seconds:.2f} s, "
+                f"{entries:,} register entries, register {'verifies' if verified else 'DOES NOT VERIFY'}"
+            )
+        return
     with throwaway_postgres("offer_rush") as test_name:
         settings = connection.settings_dict
         dsn = (

@@ -131,7 +131,15 @@ class SocietyRole(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} — {self.get_role_display()} of {self.society}"
+        return f"{self.member_name()} — {self.get_role_display()} of {self.society}"
+
+    def member_name(self) -> str:
+        """Who sits in the seat: their full name, and their login so two namesakes are told apart."""
+        full_name = self.user.get_full_name()
+        login = self.user.get_username()
+        return f"{full_name} ({login})" if full_name else login
+
+    member_name.short_description = "Name"
 
 
 INVESTOR_CONTROL_MESSAGE = (
@@ -353,6 +361,17 @@ class Offer(Lifecycle, models.Model):
         default=datetime.timedelta(days=7),
         help_text="How long an unpaid first-come application holds its shares.",
     )
+    accepts_bank_transfer = models.BooleanField(
+        default=True, help_text="Investors may pay by bank transfer, quoting their reference."
+    )
+    accepts_card = models.BooleanField(
+        default=True, help_text="Investors may pay by card (where the site takes cards)."
+    )
+    risk_warning = models.TextField(
+        blank=True,
+        help_text="This offer's own risks, in plain words: shown with the standard warnings on its page "
+        "and before an investor applies.",
+    )
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT, editable=False)
     shares_reserved = models.PositiveIntegerField(default=0, editable=False)
     shares_allocated = models.PositiveIntegerField(default=0, editable=False)
@@ -386,6 +405,11 @@ class Offer(Lifecycle, models.Model):
                 condition=Q(card_charge="on_application") | Q(policy="scale_back"),
                 name="offer_charges_cards_at_allocation_only_when_scaling_back",
                 violation_error_message="Only a scale-back offer can charge cards at allocation.",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepts_bank_transfer=True) | Q(accepts_card=True),
+                name="offer_accepts_some_payment",
+                violation_error_message="An offer must accept bank transfers, cards or both.",
             ),
             models.CheckConstraint(
                 condition=Q(maximum_target__gte=F("shares_reserved") * F("price_per_share")),

@@ -32,6 +32,13 @@ ACTION_ROLES = {
     # The nominations book and members' deaths are the secretary's (s.37 and the register).
     "view_nominations": {Role.SECRETARY, Role.DIRECTOR},
     "record_deaths": {Role.SECRETARY},
+    # A registered society's exemption from the holding limit (s.24) is the directors' to record.
+    "grant_limit_exemptions": {Role.DIRECTOR},
+    # General meetings (governance): the secretary runs them; directors propose resolutions; the
+    # rules for meetings are the directors' and the secretary's to keep in line with the society's.
+    "manage_governance_rules": {Role.DIRECTOR, Role.SECRETARY},
+    "run_meetings": {Role.SECRETARY},
+    "propose_resolutions": {Role.DIRECTOR, Role.SECRETARY},
 }
 
 

@@ -1,5 +1,7 @@
 """Use cases for societies, share classes and offers. Each runs in one transaction."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,6 +14,24 @@ from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole, 
 from capital.money import format_money
 
 BOARD_GROUP = "Society boards"
+
+# What other apps need of an offer, without capital naming them: the site registers a check that
+# an offer has its published page and offer document before it opens (a message when it has not,
+# "" when it has), and makes a draft page for each new offer.
+OPENING_CHECKS: list[Callable[[Offer], str]] = []
+OFFER_CREATED: list[Callable[[Offer], None]] = []
+
+
+def register_opening_check(check: Callable[[Offer], str]) -> None:
+    if check not in OPENING_CHECKS:
+        OPENING_CHECKS.append(check)
+
+
+def register_offer_created(receiver: Callable[[Offer], None]) -> None:
+    if receiver not in OFFER_CREATED:
+        OFFER_CREATED.append(receiver)
+
+
 # What a board member may reach in the admin; each view is further limited to their societies.
 BOARD_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
@@ -20,6 +40,9 @@ BOARD_PERMISSIONS = [
     ("capital", "add_shareclass"),
     ("capital", "change_shareclass"),
     ("capital", "view_shareclass"),
+    ("capital", "add_returnschedule"),
+    ("capital", "change_returnschedule"),
+    ("capital", "view_returnschedule"),
     ("capital", "add_offer"),
     ("capital", "change_offer"),
     ("capital", "view_offer"),
@@ -28,11 +51,14 @@ BOARD_PERMISSIONS = [
     ("shares", "view_holding"),
     ("shares", "view_holder"),
     ("shares", "view_certificate"),
+    ("shares", "view_holdinglimitexemption"),
+    ("shares", "add_holdinglimitexemption"),
     ("investors", "view_application"),
     ("investors", "view_payment"),
     ("investors", "view_refund"),
     ("investors", "view_cardpayment"),
     ("investors", "view_bankstatementline"),
+    ("investors", "view_bankstatementimport"),
     ("investors", "view_distributionrun"),
     ("investors", "view_withdrawalrequest"),
     ("investors", "view_surplusrun"),
@@ -99,6 +125,7 @@ def appoint_board_member(*, society: Society, user, role: str, by=None) -> Socie
                 summary=f"{_board_name(user)} appointed {seat.get_role_display().lower()} of {society}.",
                 actor=by,
                 role=seat.role,
+                user=user.pk,
             )
     return seat
 
@@ -133,6 +160,7 @@ def remove_board_member(*, seat: SocietyRole, by=None) -> None:
             summary=f"{_board_name(seat.user)} is no longer {seat.get_role_display().lower()} of {society}.",
             actor=by,
             role=seat.role,
+            user=seat.user_id,
         )
 
 
@@ -237,6 +265,9 @@ OFFER_TERMS = [
     "policy",
     "card_charge",
     "reservation_period",
+    "accepts_bank_transfer",
+    "accepts_card",
+    "risk_warning",
 ]
 
 
@@ -251,6 +282,8 @@ def save_offer(*, offer: Offer, by=None) -> Offer:
         if creating:
             permissions.require(by, "manage_offers", offer.share_class.society)
             offer.save()
+            for receiver in OFFER_CREATED:
+                receiver(offer)
         else:
             current = (
                 Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
@@ -316,6 +349,9 @@ def open_offer(*, offer: Offer, by=None, now=None) -> Offer:
     permissions.require(by, "manage_offers", offer.society)
     if (now or timezone.now()) >= offer.closes_at:
         raise CapitalError("The offer's closing time has passed; move it later before opening.")
+    missing = [message for message in (check(offer) for check in OPENING_CHECKS) if message]
+    if missing:
+        raise CapitalError(" ".join(missing))
     return _move_offer(offer=offer, to=Offer.State.OPEN, by=by, action="offer.opened", summary=offer.title)
 
 

@@ -16,6 +16,7 @@ from capital.admin_views import AppointBoardMemberView
 from capital.forms import OfferForm, ShareClassForm, SurplusRulesForm
 from capital.models import AuditEntry, Offer, ShareClass, Society, SocietyRole, SurplusRules
 from capital.money import format_money
+from capital.schedule_admin import ReturnScheduleViewSet
 from capital.services import (
     close_offer,
     open_offer,
@@ -193,6 +194,11 @@ class OfferViewSet(SocietyScopedViewSet):
             FieldRowPanel(
                 [FieldPanel("policy"), FieldPanel("card_charge"), FieldPanel("reservation_period")]
             ),
+            FieldRowPanel(
+                [FieldPanel("accepts_bank_transfer"), FieldPanel("accepts_card")],
+                heading="Payment methods accepted",
+            ),
+            FieldPanel("risk_warning"),
         ],
         base_form_class=OfferForm,
     )
@@ -273,7 +279,7 @@ class SurplusRulesViewSet(SocietyScopedViewSet):
 
 def _remove_seat(seat, by, data) -> str:
     remove_board_member(seat=seat, by=by)
-    return f"{seat.user.get_username()} is no longer {seat.get_role_display().lower()} of {seat.society}."
+    return f"{seat.member_name()} is no longer {seat.get_role_display().lower()} of {seat.society}."
 
 
 class SocietyRoleViewSet(SocietyScopedViewSet):
@@ -283,7 +289,7 @@ class SocietyRoleViewSet(SocietyScopedViewSet):
     model = SocietyRole
     icon = "user"
     menu_label = "Board"
-    list_display = ["user", "role", "society"]
+    list_display = ["member_name", "role", "society"]
     list_filter = ["role"]
     form_fields = []
     object_actions = (
@@ -294,8 +300,7 @@ class SocietyRoleViewSet(SocietyScopedViewSet):
             society_of=lambda seat: seat.society,
             applies=lambda seat: True,
             preview=lambda seat: [
-                f"{seat.user.get_username()} stops being {seat.get_role_display().lower()} "
-                f"of {seat.society}.",
+                f"{seat.member_name()} stops being {seat.get_role_display().lower()} of {seat.society}.",
                 "They lose access to this society's admin at once; a society always keeps one director.",
             ],
             perform=_remove_seat,
@@ -326,6 +331,7 @@ class CapitalGroup(ViewSetGroup):
         SocietyViewSet,
         SocietyRoleViewSet,
         ShareClassViewSet,
+        ReturnScheduleViewSet,
         OfferViewSet,
         SurplusRulesViewSet,
         AuditEntryViewSet,

@@ -8,11 +8,18 @@ nothing and a database loaded before either existed gets them.
 import datetime
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import slugify
 from djmoney.money import Money
+from wagtail.documents.models import Document
+from weasyprint import HTML
 
 from capital.models import Offer, ShareClass, Society, SurplusRules
+from capital.money import format_money
 from capital.services import save_share_class, save_surplus_rules
+from cms.boards import society_collection
 from cms.models import HomePage, NewsIndexPage, NewsPage, OfferPage, SocietyPage
 from investors.surplus.contributions import import_contributions
 from investors.surplus.services import start_surplus_run
@@ -94,27 +101,13 @@ def add_demo_pages(*, society: Society, board: list[tuple]) -> int:
     home = HomePage.objects.first()
     if home is None:
         return 0
-    created = 0
-    society_page = SocietyPage.objects.filter(society=society).first()
-    if society_page is None:
-        society_page = home.add_child(
-            instance=SocietyPage(
-                title="Riverside Community Energy",
-                slug="riverside-energy",
-                society=society,
-                summary="Solar power owned by the people of the upper Calder Valley.",
-                story=SOCIETY_STORY.strip(),
-                team=[
-                    ("member", {"name": name, "role": str(role.label), "photo": None})
-                    for _, name, role in board
-                ],
-            )
-        )
-        created += 1
+    society_page, created = add_society_page(society=society, board=board)
+    created = int(created)
     offer = Offer.objects.get(share_class__society=society, title=SOLAR_OFFER_TITLE)
-    if not OfferPage.objects.filter(offer=offer).exists():
-        society_page.add_child(instance=_offer_page(offer))
-        created += 1
+    page = OfferPage.objects.filter(offer=offer).first()
+    if page is None or not page.live:
+        publish_solar_page(offer)
+        created += 1 if page is None else 0
     news_index = NewsIndexPage.objects.child_of(society_page).first()
     if news_index is None:
         news_index = society_page.add_child(
@@ -137,11 +130,72 @@ def add_demo_pages(*, society: Society, board: list[tuple]) -> int:
     return created
 
 
-def _offer_page(offer: Offer) -> OfferPage:
-    return OfferPage(
-        title=offer.title,
-        slug="solar-schools",
+def add_society_page(*, society: Society, board: list[tuple]) -> tuple[SocietyPage, bool]:
+    """The society's page (its board then edits it and its offers' pages), and whether it is new."""
+    society_page = SocietyPage.objects.filter(society=society).first()
+    if society_page is not None:
+        return society_page, False
+    return HomePage.objects.get().add_child(
+        instance=SocietyPage(
+            title="Riverside Community Energy",
+            slug="riverside-energy",
+            society=society,
+            summary="Solar power owned by the people of the upper Calder Valley.",
+            story=SOCIETY_STORY.strip(),
+            team=[
+                ("member", {"name": name, "role": str(role.label), "photo": None}) for _, name, role in board
+            ],
+        )
+    ), True
+
+
+def publish_offer_page(*, offer: Offer, slug: str, **content) -> OfferPage:
+    """Write and publish the offer's page (made as a draft when the offer was created), with an
+    offer document, as the board does before opening the offer."""
+    page = OfferPage.objects.filter(offer=offer).first()
+    if page is None:
+        parent = SocietyPage.objects.get(society=offer.share_class.society)
+        page = parent.add_child(instance=OfferPage(title=offer.title, slug=slug, offer=offer, live=False))
+    page = page.specific
+    page.slug = slug
+    for name, value in content.items():
+        setattr(page, name, value)
+    if page.offer_document_id is None:
+        page.offer_document = demo_document(offer)
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def demo_document(offer: Offer) -> Document:
+    """A short offer document for the demo, as a PDF in the society's collection."""
+    society = offer.share_class.society
+    html = DEMO_OFFER_DOCUMENT.format(
+        society=escape(society.name),
+        title=escape(offer.title),
+        minimum=escape(format_money(offer.minimum_target)),
+        maximum=escape(format_money(offer.maximum_target)),
+    )
+    return Document.objects.create(
+        title=f"{offer.title}: offer document",
+        file=ContentFile(HTML(string=html).write_pdf(), name=f"{slugify(offer.title)}-offer-document.pdf"),
+        collection=society_collection(society),
+    )
+
+
+DEMO_OFFER_DOCUMENT = """<html><body style="font-family: sans-serif">
+<h1>{title}</h1><p>{society}</p>
+<p>This is the demo's offer document. A real one describes the society, the business plan, the use
+of funds, the risks, the interest policy and the withdrawal rules. The offer raises {minimum} to
+{maximum}; below the minimum every payment is returned.</p>
+<p>Your capital is at risk: community shares are not covered by the Financial Services Compensation
+Scheme, and you may not be able to withdraw them when you want to.</p></body></html>"""
+
+
+def publish_solar_page(offer: Offer) -> OfferPage:
+    return publish_offer_page(
         offer=offer,
+        slug="solar-schools",
         summary="Put 420 kW of solar panels on six primary schools, and share in what they earn.",
         body=[
             ("text", OFFER_STORY.strip()),
@@ -154,6 +208,14 @@ def _offer_page(offer: Offer) -> OfferPage:
             ),
             ("risk_warning", {"heading": "Risks particular to this project", "text": RISK_WARNING.strip()}),
         ],
+    )
+
+
+def publish_founding_page(offer: Offer) -> OfferPage:
+    return publish_offer_page(
+        offer=offer,
+        slug="founding-offer",
+        summary="The community shares that paid for our first two roofs.",
     )
 
 

@@ -162,12 +162,48 @@ class OfferPage(PublicCacheMixin, Page):
         blank=True,
         help_text="The simulator's high scenario. Empty: 30% of the maximum target.",
     )
+    offer_document = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The offer document investors are told to read: required before the offer opens.",
+    )
+    business_plan = models.ForeignKey(
+        "wagtaildocs.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rules = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The society's registered rules.",
+    )
+    accounts = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The latest accounts.",
+    )
 
     base_form_class = OfferPageForm
     content_panels = [
         *Page.content_panels,
         "offer",
         "summary",
+        MultiFieldPanel(
+            [
+                FieldPanel("offer_document"),
+                FieldPanel("business_plan"),
+                FieldPanel("rules"),
+                FieldPanel("accounts"),
+            ],
+            heading="Documents (the offer document is needed before the offer opens)",
+        ),
         "body",
         MultiFieldPanel(
             [FieldPanel("low_surplus"), FieldPanel("medium_surplus"), FieldPanel("high_surplus")],
@@ -184,6 +220,16 @@ class OfferPage(PublicCacheMixin, Page):
             message = offer_belongs_under(self.offer, self.get_parent())
             if message:
                 raise ValidationError({"offer": message})
+
+    def offer_documents(self) -> list[tuple[str, object]]:
+        """(label, document) of the documents given, in the order an investor reads them."""
+        named = [
+            ("Offer document", self.offer_document),
+            ("Business plan", self.business_plan),
+            ("Rules", self.rules),
+            ("Accounts", self.accounts),
+        ]
+        return [(label, document) for label, document in named if document is not None]
 
     def scenario_figures(self) -> dict:
         return {"low": self.low_surplus, "medium": self.medium_surplus, "high": self.high_surplus}

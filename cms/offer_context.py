@@ -11,7 +11,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital.models import Offer, ReturnSchedule
-from capital.money import whole_shares
+from capital.money import format_money, whole_shares
 from capital.returns import ReturnsError, Terms
 from capital.returns.wording import describe_terms
 from capital.services import offer_is_accepting
@@ -46,7 +46,9 @@ def offer_page_context(request, page) -> dict:
     now = timezone.now()
     currency = str(offer.price_per_share.currency)
     progress = offer_progress(offer, now)
+    facts = key_facts(offer, schedule)
     return {
+        "search_description": page.search_description or search_description(offer, facts),
         "offer": offer,
         "society": offer.share_class.society,
         "share_class": offer.share_class,
@@ -56,12 +58,69 @@ def offer_page_context(request, page) -> dict:
         "days_left": days_left(offer, now),
         "rights": describe_rights(offer.share_class),
         "terms_in_words": _terms_in_words(schedule, currency),
+        "key_facts": facts,
         "simulator": (
             simulator_for(request, page, offer, schedule, existing_capital=progress.existing_capital)
             if schedule is not None
             else None
         ),
     }
+
+
+@dataclass(frozen=True)
+class KeyFact:
+    label: str
+    value: str
+
+
+def key_facts(offer: Offer, schedule: ReturnSchedule | None) -> list[KeyFact]:
+    """The offer at a glance, for the strip at the top of its page and its search description."""
+    closes = timezone.localtime(offer.closes_at)
+    return [
+        KeyFact("Target", f"{format_money(offer.minimum_target)} to {format_money(offer.maximum_target)}"),
+        KeyFact("Price", f"{format_money(offer.price_per_share)} a share"),
+        KeyFact(
+            "Per investor",
+            f"{format_money(offer.minimum_per_investor)} to {format_money(offer.maximum_per_investor)}",
+        ),
+        KeyFact("Return", return_in_plain_words(offer, schedule)),
+        KeyFact("Term", _term_in_words(schedule)),
+        KeyFact("Closes", f"{closes:%-d %B %Y}"),
+    ]
+
+
+def return_in_plain_words(offer: Offer, schedule: ReturnSchedule | None) -> str:
+    if schedule is None:
+        declared = offer.share_class.declared_maximum_interest_percent
+        if declared is not None:
+            return f"Interest of up to {declared.normalize():f}% a year, when the society can afford it"
+        return "No financial return: shares held for membership"
+    try:
+        terms = Terms.from_schedule(schedule)
+    except ReturnsError:
+        return "See how returns are paid"
+    if terms.is_interest:
+        return f"Interest of up to {terms.rate_ceiling_percent.normalize():f}% a year, declared by the board"
+    words = f"{terms.pool_percent.normalize():f}% of each year's surplus shared among investors"
+    if terms.cap_multiple is not None:
+        words += f", up to {terms.cap_multiple.normalize():f} times your capital"
+    return words
+
+
+def _term_in_words(schedule: ReturnSchedule | None) -> str:
+    if schedule is None or schedule.term_years is None:
+        return "No fixed term"
+    years = "1 year" if schedule.term_years == 1 else f"{schedule.term_years} years"
+    return f"{years}, capital repaid at the end" if schedule.redeem_at_term_end else years
+
+
+def search_description(offer: Offer, facts: list[KeyFact]) -> str:
+    """One sentence of key facts for search engines, when the page gives no description of its own."""
+    return (
+        f"{offer.share_class.society.name} share offer: "
+        + "; ".join(f"{fact.label.lower()} {fact.value}" for fact in facts)
+        + "."
+    )
 
 
 def return_schedule_of(offer: Offer) -> ReturnSchedule | None:

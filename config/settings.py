@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "capital",
     "shares",
     "investors",
+    "governance",
     "cms",
     "django_tasks",
     "django_tasks_db",
@@ -77,11 +78,15 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's two-factor pages use it
 ]
 
 MIDDLEWARE = [
@@ -92,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Board sessions last a working day; board and staff set up two-factor before the admin.
+    "investors.accounts.middleware.BoardSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -183,6 +191,70 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 LOGIN_URL = "account:login"
 LOGIN_REDIRECT_URL = "account:dashboard"
 LOGOUT_REDIRECT_URL = "/"
+# Wagtail's admin logs in through the same page (with its two-factor step) as everyone else.
+WAGTAILADMIN_LOGIN_URL = "/account/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = "/account/login/"
+
+# --- Accounts: django-allauth (login, logout, password reset and change, two-factor) ----------
+# Sign-up and changing one's address keep their own signed links (investors/accounts/services.py):
+# the owner of an address chooses the password from the emailed link.
+# allauth's backend is Django's ModelBackend (permissions included) signing in by username or address.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+ACCOUNT_ADAPTER = "investors.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "investors.accounts.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}  # investors by address, board members either way
+ACCOUNT_EMAIL_VERIFICATION = "none"  # an account is switched on only by following its sign-up link
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_SESSION_REMEMBER = None  # "Keep me logged in" is asked; unticked, the session ends with the browser
+ACCOUNT_RATE_LIMITS = {
+    # Per client address and per account: the sixth wrong password in five minutes is refused,
+    # whatever comes after it, until the window passes.
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "signup": "10/m/ip,50/h/ip",
+    "reset_password": "10/m/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    # Ours: "send the link again" and changing one's address (investors/accounts/views.py).
+    "resend_verification": "10/m/ip,3/h/key",
+    "change_email": "5/m/user,3/h/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Commonshare"
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+
+# Sessions: an investor's lasts two weeks at most (or until the browser closes, unless they
+# ticked "Keep me logged in"); a board member's or staff member's lasts a working day and ends
+# when the browser closes (investors/accounts/middleware.py).
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+BOARD_SESSION_SECONDS = int(os.environ.get("BOARD_SESSION_SECONDS", str(9 * 3600)))
+
+# The cache keeps the rate limits' counts: on Redis when REDIS_URL is set, so every process and
+# server counts together; in this process's memory otherwise (development and tests).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "commonshare"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The public simulators (`/api/v1/…/simulate`): requests per client address.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "60/m")
+# How many proxies in front of the site add X-Forwarded-For (0: none; the client is REMOTE_ADDR).
+# Rate limits and the API's throttle count per client address from it; never trust the header more.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

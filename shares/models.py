@@ -31,7 +31,8 @@ class Holder(models.Model):
     organisation_number = models.CharField(max_length=40, blank=True)
     is_registered_society = models.BooleanField(
         default=False,
-        help_text="A registered society investing in another society has no holding limit.",
+        help_text="The organisation says it is a registered society. It is exempt from a society's "
+        "holding limit only once that society's board records the exemption (HoldingLimitExemption).",
     )
     died_on = models.DateField(
         null=True,
@@ -64,9 +65,37 @@ class Holder(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def is_exempt_from_holding_limit(self) -> bool:
-        return self.kind == self.Kind.ORGANISATION and self.is_registered_society
+    def is_exempt_from_holding_limit_in(self, society: Society) -> bool:
+        """A registered society is exempt from the statutory limit (s.24) in a society whose board
+        has checked it and recorded the exemption; nowhere else, and never a person."""
+        return (
+            self.kind == self.Kind.ORGANISATION
+            and self.pk is not None
+            and HoldingLimitExemption.objects.filter(society=society, holder=self).exists()
+        )
+
+
+class HoldingLimitExemption(models.Model):
+    """A society's board records that an organisation holding its shares is a registered society,
+    and so has no limit on its withdrawable shares (Co-operative and Community Benefit Societies
+    Act 2014, s.24). Per society, because each board checks the Mutuals Public Register for itself;
+    who recorded it, when and on what evidence is kept, and ending it is audited too."""
+
+    society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="limit_exemptions")
+    holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="limit_exemptions")
+    evidence = models.TextField(help_text="What the board checked, e.g. the Mutuals Public Register entry.")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["society", "holder"], name="one_limit_exemption_per_society"),
+        ]
+
+    def __str__(self):
+        return f"{self.holder} — no holding limit in {self.society}"
 
 
 class LedgerEntry(ChainedEntry):

@@ -5,6 +5,7 @@ from wagtail.permissions import register_permission_policy
 
 from capital.admin_scoping import ReadOnlyPermissionPolicy, RoleMenuItem, SocietyScopedViewSet
 from shares.admin_views import RegisterView, ledger_csv_download, register_csv_download, register_pdf_download
+from shares.exemption_admin import HoldingLimitExemptionViewSet
 from shares.models import Certificate, Holder, Holding, LedgerEntry
 
 
@@ -67,7 +68,13 @@ class RegisterGroup(ViewSetGroup):
     menu_label = "Register"
     menu_icon = "list-ol"
     menu_order = 210
-    items = (LedgerEntryViewSet, HoldingViewSet, HolderViewSet, CertificateViewSet)
+    items = (
+        LedgerEntryViewSet,
+        HoldingViewSet,
+        HolderViewSet,
+        CertificateViewSet,
+        HoldingLimitExemptionViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

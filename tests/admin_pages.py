@@ -12,5 +12,8 @@ def refused(response) -> bool:
 
 
 def sent_to_log_in(response) -> bool:
-    """Anyone who is not on a board (a visitor, an investor) is asked to log in as one."""
-    return response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    """Anyone who is not on a board (a visitor, an investor) is asked to log in as one, on the
+    site's login page (the admin's own redirects there)."""
+    return response.status_code == 302 and response["Location"].startswith(
+        ("/account/login/", "/admin/login/")
+    )

@@ -7,7 +7,9 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from pypdf import PdfReader
+from wagtail.documents.models import Document
 
 from capital.models import ShareClass, SurplusRules
 from capital.services import appoint_board_member, close_offer, save_surplus_rules
@@ -20,6 +22,7 @@ from investors.surplus.contributions import import_contributions
 from shares.models import Holder
 from shares.services.register import issue_shares
 from tests import factories
+from tests.cms.pages import add_offer_page, add_society_page
 
 BANK = Application.PaymentMethod.BANK_TRANSFER
 CARD = Application.PaymentMethod.CARD
@@ -71,10 +74,13 @@ def paid_application(*, offer, shares, holder=None, method="bank", reference: st
     return made
 
 
-def board_seat(*, society, role="director"):
-    """A new login appointed to `role` on the society's board; returns the user."""
+def board_seat(*, society, role="director", two_factor=True):
+    """A new login appointed to `role` on the society's board, with an authenticator app set up
+    (board members need one before any admin page) unless `two_factor=False`; returns the user."""
     user = factories.UserFactory()
     appoint_board_member(society=society, user=user, role=role)
+    if two_factor:
+        factories.give_two_factor(user)
     return user
 
 
@@ -199,3 +205,63 @@ def fairshares_coop() -> Coop:
         amounts={members["Di"]: "300.25", members["Ed"]: "99.75"},
     )
     return Coop(society, rules, rules.labour_class, rules.user_class, investor, members)
+
+
+def document(*, title="Offer document") -> Document:
+    """A PDF uploaded to the admin's documents."""
+    return Document.objects.create(
+        title=title,
+        file=ContentFile(b"%PDF-1.4 offer document", name=f"{title.lower().replace(' ', '-')}.pdf"),
+    )
+
+
+def ready_to_open(*, offer):
+    """What a board does before opening: the society's page, the offer's page published with its
+    offer document. Returns the offer page."""
+    from cms.models import OfferPage, SocietyPage
+
+    society_page = SocietyPage.objects.filter(society=offer.society).first() or add_society_page(
+        offer.society
+    )
+    page = OfferPage.objects.filter(offer=offer).first()
+    if page is None:
+        page = add_offer_page(society_page, offer, offer_document=document())
+    else:
+        page = page.specific
+        page.offer_document = document()
+        page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def called_meeting(
+    *,
+    society,
+    questions=(("ordinary", "Approve the accounts"),),
+    starts_in_days=20,
+    record_date=None,
+    **fields,
+):
+    """A general meeting with `questions` (kind, title) on its agenda, notice sent today (as the
+    system), `starts_in_days` from now, its roll taken at `record_date` (today by default)."""
+    from django.utils import timezone
+
+    from governance.services.meetings import add_question, create_meeting, send_notice
+
+    meeting = create_meeting(
+        society=society,
+        title=fields.pop("title", "Annual general meeting"),
+        starts_at=timezone.now() + datetime.timedelta(days=starts_in_days),
+        record_date=record_date or timezone.localdate(),
+        location=fields.pop("location", "The Mill, Hebden Bridge"),
+        **fields,
+    )
+    for kind, title, *seats in questions:
+        add_question(
+            meeting=meeting,
+            kind=kind,
+            title=title,
+            text=f"That {title.lower()}.",
+            seats=seats[0] if seats else 1,
+        )
+    return send_notice(meeting=meeting)

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.db import connection
 
 from capital.services import close_offer
@@ -38,6 +39,8 @@ def _fast_and_immediate(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Rate limits and used two-factor codes are counted in the cache: each test starts afresh.
+    caches["default"].clear()
 
 
 @pytest.fixture

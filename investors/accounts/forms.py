@@ -1,14 +1,13 @@
 """Forms for investors' accounts. They check what a person typed; the services decide."""
 
+from allauth.account import forms as allauth_forms
 from django import forms
-from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from investors.accounts.services import normalise_email, user_for_login
-from investors.notify import email_address
+from investors.accounts.services import normalise_email
 from shares.models import Holder
 
 # The address is the username, which Django's user model keeps to 150 characters.
@@ -49,32 +48,17 @@ class ChoosePasswordForm(SetPasswordForm):
         return super().clean()
 
 
-class EmailLoginForm(AuthenticationForm):
-    """Django's login form, signing in by email address (or a board member's username)."""
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's login form (its rate limits, its two-factor step), labelled for investors, who
+    sign in with their address (board members may type their username)."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "That email address and password do not match an account. Check them and try "
-        "again, or reset your password.",
-    }
-
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "Email address"
-
-    def clean(self):
-        identifier = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if identifier and password:
-            # An account still waiting for verification has no password yet, so it fails here
-            # like a wrong password, after the same hashing.
-            user = user_for_login(identifier)
-            username = user.get_username() if user is not None else identifier
-            self.user_cache = authenticate(self.request, username=username, password=password)
-            if self.user_cache is None:
-                raise self.get_invalid_login_error()
-            self.confirm_login_allowed(self.user_cache)
-        return self.cleaned_data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Email address"
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me logged in on this device (two weeks at most)"
 
 
 class EmailForm(forms.Form):
@@ -148,17 +132,3 @@ class EmailChangeForm(forms.Form):
         if email == normalise_email(self.user.email):
             raise ValidationError("That is already your address.", code="unchanged")
         return email
-
-
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, its email sent through the one notify path (after commit; a mail
-    server that is down is logged, and the page says the same as for any address)."""
-
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
-        email_address(
-            to=to_email,
-            name=context["user"].first_name,
-            template="password_reset",
-            subject="Reset your Commonshare password",
-            **context,
-        )

@@ -17,8 +17,9 @@ logged-in owner of the account. Nothing here reveals whether an address has an a
 and "send the link again" answer the same either way, do the same work (neither hashes a
 password), and only the mailbox learns more.
 
-Nothing is rate-limited yet: sign-up, "send the link again", password reset and login can each
-be repeated freely, so a busy site should put a limit per address and per IP in front of them.
+Logging in, logging out and password reset are django-allauth's (`investors.accounts.adapter`),
+which also limits how often each may be tried; sign-up, "send the link again" and changing an
+address are limited in the views with allauth's rate limits (`ACCOUNT_RATE_LIMITS`).
 """
 
 import datetime
@@ -73,20 +74,6 @@ def user_with_address(email: str):
     email = normalise_email(email)
     users = get_user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
     return users.order_by("pk").first()
-
-
-def user_for_login(identifier: str):
-    """The account someone means by what they typed: a username, or a verified email address
-    that exactly one account has (board members may sign in either way)."""
-    users = get_user_model().objects
-    exact = users.filter(username=identifier.strip()).first()
-    if exact is not None:
-        return exact
-    by_username = list(users.filter(username__iexact=identifier.strip())[:2])
-    if len(by_username) == 1:
-        return by_username[0]
-    by_email = list(users.filter(email__iexact=normalise_email(identifier), is_active=True)[:2])
-    return by_email[0] if len(by_email) == 1 else None
 
 
 # --- Signing up -----------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 """Investors' accounts: sign-up with a verified email address, login, password reset, the
 dashboard, and their personal data (correct it, export it)."""
 
-from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from allauth.account import views as allauth_views
+from django.urls import path, re_path
 from django.views.decorators.cache import never_cache
+from django.views.generic import RedirectView
 
 from investors.accounts import views
-from investors.accounts.forms import EmailLoginForm, PasswordResetForm
 
 app_name = "account"
 
@@ -16,41 +16,28 @@ urlpatterns = [
     path("signup/sent/", views.signup_sent, name="signup-sent"),
     path("verify/again/", views.resend_verification, name="resend-verification"),
     path("verify/<str:token>/", views.verify_email, name="verify-email"),
+    # Login, logout, password reset and change are django-allauth's (with its two-factor step);
+    # the names here are the ones our pages use, the older addresses redirect.
+    path("login/", allauth_views.login, name="login"),
+    path("logout/", allauth_views.logout, name="logout"),
+    path("password/reset/", never_cache(allauth_views.password_reset), name="password-reset"),
+    path("password/reset/done/", allauth_views.password_reset_done, name="password-reset-done"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True),
-        name="login",
+        "password/reset/key/done/",
+        allauth_views.password_reset_from_key_done,
+        name="password-reset-complete",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Django's login and set-password views are never cached already; these two forms are not.
-    path(
-        "password/reset/",
-        never_cache(
-            auth_views.PasswordResetView.as_view(
-                form_class=PasswordResetForm, success_url=reverse_lazy("account:password-reset-done")
-            )
-        ),
-        name="password-reset",
+    path("password/reset/sent/", RedirectView.as_view(pattern_name="account:password-reset-done")),
+    # A reset link emailed before the move: ask for a new one.
+    re_path(
+        r"^password/reset/(?!key/)(?P<uidb64>[0-9A-Za-z_\-]+)/(?P<token>[0-9A-Za-z]{1,13}-[0-9A-Za-z]{1,40})/$",
+        views.old_password_reset_link,
     ),
-    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password-reset-done"),
-    path(
-        "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            success_url=reverse_lazy("account:password-reset-complete")
-        ),
-        name="password-reset-confirm",
-    ),
-    path(
-        "password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password-reset-complete"
-    ),
-    path(
-        "password/",
-        never_cache(
-            auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("account:password-change-done"))
-        ),
-        name="password-change",
-    ),
-    path("password/changed/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
+    path("password/change/", never_cache(allauth_views.password_change), name="password-change"),
+    path("password/", RedirectView.as_view(pattern_name="account:password-change")),
+    path("password/changed/", views.password_change_done, name="password-change-done"),
+    # Addresses change only through the profile page, which waits for the new address.
+    path("email/", RedirectView.as_view(pattern_name="account:profile")),
     path("profile/", views.profile, name="profile"),
     path("profile/email/", views.change_email, name="change-email"),
     path("profile/email/<str:token>/", views.confirm_email_change, name="confirm-email-change"),

@@ -2,6 +2,8 @@
 
 import json
 
+from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -39,12 +41,20 @@ def signup(request):
         return redirect(next_url or "account:dashboard")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not _within_limit(request, "signup", form.cleaned_data["email"]):
+            return ratelimit.respond_429(request)
         accounts.sign_up(email=form.cleaned_data["email"], name=form.cleaned_data["name"])
         request.session["signup_email"] = accounts.normalise_email(form.cleaned_data["email"])
         # Where they were going (an offer's form, say), for when they have chosen a password.
         request.session["signup_next"] = next_url
         return redirect("account:signup-sent")
     return render(request, f"{TEMPLATES}/signup.html", {"form": form, "next": next_url})
+
+
+def _within_limit(request, action: str, email: str) -> bool:
+    """One more `action` for this client address (and account, and address typed), within
+    `ACCOUNT_RATE_LIMITS`? Counted in the cache, so across every process when it is Redis."""
+    return ratelimit.consume(request, action=action, key=accounts.normalise_email(email), user=request.user)
 
 
 def _safe_next(request, url: str | None) -> str:
@@ -87,7 +97,7 @@ def verify_email(request, token):
         if not verification.newly_verified:  # the same link used meanwhile, in another window
             return _already_confirmed(request)
         next_url = _safe_next(request, request.session.pop("signup_next", ""))
-        login(request, verification.user)
+        login(request, verification.user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(
             request, "Thank you: your email address is confirmed, your password is set and you are logged in."
         )
@@ -104,6 +114,8 @@ def _already_confirmed(request):
 def resend_verification(request):
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not _within_limit(request, "resend_verification", form.cleaned_data["email"]):
+            return ratelimit.respond_429(request)
         accounts.resend_verification(email=form.cleaned_data["email"])
         return render(request, f"{TEMPLATES}/verification_resent.html", {"email": form.cleaned_data["email"]})
     return render(request, f"{TEMPLATES}/resend_verification.html", {"form": form})
@@ -146,6 +158,8 @@ def profile(request):
 def change_email(request):
     form = EmailChangeForm(request.POST, user=request.user)
     if form.is_valid():
+        if not _within_limit(request, "change_email", form.cleaned_data["new_email"]):
+            return ratelimit.respond_429(request)
         try:
             accounts.request_email_change(user=request.user, new_email=form.cleaned_data["new_email"])
         except Refusal as error:
@@ -202,3 +216,16 @@ def _link_refused(request, error, *, offer_new_link: bool):
     """A bad, expired or used link: say why, change nothing, and say how to get a good one."""
     context = {"message": str(error), "form": EmailForm() if offer_new_link else None}
     return render(request, f"{TEMPLATES}/link_refused.html", context, status=400)
+
+
+@never_cache
+def old_password_reset_link(request, uidb64, token):
+    """A reset link emailed before login moved to its present pages: it cannot be used now."""
+    messages.info(request, "That reset link has expired. Ask for a new one here.")
+    return redirect("account:password-reset")
+
+
+@never_cache
+@login_required
+def password_change_done(request):
+    return render(request, "registration/password_change_done.html")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
+from capital.bulk import update_rows
 from capital.decisions import Kind, announce_decision
 from capital.models import Offer
 from capital.money import format_money
@@ -20,7 +21,8 @@ from investors.models import Application, CardPayment, Refund
 from investors.payments import gateway
 from investors.payments.card_allocation import collect_cards_at_allocation, committed_at_allocation
 from investors.payments.refunds import owe_back
-from shares.services.register import issue_shares
+from shares.models import LedgerEntry
+from shares.services.register import BulkRegisterError, EntryRequest, record_entries
 
 State = Application.State
 
@@ -129,22 +131,37 @@ def _fail(offer: Offer, paid: list[Application], result: AllocationResult) -> No
 
 
 def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, on_date) -> None:
+    """Issue every allocation at once (`record_entries`: the register lock taken once, entries,
+    holdings and certificates written in bulk), then move the applications on in bulk."""
     allocations = _allocations(offer, paid)
-    society = offer.society
     now = timezone.now()
+    requests = [
+        EntryRequest(
+            kind=LedgerEntry.Kind.ISSUE,
+            holder=application.holder,
+            share_class=offer.share_class,
+            shares=allocations[application.pk],
+            amount=offer.price_per_share * allocations[application.pk],
+            effective_date=on_date,
+            reference=f"Offer “{offer.title}”, application {application.payment_reference}",
+            about=application,
+        )
+        for application in paid
+        if allocations[application.pk]
+    ]
+    try:
+        record_entries(society=offer.society, requests=requests)
+    except BulkRegisterError as error:
+        raise PaymentError(
+            f"The register refused application {error.request.about.payment_reference}: {error} "
+            "Nothing was allocated; cancel that application (its money is owed back), then allocate again."
+        ) from error
+    entries = {request.about.pk: request.entry for request in requests}
     for application in paid:
         shares = allocations[application.pk]
         excess = application.shares - shares
         if shares:
-            application.ledger_entry = issue_shares(
-                society=society,
-                holder=application.holder,
-                share_class=offer.share_class,
-                shares=shares,
-                amount=offer.price_per_share * shares,
-                effective_date=on_date,
-                reference=f"Offer “{offer.title}”, application {application.payment_reference}",
-            )
+            application.ledger_entry = entries[application.pk]
             application.transition_to(State.ALLOCATED)
             application.shares_allocated = shares
             application.allocated_at = now
@@ -155,9 +172,9 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
         if excess:
             _owe_back(application, offer.price_per_share * excess, Refund.Reason.SCALED_BACK, result)
         application.holds_reservation = False
-        application.save(
-            update_fields=["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"]
-        )
+    update_rows(
+        Application, paid, ["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"]
+    )
     offer.transition_to(Offer.State.ALLOCATED)
     offer.shares_allocated = result.shares_issued
     offer.shares_reserved = result.shares_issued if offer.policy == Offer.Policy.FIRST_COME else 0

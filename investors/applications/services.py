@@ -12,9 +12,10 @@ link to the login).
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -26,7 +27,6 @@ from investors.models import Application
 from investors.notify import email_holder
 from shares.models import Holder, Holding
 from shares.services.holders import holder_for_user
-from shares.services.register import withdrawable_capital_held
 
 LIVE = Application.LIVE_STATES
 FORM_SENT = "application.form_sent"
@@ -48,37 +48,56 @@ def apply_for_shares(
     offer's reservation period unless paid. In a scale-back offer nothing is reserved: paid
     applications are scaled back at allocation.
     """
+    with transaction.atomic():
+        # One investor's applications are serialised, so two at once cannot both pass the limits.
+        holder = _lock_holder(holder.pk)
+        application, audit = _apply_locked(offer, holder, payment_method, shares, amount, now)
+        audit.save(force_insert=True)
+    return application
+
+
+def _lock_holder(pk: int, **also) -> Holder:
+    return Holder.objects.select_for_update(of=("self",)).select_related("user").get(pk=pk, **also)
+
+
+def _apply_locked(offer, holder, payment_method, shares, amount, now) -> tuple[Application, AuditEntry]:
+    """The application, made under the holder's lock; returns it with its audit entry, unsaved
+    (so that the caller may write it with its own in one statement)."""
     now = now or timezone.now()
     if payment_method not in Application.PaymentMethod.values:
         raise PaymentError(f"Unknown payment method {payment_method!r}.")
-    with transaction.atomic():
-        # One investor's applications are serialised, so two at once cannot both pass the limits.
-        holder = Holder.objects.select_for_update().get(pk=holder.pk)
-        offer = Offer.objects.select_related("share_class__society").get(pk=offer.pk)
-        shares = _requested_shares(offer, shares, amount)
-        if not offer_is_accepting(offer, now):
-            raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
-        check_limits(offer=offer, holder=holder, shares=shares)
-        first_come = offer.policy == Offer.Policy.FIRST_COME
-        _take_place(offer, shares, first_come, now)
-        application = Application.objects.create(
-            offer=offer,
-            holder=holder,
-            shares=shares,
-            amount=offer.price_per_share * shares,
-            payment_method=payment_method,
-            holds_reservation=first_come,
-            reserved_until=now + offer.reservation_period if first_come else None,
-        )
-        record_audit(
-            society=offer.society,
-            actor=holder.user,
-            action="application.made",
-            summary=f"{holder} applied for {shares} shares ({application.payment_reference})",
-            application=application.pk,
-        )
-        tell_application_received(application)
-    return application
+    accepted = {
+        Application.PaymentMethod.BANK_TRANSFER: offer.accepts_bank_transfer,
+        Application.PaymentMethod.CARD: offer.accepts_card,
+    }
+    if not accepted[payment_method]:
+        label = Application.PaymentMethod(payment_method).label.lower()
+        raise PaymentError(f"“{offer.title}” does not take payment by {label}: choose another way to pay.")
+    offer = Offer.objects.select_related("share_class__society").get(pk=offer.pk)
+    shares = _requested_shares(offer, shares, amount)
+    if not offer_is_accepting(offer, now):
+        raise PaymentError(f"The offer “{offer.title}” is not open for applications.")
+    check_limits(offer=offer, holder=holder, shares=shares)
+    first_come = offer.policy == Offer.Policy.FIRST_COME
+    _take_place(offer, shares, first_come, now)
+    application = Application.objects.create(
+        offer=offer,
+        holder=holder,
+        shares=shares,
+        amount=offer.price_per_share * shares,
+        payment_method=payment_method,
+        holds_reservation=first_come,
+        reserved_until=now + offer.reservation_period if first_come else None,
+    )
+    audit = AuditEntry(
+        society=offer.society,
+        actor=holder.user,
+        action="application.made",
+        summary=f"{holder} applied for {shares} shares ({application.payment_reference})",
+        data={"application": application.pk},
+    )
+    tell_application_received(application)  # sent once the caller's transaction commits
+    return application, audit
 
 
 # The society's account for transfers, where the society model records one.
@@ -200,16 +219,65 @@ def amount_refusal(*, offer: Offer, holder: Holder | None, amount: Money) -> str
 def check_limits(*, offer: Offer, holder: Holder, shares: int) -> None:
     """Would `shares` more for `holder` keep within the offer's, the class's and the law's limits?
 
-    Counts the holder's live applications and holdings; the caller holds the holder's lock.
+    Counts the holder's live applications and holdings (one query); the caller holds the
+    holder's lock.
     """
-    already = _live_shares(Application.objects.filter(offer=offer, holder=holder))
-    if offer.price_per_share * (already + shares) < offer.minimum_per_investor:
+    committed = _committed(offer, holder)
+    if offer.price_per_share * (committed.in_offer + shares) < offer.minimum_per_investor:
         raise PaymentError(
             f"The minimum investment in this offer is {format_money(offer.minimum_per_investor)}."
         )
-    for room in _rooms(offer, holder, already):
+    for room in _rooms(offer, holder, committed):
         if shares > room.shares:
             raise PaymentError(room.refusal(shares))
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a holder has already, as the limits count it, read in one query."""
+
+    in_offer: int = 0  # shares applied for in this offer, not lapsed
+    class_held: int = 0  # shares of the offer's class on the register
+    class_pending: int = 0  # shares of the class applied for, not yet allotted
+    withdrawable_held: Decimal = Decimal("0")  # paid-up withdrawable capital in the society
+    withdrawable_pending: Decimal = Decimal("0")  # withdrawable shares applied for, unpaid or paid
+
+
+def _committed(offer: Offer, holder: Holder) -> Committed:
+    """Every figure `_rooms` needs, as scalar subqueries of one SELECT (the statutory limit's
+    holdings and applications, the class maximum's, and the offer's own)."""
+    share_class = offer.share_class
+    pending = [Application.State.AWAITING_PAYMENT, Application.State.PAID]
+    mine = Application.objects.filter(holder=OuterRef("pk"))
+    held = Holding.objects.filter(holder=OuterRef("pk"))
+    figures = {"in_offer": _total(mine.filter(offer=offer, state__in=LIVE), "shares")}
+    if share_class.maximum_holding_shares is not None:
+        figures["class_held"] = _total(held.filter(share_class=share_class), "shares")
+        figures["class_pending"] = _total(
+            mine.filter(offer__share_class=share_class, state__in=LIVE).exclude(
+                state=Application.State.ALLOCATED
+            ),
+            "shares",
+        )
+    if share_class.withdrawable and not holder.is_exempt_from_holding_limit_in(share_class.society):
+        society_id = share_class.society_id
+        withdrawable = {"share_class__society": society_id, "share_class__withdrawable": True}
+        figures["withdrawable_held"] = _total(held.filter(**withdrawable), "amount_paid")
+        figures["withdrawable_pending"] = _total(
+            mine.filter(
+                offer__share_class__society=society_id,
+                offer__share_class__withdrawable=True,
+                state__in=pending,
+            ),
+            "amount",
+        )
+    row = Holder.objects.filter(pk=holder.pk).values(**figures).first() or {}
+    return Committed(**{name: value or 0 for name, value in row.items()})
+
+
+def _total(rows, field: str):
+    """The sum of `field` over `rows` (correlated to the holder), as a subquery."""
+    return Subquery(rows.order_by().values("holder").annotate(total=Sum(field)).values("total")[:1])
 
 
 @dataclass(frozen=True)
@@ -241,8 +309,9 @@ def room_to_apply(*, offer: Offer, holder: Holder | None) -> InvestorRoom:
     applied = 0
     most, why_none = offer.shares_for(offer.maximum_per_investor), ""
     if holder is not None:
-        applied = _live_shares(Application.objects.filter(offer=offer, holder=holder))
-        tightest = min(_rooms(offer, holder, applied), key=lambda room: room.shares)
+        committed = _committed(offer, holder)
+        applied = committed.in_offer
+        tightest = min(_rooms(offer, holder, committed), key=lambda room: room.shares)
         most, why_none = tightest.shares, "" if tightest.shares else tightest.refusal(1)
     left = shares_left(offer)
     if left is not None and left < most:
@@ -259,16 +328,14 @@ def shares_left(offer: Offer) -> int | None:
     return max(0, offer.capacity_shares - offer.shares_reserved)
 
 
-def _live_shares(applications) -> int:
-    return applications.filter(state__in=LIVE).aggregate(total=Sum("shares"))["total"] or 0
-
-
-def _rooms(offer: Offer, holder: Holder, already: int) -> list[Room]:
-    rooms = [_investor_room(offer, already)]
+def _rooms(offer: Offer, holder: Holder, committed: Committed) -> list[Room]:
+    rooms = [_investor_room(offer, committed.in_offer)]
     if offer.share_class.maximum_holding_shares is not None:
-        rooms.append(_class_room(offer.share_class, holder))
-    if offer.share_class.withdrawable and not holder.is_exempt_from_holding_limit:
-        rooms.append(_statutory_room(offer, holder))
+        rooms.append(_class_room(offer.share_class, committed))
+    if offer.share_class.withdrawable and not holder.is_exempt_from_holding_limit_in(
+        offer.share_class.society
+    ):
+        rooms.append(_statutory_room(offer, committed))
     return rooms
 
 
@@ -283,16 +350,8 @@ def _investor_room(offer: Offer, already: int) -> Room:
     )
 
 
-def _class_room(share_class: ShareClass, holder: Holder) -> Room:
-    held = (
-        Holding.objects.filter(holder=holder, share_class=share_class).aggregate(total=Sum("shares"))["total"]
-        or 0
-    )
-    pending = _live_shares(
-        Application.objects.filter(holder=holder, offer__share_class=share_class).exclude(
-            state=Application.State.ALLOCATED
-        )
-    )
+def _class_room(share_class: ShareClass, committed: Committed) -> Room:
+    held, pending = committed.class_held, committed.class_pending
     return Room(
         max(0, share_class.maximum_holding_shares - held - pending),
         lambda shares: (
@@ -302,21 +361,11 @@ def _class_room(share_class: ShareClass, holder: Holder) -> Room:
     )
 
 
-def _statutory_room(offer: Offer, holder: Holder) -> Room:
+def _statutory_room(offer: Offer, committed: Committed) -> Room:
     """The 2014 Act's cap on withdrawable shares held by anyone but another registered society."""
     society = offer.society
-    held = withdrawable_capital_held(holder, society)
-    pending = (
-        Application.objects.filter(
-            holder=holder,
-            offer__share_class__society=society,
-            offer__share_class__withdrawable=True,
-            state__in=[Application.State.AWAITING_PAYMENT, Application.State.PAID],
-        ).aggregate(total=Sum("amount"))["total"]
-        or 0
-    )
     limit = society.money(society.individual_withdrawable_limit)
-    committed = society.money(held + pending)
+    committed = society.money(committed.withdrawable_held + committed.withdrawable_pending)
     return Room(
         max(0, offer.shares_for(limit - committed)),
         lambda shares: (
@@ -516,7 +565,7 @@ def apply_with_form(
     same first form created the holder at this moment in another request."""
     with transaction.atomic():
         if holder is not None:
-            holder = Holder.objects.select_for_update().get(pk=holder.pk, user=user)
+            holder = _lock_holder(holder.pk, user=user)
         else:
             holder = Holder.objects.create(
                 user=user, email=user.email, is_registered_society=False, **new_holder_details
@@ -524,15 +573,13 @@ def apply_with_form(
         earlier = application_sent_with(token, user)
         if earlier is not None:
             raise AlreadySent(earlier)
-        application = apply_for_shares(
-            offer=offer, holder=holder, payment_method=payment_method, amount=amount
-        )
-        record_audit(
+        application, made = _apply_locked(offer, holder, payment_method, None, amount, None)
+        sent = AuditEntry(
             society=offer.society,
             actor=user,
             action=FORM_SENT,
             summary=f"Application form sent for {application.payment_reference}",
-            form_token=token,
-            application=application.pk,
+            data={"form_token": token, "application": application.pk},
         )
+        AuditEntry.objects.bulk_create([made, sent])  # one INSERT for both
     return application

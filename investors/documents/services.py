@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -243,7 +243,7 @@ def _queue_job(
                     "or emailing them); wait for that batch to finish, then ask again."
                 )
             return unfinished
-        job.total = len(_items(job))
+        job.total = _count_items(job)
         try:
             with transaction.atomic():
                 job.save()
@@ -305,6 +305,17 @@ class JobItem:
 
 
 def _items(job: DocumentJob) -> list[JobItem]:
+    rows, item = _sources(job)
+    return [item(row) for row in rows]
+
+
+def _count_items(job: DocumentJob) -> int:
+    """How many documents the job makes, counted by the database (nothing is loaded)."""
+    return _sources(job)[0].count()
+
+
+def _sources(job: DocumentJob) -> tuple[QuerySet, Callable[[object], JobItem]]:
+    """The rows the job makes a document for, in order, and how to make one from a row."""
     if job.kind in (JobKind.OFFER_CERTIFICATES, JobKind.SOCIETY_CERTIFICATES):
         certificates = Certificate.objects.filter(state=Certificate.State.VALID).select_related(
             "society", "holder", "share_class", "ledger_entry"
@@ -313,26 +324,22 @@ def _items(job: DocumentJob) -> list[JobItem]:
             certificates = certificates.filter(ledger_entry__allocated_application__offer=job.offer_id)
         else:
             certificates = certificates.filter(society=job.society_id)
-        return [
-            JobItem(c.holder, lambda since, c=c: certificate_document(c, remade_since=since))
-            for c in certificates.order_by("number")
-        ]
+        return certificates.order_by("number"), lambda c: JobItem(
+            c.holder, lambda since: certificate_document(c, remade_since=since)
+        )
     if job.kind == JobKind.RUN_STATEMENTS:
         run = DistributionRun.objects.select_related("share_class__society").get(pk=job.run_id)
-        return [
-            JobItem(h, lambda since, h=h: statement_document(run, h, remade_since=since))
-            for h in statement_holders(run).order_by("pk")
-        ]
+        return statement_holders(run).order_by("pk"), lambda h: JobItem(
+            h, lambda since: statement_document(run, h, remade_since=since)
+        )
     if job.kind == JobKind.SURPLUS_STATEMENTS:
         surplus_run = SurplusRun.objects.select_related("society").get(pk=job.surplus_run_id)
-        return [
-            JobItem(h, lambda since, h=h: surplus_statement_document(surplus_run, h, remade_since=since))
-            for h in surplus_statement_holders(surplus_run).order_by("pk")
-        ]
-    return [
-        JobItem(h, lambda since, h=h: summary_document(job.society, h, job.tax_year, remade_since=since))
-        for h in summary_holders(job.society, job.tax_year).order_by("pk")
-    ]
+        return surplus_statement_holders(surplus_run).order_by("pk"), lambda h: JobItem(
+            h, lambda since: surplus_statement_document(surplus_run, h, remade_since=since)
+        )
+    return summary_holders(job.society, job.tax_year).order_by("pk"), lambda h: JobItem(
+        h, lambda since: summary_document(job.society, h, job.tax_year, remade_since=since)
+    )
 
 
 def run_job(job_id: int) -> DocumentJob:

@@ -1,5 +1,5 @@
 from investors.models.applications import Application, Payment, Refund, new_payment_reference
-from investors.models.bank import BankStatementLine
+from investors.models.bank import BankStatementImport, BankStatementLine
 from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
 from investors.models.documents import Document, DocumentJob
 from investors.models.estates import Estate, EstateTransmission
@@ -12,6 +12,7 @@ from investors.models.withdrawals import WithdrawalRequest
 
 __all__ = [
     "Application",
+    "BankStatementImport",
     "BankStatementLine",
     "CardPayment",
     "Contribution",

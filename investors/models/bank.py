@@ -1,10 +1,60 @@
 """Lines of a society's bank statement, imported once each and matched to applications."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from djmoney.models.fields import MoneyField
 
 from capital.models import MONEY, Society
 from investors.models.applications import Application, Payment
+
+
+class BankStatementImport(models.Model):
+    """One statement file as uploaded: imported once (its SHA-256 is unique per society unless an
+    earlier attempt failed), all its lines or none, in the request or by a background job."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        READING = "reading", "Reading the lines"
+        RECORDING = "recording", "Recording the lines"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed: nothing was imported"
+
+    society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="bank_statements")
+    source_name = models.CharField(max_length=255, blank=True)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the file as uploaded.")
+    content = models.TextField(blank=True, help_text="The file, kept for the job that imports it.")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    lines_total = models.PositiveIntegerField(default=0)
+    lines_read = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["society", "digest"],
+                condition=~Q(state="failed"),
+                name="bank_statement_imported_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source_name or 'Statement'} ({self.get_state_display().lower()})"
+
+    @property
+    def progress(self) -> str:
+        if self.state in (self.State.DONE, self.State.FAILED):
+            return self.summary or self.error
+        if self.state == self.State.RECORDING:
+            return f"Recording {self.lines_total:,} lines"
+        return f"{self.lines_read:,} of {self.lines_total:,} lines read"
 
 
 class BankStatementLine(models.Model):
@@ -36,6 +86,9 @@ class BankStatementLine(models.Model):
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_line"
     )
     source_name = models.CharField(max_length=255, blank=True)
+    statement = models.ForeignKey(
+        BankStatementImport, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

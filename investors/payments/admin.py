@@ -15,8 +15,15 @@ from capital.admin_actions import AdminPage
 from capital.admin_scoping import RoleMenuItem, SocietyScopedViewSet
 from capital.errors import Refusal
 from capital.models import Society
-from investors.models import BankStatementLine, CardPayment, Payment, Refund, WebhookEvent
-from investors.payments.bank_import import import_bank_statement
+from investors.models import (
+    BankStatementImport,
+    BankStatementLine,
+    CardPayment,
+    Payment,
+    Refund,
+    WebhookEvent,
+)
+from investors.payments.bank_import import IN_REQUEST_LINES, import_bank_statement, queue_bank_statement
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 
@@ -60,6 +67,32 @@ class BankStatementLineViewSet(SocietyScopedViewSet):
     list_display = ["date", "amount", "reference", "status", "application", "note"]
     list_filter = ["status"]
     inspect_view_enabled = True
+    form_fields = []
+
+
+class BankStatementImportViewSet(SocietyScopedViewSet):
+    """Each statement file uploaded, and how far its import has gone (large files are imported
+    by a background job: refresh the list to follow it)."""
+
+    model = BankStatementImport
+    icon = "upload"
+    menu_label = "Bank statements"
+    list_display = ["created_at", "source_name", "state", "progress", "imported_by"]
+    list_filter = ["state"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "source_name",
+        "state",
+        "progress",
+        "lines_total",
+        "lines_read",
+        "summary",
+        "error",
+        "imported_by",
+        "created_at",
+        "finished_at",
+        "digest",
+    ]
     form_fields = []
 
 
@@ -108,24 +141,42 @@ class BankStatementImportView(AdminPage, FormView):
         society = form.cleaned_data["society"]
         if not permissions.may(self.request.user, "record_payments", society):
             raise PermissionDenied
+        text = form.cleaned_data["statement"]
+        arguments = {
+            "society": society,
+            "text": text,
+            "source_name": self.request.FILES["statement"].name,
+            "by": self.request.user,
+        }
         try:
-            result = import_bank_statement(
-                society=society,
-                text=form.cleaned_data["statement"],
-                source_name=self.request.FILES["statement"].name,
-                by=self.request.user,
-            )
+            if text.count("\n") > IN_REQUEST_LINES:
+                statement = queue_bank_statement(**arguments)
+            else:
+                result = import_bank_statement(**arguments)
         except Refusal as error:
             form.add_error("statement", str(error))
             return self.form_invalid(form)
+        if text.count("\n") > IN_REQUEST_LINES:
+            messages.success(
+                self.request,
+                f"{statement.lines_total:,} lines are being imported in the background: "
+                "this list shows how far it has gone (refresh it).",
+            )
+            return redirect("bankstatementimport:index")
         messages.success(self.request, result.summary())
         return redirect("bankstatementline:index")
 
 
 # Read by investors/wagtail_hooks.py, which registers every feature's admin.
-VIEWSETS = (PaymentViewSet, CardPaymentViewSet, RefundViewSet, BankStatementLineViewSet)
+VIEWSETS = (
+    PaymentViewSet,
+    CardPaymentViewSet,
+    RefundViewSet,
+    BankStatementLineViewSet,
+    BankStatementImportViewSet,
+)
 STAFF_VIEWSETS = (WebhookEventViewSet,)
-READ_ONLY_MODELS = (Payment, Refund, CardPayment, BankStatementLine, WebhookEvent)
+READ_ONLY_MODELS = (Payment, Refund, CardPayment, BankStatementLine, BankStatementImport, WebhookEvent)
 
 
 def admin_urls():

@@ -1,6 +1,8 @@
 """Money in: every received payment ends as shares or as a refund; and the ways an offer can be paid."""
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -8,7 +10,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
-from capital.models import Offer
+from capital.models import AuditEntry, Offer, Society
 from capital.money import format_money
 from capital.services import offer_is_accepting, record_audit
 from investors.applications.services import check_limits
@@ -46,7 +48,7 @@ def accepted_payment_methods(offer: Offer) -> list[tuple[str, str]]:
     only say that card payment is not configured.
     """
     methods = []
-    if gateway.is_configured():
+    if offer.accepts_card and gateway.is_configured():
         if card_is_held(offer, timezone.now()):
             card = (
                 "Card: the amount is held on your card now, and only what you are allotted is taken "
@@ -60,7 +62,8 @@ def accepted_payment_methods(offer: Offer) -> list[tuple[str, str]]:
         else:
             card = "Card: you pay now, on the next page"
         methods.append((PaymentMethod.CARD, card))
-    methods.append((PaymentMethod.BANK_TRANSFER, "Bank transfer: the next page gives the bank details"))
+    if offer.accepts_bank_transfer:
+        methods.append((PaymentMethod.BANK_TRANSFER, "Bank transfer: the next page gives the bank details"))
     return methods
 
 
@@ -138,6 +141,143 @@ def _confirm(application, amount, method, provider_reference, received_on, by) -
                 amount=format_money(amount),
             )
     return payment
+
+
+@dataclass
+class Receipt:
+    """Money seen on the society's bank statement for an application; `confirm_bank_receipts`
+    fills in the payment recorded, or why it was refused."""
+
+    application: Application
+    amount: Money
+    provider_reference: str
+    received_on: datetime.date
+    payment: Payment | None = None
+    refused: str = ""
+
+
+def confirm_bank_receipts(
+    *, society: Society, receipts: Sequence[Receipt], by=None, chunk: int = 2000
+) -> None:
+    """Record many bank transfers at once (a statement's exact matches), as `confirm_payment`
+    would one by one, in one transaction with the caller's.
+
+    The usual case (an application awaiting payment of exactly this amount, its offer open or
+    closed, the line not yet recorded) is written in bulk: every holder, offer and application
+    locked in the order every service takes them, the payments, the applications' new state and
+    the audit entries each in one statement per chunk. Anything else goes through
+    `confirm_payment` on its own (a refund owed, a lapsed reservation taken again, a refusal).
+    """
+    permissions.require(by, "record_payments", society)
+    if not receipts:
+        return
+    with transaction.atomic():
+        applications = _lock_for_payment(receipts, chunk)
+        references = [receipt.provider_reference for receipt in receipts]
+        recorded = set()
+        for start in range(0, len(references), chunk):
+            recorded.update(
+                Payment.objects.filter(
+                    method=PaymentMethod.BANK_TRANSFER,
+                    provider_reference__in=references[start : start + chunk],
+                ).values_list("provider_reference", flat=True)
+            )
+        usual, others, taken = [], [], set()
+        for receipt in receipts:
+            application = applications[receipt.application.pk]
+            receipt.application = application
+            if (
+                receipt.provider_reference not in recorded
+                and application.pk not in taken
+                and application.state == State.AWAITING_PAYMENT
+                and not application.paid_at
+                and application.offer.state in (Offer.State.OPEN, Offer.State.CLOSED)
+                and receipt.amount == application.amount
+            ):
+                taken.add(application.pk)
+                usual.append(receipt)
+            else:
+                others.append(receipt)
+        _record_usual(society, usual, by, chunk)
+        for receipt in others:
+            try:
+                with transaction.atomic():
+                    receipt.payment = confirm_payment(
+                        application=receipt.application,
+                        amount=receipt.amount,
+                        method=PaymentMethod.BANK_TRANSFER,
+                        provider_reference=receipt.provider_reference,
+                        received_on=receipt.received_on,
+                        by=by,
+                    )
+            except PaymentError as refused:
+                receipt.refused = str(refused)
+
+
+def _lock_for_payment(receipts: Sequence[Receipt], chunk: int) -> dict[int, Application]:
+    """Lock the receipts' holders, then offers, then applications (each in id order, as one
+    payment at a time would); returns the applications as locked, with their offers."""
+    holder_ids = sorted({receipt.application.holder_id for receipt in receipts})
+    offer_ids = sorted({receipt.application.offer_id for receipt in receipts})
+    application_ids = sorted({receipt.application.pk for receipt in receipts})
+    for start in range(0, len(holder_ids), chunk):
+        list(
+            Holder.objects.select_for_update()
+            .filter(pk__in=holder_ids[start : start + chunk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    offers = {
+        offer.pk: offer
+        for offer in Offer.objects.select_for_update(of=("self",))
+        .select_related("share_class__society")
+        .filter(pk__in=offer_ids)
+        .order_by("pk")
+    }
+    applications = {}
+    for start in range(0, len(application_ids), chunk):
+        for application in (
+            Application.objects.select_for_update()
+            .filter(pk__in=application_ids[start : start + chunk])
+            .order_by("pk")
+        ):
+            application.offer = offers[application.offer_id]
+            applications[application.pk] = application
+    return applications
+
+
+def _record_usual(society: Society, receipts: Sequence[Receipt], by, chunk: int) -> None:
+    now = timezone.now()
+    for receipt in receipts:
+        receipt.application.transition_to(State.PAID)
+        receipt.application.paid_at = now
+        receipt.payment = Payment(
+            application=receipt.application,
+            method=PaymentMethod.BANK_TRANSFER,
+            amount=receipt.amount,
+            provider_reference=receipt.provider_reference,
+            received_on=receipt.received_on,
+            recorded_by=by,
+        )
+    Payment.objects.bulk_create([receipt.payment for receipt in receipts], batch_size=chunk)
+    paid = [receipt.application.pk for receipt in receipts]
+    for start in range(0, len(paid), chunk):
+        Application.objects.filter(pk__in=paid[start : start + chunk], state=State.AWAITING_PAYMENT).update(
+            state=State.PAID, paid_at=now
+        )
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                society=society,
+                actor=by,
+                action="payment.recorded",
+                summary=f"{format_money(receipt.amount)} for {receipt.application.payment_reference}: paid",
+                data={"application": receipt.application.pk, "payment": receipt.payment.pk},
+            )
+            for receipt in receipts
+        ],
+        batch_size=chunk,
+    )
 
 
 def _settle(offer: Offer, holder: Holder, application: Application, payment: Payment) -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
+from capital.bulk import insert_rows
 from capital.decisions import Kind, announce_decision
 from capital.models import ReturnSchedule, ShareClass, Society
 from capital.money import format_money, to_pennies
@@ -35,9 +36,8 @@ from investors.errors import RunError
 from investors.models import DistributionLine, DistributionRun, InterestElection
 from investors.runs.register_input import RegisterInput, ledger_head, read_register
 from investors.runs.totals import declared_in_words
-from shares.errors import RegisterError
 from shares.models import LedgerEntry
-from shares.services.register import issue_shares, remove_shares
+from shares.services.register import BulkRegisterError, EntryRequest, record_entries
 
 State = DistributionRun.State
 LineStatus = DistributionLine.Status
@@ -236,18 +236,18 @@ def _save_lines(run, share_class, terms: Terms, result: YearResult, register: Re
             ).values_list("holder_id", flat=True)
         )
     nominal = share_class.nominal_value.amount
-    batch = []
-    for line in result.lines:
-        holding = by_ref[line.ref]
-        before = register.states.get(line.ref)
-        took_part = before is None or before.status == Status.ACTIVE
-        holder_id = register.holders[line.ref]
-        cash, shares = line.paid, 0
-        if line.paid and line.status == Status.ACTIVE and holder_id in reinvesting:
-            split = reinvest(line.paid, nominal)
-            cash, shares = split.cash, split.shares
-        batch.append(
-            DistributionLine(
+
+    def rows():
+        for line in result.lines:
+            holding = by_ref[line.ref]
+            before = register.states.get(line.ref)
+            took_part = before is None or before.status == Status.ACTIVE
+            holder_id = register.holders[line.ref]
+            cash, shares = line.paid, 0
+            if line.paid and line.status == Status.ACTIVE and holder_id in reinvesting:
+                split = reinvest(line.paid, nominal)
+                cash, shares = split.cash, split.shares
+            yield DistributionLine(
                 run=run,
                 holding_id=int(line.ref),
                 holder_id=holder_id,
@@ -261,11 +261,8 @@ def _save_lines(run, share_class, terms: Terms, result: YearResult, register: Re
                 cash=cash,
                 reinvested_shares=shares,
             )
-        )
-        if len(batch) == LINE_BATCH:
-            DistributionLine.objects.bulk_create(batch)
-            batch = []
-    DistributionLine.objects.bulk_create(batch)
+
+    insert_rows(DistributionLine, rows(), batch_size=LINE_BATCH)
 
 
 def _average_days(holding: Holding, result: YearResult) -> int:
@@ -391,7 +388,9 @@ def _check_preview_still_holds(run: DistributionRun, share_class: ShareClass, on
 
 
 def _write_register(run: DistributionRun, share_class: ShareClass, on_date) -> RegisterChanges:
-    """Cancel, redeem and issue through the register's own service, one entry per holding."""
+    """Cancel, redeem and issue through the register's own service, one entry per change, all
+    written at once (`record_entries`: the register lock taken once, the entries chained in
+    memory and written in bulk)."""
     changes = RegisterChanges()
     society = share_class.society
     lines = (
@@ -401,40 +400,47 @@ def _write_register(run: DistributionRun, share_class: ShareClass, on_date) -> R
         .order_by("holding_id")
     )
     label = f"{share_class.name} year {run.year} (run {run.pk})"
+    requests = []
     for line in lines.iterator(chunk_size=LINE_BATCH):
-        try:
-            if line.closes_holding and line.holding.shares:
-                if line.status == LineStatus.CAPPED:
-                    kind, why = LedgerEntry.Kind.CANCELLATION, "reached its cap"
-                    changes.cancelled += 1
-                else:
-                    kind, why = LedgerEntry.Kind.REDEMPTION, "redeemed at the end of its term"
-                    changes.redeemed += 1
-                remove_shares(
-                    society=society,
+        if line.closes_holding and line.holding.shares:
+            if line.status == LineStatus.CAPPED:
+                kind, why = LedgerEntry.Kind.CANCELLATION, "reached its cap"
+                changes.cancelled += 1
+            else:
+                kind, why = LedgerEntry.Kind.REDEMPTION, "redeemed at the end of its term"
+                changes.redeemed += 1
+            requests.append(
+                EntryRequest(
                     kind=kind,
                     holder=line.holder,
                     share_class=share_class,
                     shares=line.holding.shares,
                     effective_date=on_date,
                     reference=f"{label}: {why}",
+                    about=line,
                 )
-            if line.reinvested_shares:
-                issue_shares(
-                    society=society,
+            )
+        if line.reinvested_shares:
+            requests.append(
+                EntryRequest(
+                    kind=LedgerEntry.Kind.ISSUE,
                     holder=line.holder,
                     share_class=share_class,
                     shares=line.reinvested_shares,
                     amount=share_class.nominal_value * line.reinvested_shares,
                     effective_date=on_date,
                     reference=f"{label}: interest taken as shares",
+                    about=line,
                 )
-                changes.shares_issued += line.reinvested_shares
-        except RegisterError as error:
-            raise RunError(
-                f"The register refused the run's change for {line.holder}: {error} Nothing was "
-                "approved; change their election to money, or fix the register, and start the year again."
-            ) from error
+            )
+            changes.shares_issued += line.reinvested_shares
+    try:
+        record_entries(society=society, requests=requests)
+    except BulkRegisterError as error:
+        raise RunError(
+            f"The register refused the run's change for {error.request.holder}: {error} Nothing was "
+            "approved; change their election to money, or fix the register, and start the year again."
+        ) from error
     return changes
 
 

@@ -280,7 +280,7 @@ def check_receiver_limits(request: TransferRequest, receiver: Holder) -> None:
             f"{receiver} would hold {after} {share_class.name}; the most one holder may hold is "
             f"{share_class.maximum_holding_shares}."
         )
-    if share_class.withdrawable and not receiver.is_exempt_from_holding_limit:
+    if share_class.withdrawable and not receiver.is_exempt_from_holding_limit_in(share_class.society):
         society = share_class.society
         value = share_class.nominal_value.amount * request.shares
         total = withdrawable_capital_held(receiver, society) + value

@@ -12,7 +12,7 @@ from capital.models import Offer, SocietyRole
 from capital.services import BOARD_GROUP, appoint_board_member
 from tests import factories
 from tests.admin_pages import action_url, sent_to_log_in
-from tests.builders import board_seat
+from tests.builders import board_seat, ready_to_open
 
 Role = SocietyRole.Role
 
@@ -44,6 +44,7 @@ def test_a_refusal_is_shown_on_the_page_and_changes_nothing(client, community_cl
 
 def test_a_secretary_opens_and_closes_an_offer(client, community_class):
     offer = factories.OpenOfferFactory(share_class=community_class, state=Offer.State.DRAFT)
+    ready_to_open(offer=offer)
     client.force_login(board_seat(society=offer.society, role=Role.SECRETARY))
     assert client.post(action_url("offer", "open", offer.pk)).status_code == 302
     offer.refresh_from_db()

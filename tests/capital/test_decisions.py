@@ -14,7 +14,7 @@ from investors.applications.allocation import allocate_offer
 from investors.runs.services import approve_run, start_run
 from investors.withdrawals.services import resume_withdrawals, suspend_withdrawals
 from tests import factories
-from tests.builders import board_seat, paid_application, seed_register, with_schedule
+from tests.builders import board_seat, paid_application, ready_to_open, seed_register, with_schedule
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ def test_opening_and_allocating_an_offer_are_announced_without_naming_investors(
     offer = factories.OpenOfferFactory(
         share_class=community_class, state=Offer.State.DRAFT, title="Mill roof"
     )
+    ready_to_open(offer=offer)
     open_offer(offer=offer, by=director)
     applications = [
         paid_application(offer=offer, shares=600, holder=factories.HolderFactory(name="Ann Other")),

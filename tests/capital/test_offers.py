@@ -7,6 +7,7 @@ from capital.errors import CapitalError
 from capital.models import Offer
 from capital.services import close_offer, open_offer, save_offer
 from tests import factories
+from tests.builders import ready_to_open
 from tests.factories import gbp
 
 
@@ -16,6 +17,7 @@ def draft(share_class, **terms):
 
 def test_draft_offer_opens_and_closes_and_each_step_is_audited(community_class):
     offer = save_offer(offer=draft(community_class))
+    ready_to_open(offer=offer)
     open_offer(offer=offer)
     close_offer(offer=offer)
     assert Offer.objects.get(pk=offer.pk).state == Offer.State.CLOSED
@@ -26,6 +28,7 @@ def test_draft_offer_opens_and_closes_and_each_step_is_audited(community_class):
 def test_a_stale_copy_saved_after_opening_changes_nothing(community_class):
     offer = save_offer(offer=draft(community_class))
     stale = Offer.objects.get(pk=offer.pk)
+    ready_to_open(offer=offer)
     open_offer(offer=offer)
     stale.maximum_target = gbp(5000)
     with pytest.raises(CapitalError, match="cannot change once it has opened"):

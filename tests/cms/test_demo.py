@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from capital.models import AuditEntry, Offer, ReturnSchedule, ShareClass, Society, SocietyRole, SurplusRules
 from investors.models import Application, Contribution, ContributionImport, Payment, SurplusRun
+from investors.runs.services import start_run
 from shares.models import Holder, Holding, LedgerEntry
 from shares.services.membership import voting_roll
 from tests.factories import gbp
@@ -70,6 +71,18 @@ def test_load_demo_builds_a_working_society_and_running_it_again_changes_nothing
         D("7200.00"),
     )
     assert sum(run.lines.filter(part="labour").values_list("paid", flat=True)) == run.labour.amount
+
+    # The community class pays interest, and its first year is over: a run can be started at once.
+    schedule = community.return_schedule
+    assert (schedule.pool_percent, schedule.rate_ceiling_percent) == (None, D("3.00"))
+    interest = start_run(share_class=community, year=1)
+    assert interest.lines.count() == 6 and interest.paid.amount > 0
+    # Each offer has its published page with an offer document; the board edits its own pages.
+    for offer in Offer.objects.filter(share_class__society=society).exclude(state=Offer.State.DRAFT):
+        assert offer.page.live and offer.page.offer_document is not None, offer
+    dina = SocietyRole.objects.get(society=society, role="director").user
+    assert society.page.permissions_for_user(dina).can_publish()
+    first = counts()  # the run just started is the demo user's, not the demo's
 
     again = io.StringIO()
     call_command("load_demo", stdout=again)

@@ -22,9 +22,9 @@ def test_home_page_says_when_nothing_is_open(client, db):
 
 def test_admin_asks_anonymous_visitors_to_log_in(client, db):
     response = client.get("/admin/")
-    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert response.status_code == 302 and response["Location"].startswith("/account/login/")
 
 
 def test_staff_reach_the_admin_dashboard(client, db):
-    client.force_login(factories.UserFactory(is_superuser=True, is_staff=True))
+    client.force_login(factories.give_two_factor(factories.UserFactory(is_superuser=True, is_staff=True)))
     assert client.get("/admin/").status_code == 200

@@ -12,6 +12,7 @@ from tests.factories.capital import (
     SocietyRoleFactory,
     UserClassFactory,
     UserFactory,
+    give_two_factor,
 )
 from tests.factories.investors import InterestElectionFactory, PayoutAccountFactory
 from tests.factories.money import gbp
@@ -28,6 +29,7 @@ __all__ = [
     "ReturnScheduleFactory",
     "SocietyFactory",
     "SocietyRoleFactory",
+    "give_two_factor",
     "UserClassFactory",
     "UserFactory",
     "gbp",

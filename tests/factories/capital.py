@@ -5,6 +5,8 @@ import datetime
 from decimal import Decimal
 
 import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -108,10 +110,28 @@ class OpenOfferFactory(factory.django.DjangoModelFactory):
 class SocietyRoleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SocietyRole
+        skip_postgeneration_save = True
 
     society = factory.SubFactory(SocietyFactory)
     user = factory.SubFactory(UserFactory)
     role = SocietyRole.Role.DIRECTOR
+
+    @factory.post_generation
+    def two_factor(role, create, extracted, **kwargs):
+        """Board members set up two-factor before any admin page opens: give them an
+        authenticator app (`two_factor=False` for one who has not yet)."""
+        if create and extracted is not False:
+            give_two_factor(role.user)
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def give_two_factor(user):
+    """An authenticator app for `user` (staff and board members need one for the admin)."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
+    return user
 
 
 class ReturnScheduleFactory(factory.django.DjangoModelFactory):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from shares.errors import RegisterError
 from shares.models import Holding, LedgerEntry
+from shares.services.exemptions import record_limit_exemption
 from shares.services.register import remove_shares, transfer_shares
 from shares.services.verification import verify_register
 from tests import factories
@@ -225,7 +226,8 @@ def test_the_register_refuses_an_issue_past_the_statutory_limit(society, communi
     issue(holder=holder, share_class=community_class, shares=100000, on=REGISTER_DAY)
     with pytest.raises(RegisterError, match="the law allows £100,000.00"):
         issue(holder=holder, share_class=community_class, shares=1, on=REGISTER_DAY)
-    co_op = factories.HolderFactory(kind="organisation", date_of_birth=None, is_registered_society=True)
+    co_op = factories.HolderFactory(kind="organisation", date_of_birth=None, organisation_number="RS1")
+    record_limit_exemption(society=society, registration_number="RS1", evidence="MPR entry seen")
     issue(holder=co_op, share_class=community_class, shares=150000, on=REGISTER_DAY)
     assert Holding.objects.get(holder=co_op).shares == 150000
 

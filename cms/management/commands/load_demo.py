@@ -10,13 +10,22 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital.models import Offer, ReturnSchedule, ShareClass, Society, SocietyRole
+from capital.schedules import save_return_schedule
 from capital.services import appoint_board_member, close_offer, open_offer, save_offer, save_share_class
-from cms.demo import SOLAR_OFFER_TITLE, add_demo_pages, add_fairshares
+from cms.demo import (
+    SOLAR_OFFER_TITLE,
+    add_demo_pages,
+    add_fairshares,
+    add_society_page,
+    publish_founding_page,
+    publish_solar_page,
+)
 from investors.applications.allocation import allocate_offer
 from investors.applications.services import apply_for_shares
 from investors.models import Application
 from investors.payments.services import confirm_payment
 from shares.models import Holder
+from shares.services.exemptions import record_limit_exemption
 
 SLUG = "riverside-energy"
 ADMIN = ("admin", "commonshare-admin")
@@ -93,6 +102,7 @@ class Command(BaseCommand):
                 last_name=last,
             )
             appoint_board_member(society=society, user=user, role=role)
+        add_society_page(society=society, board=BOARD)
 
         community = save_share_class(
             share_class=ShareClass(
@@ -116,6 +126,15 @@ class Command(BaseCommand):
                 nominal_value=Money(1, "GBP"),
                 transferable=True,
                 declared_maximum_interest_percent=Decimal("7.00"),
+            )
+        )
+        # Interest on community shares, within the declared maximum: the year to 31 March 2026 is
+        # over, so a new user can start, preview and approve a run at once.
+        save_return_schedule(
+            schedule=ReturnSchedule(
+                share_class=community,
+                first_year_end=datetime.date(2026, 3, 31),
+                rate_ceiling_percent=Decimal("3.00"),
             )
         )
         ReturnSchedule.objects.create(
@@ -148,6 +167,7 @@ class Command(BaseCommand):
                 reservation_period=datetime.timedelta(days=14),
             )
         )
+        publish_founding_page(offer)
         offer = open_offer(offer=offer, now=opened)
         users = get_user_model().objects
         for days, (name, email, address, born, shares) in enumerate(INVESTORS, start=1):
@@ -181,6 +201,11 @@ class Command(BaseCommand):
             postal_address="2 Bridge Gate, Hebden Bridge HX7 8EX",
             organisation_number="RS004417",
             is_registered_society=True,
+        )
+        record_limit_exemption(
+            society=society,
+            registration_number="RS004417",
+            evidence="Checked on the Mutuals Public Register: a registered co-operative society.",
         )
         application = apply_for_shares(
             offer=offer,
@@ -216,6 +241,7 @@ class Command(BaseCommand):
                 reservation_period=datetime.timedelta(days=7),
             )
         )
+        publish_solar_page(offer)
         offer = open_offer(offer=offer)
         alice = Holder.objects.get(email="alice@example.org")
         paid = apply_for_shares(

@@ -52,7 +52,7 @@ def choose_password(client, link, password=PASSWORD, again=None, name="Ann Other
 
 
 def log_in(client, email, password=PASSWORD, **extra):
-    return client.post(reverse("account:login"), {"username": email, "password": password, **extra})
+    return client.post(reverse("account:login"), {"login": email, "password": password, **extra})
 
 
 def link_in(message) -> str:
@@ -212,7 +212,7 @@ def test_sign_up_hashes_no_password_and_answers_the_same_whether_or_not_the_addr
     assert len(set(answers.values())) == 1
     CountingHasher.hashed = 0
     log_in(client, "known@example.org", password="a wrong guess")
-    assert CountingHasher.hashed == 1  # the hasher is really in use
+    assert CountingHasher.hashed >= 1  # the hasher is really in use
 
 
 def test_a_name_cannot_put_a_link_or_markup_into_our_emails(client, run_after_commit):
@@ -361,7 +361,7 @@ def test_password_reset_by_email_sets_a_new_password(client, run_after_commit):
     assert "Choose a new password" in text(form)
     set_url = form.redirect_chain[-1][0]
     new = "a brand new walk in the hills"
-    done = client.post(set_url, {"new_password1": new, "new_password2": new})
+    done = client.post(set_url, {"password1": new, "password2": new})
     assert done["Location"] == reverse("account:password-reset-complete")
     user.refresh_from_db()
     assert user.check_password(new)
@@ -391,14 +391,14 @@ def test_a_logged_in_investor_changes_their_password_with_the_old_one(client, db
     new = "a brand new walk in the hills"
     wrong = client.post(
         reverse("account:password-change"),
-        {"old_password": "guess", "new_password1": new, "new_password2": new},
+        {"oldpassword": "guess", "password1": new, "password2": new},
     )
     assert wrong.status_code == 200
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
     response = client.post(
         reverse("account:password-change"),
-        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
     )
     assert response["Location"] == reverse("account:password-change-done")
     user.refresh_from_db()

@@ -10,6 +10,7 @@ from capital.models import Offer
 from investors.applications.services import apply_for_shares, expire_reservations
 from investors.errors import PaymentError
 from investors.models import Application
+from shares.services.exemptions import record_limit_exemption
 from shares.services.register import issue_shares
 from tests import factories
 from tests.builders import unpaid_application
@@ -132,9 +133,25 @@ def test_statutory_limit_applies_to_organisations_that_are_not_registered_societ
         unpaid_application(offer=big_offer, holder=company, shares=100001)
 
 
-def test_registered_societies_are_exempt_from_the_statutory_limit(big_offer):
-    co_op = factories.HolderFactory(kind="organisation", date_of_birth=None, is_registered_society=True)
+def test_registered_societies_are_exempt_from_the_statutory_limit_once_the_board_records_it(big_offer):
+    co_op = factories.HolderFactory(
+        kind="organisation", date_of_birth=None, is_registered_society=True, organisation_number="RS004417"
+    )
+    # Saying it is a registered society is not enough: the society's board checks and records it.
+    with pytest.raises(PaymentError, match="£100,000.00"):
+        unpaid_application(offer=big_offer, holder=co_op, shares=150000)
+    record_limit_exemption(
+        society=big_offer.society, registration_number="rs004417", evidence="MPR entry seen"
+    )
     assert unpaid_application(offer=big_offer, holder=co_op, shares=150000).shares == 150000
+    # Another society's board has not exempted it: its limit still applies there.
+    elsewhere = factories.OpenOfferFactory(
+        share_class=factories.CommunityClassFactory(),
+        maximum_target=gbp(500000),
+        maximum_per_investor=gbp(200000),
+    )
+    with pytest.raises(PaymentError, match="£100,000.00"):
+        unpaid_application(offer=elsewhere, holder=co_op, shares=150000)
 
 
 def test_statutory_limit_does_not_apply_to_non_withdrawable_classes(investor_class, holder):
@@ -242,3 +259,34 @@ def test_the_room_to_apply_is_exactly_where_the_limits_start_refusing(
     after = room_to_apply(offer=offer, holder=holder)
     assert after.most_shares == 0 and after.applied_shares == room
     assert reason in after.why_none
+
+
+def test_an_application_reads_every_limit_in_one_query(open_offer):
+    """Holder lock, offer, the limits (offer, class maximum, statutory limit: one query), the
+    conditional UPDATE, the application, its audit entry — and the limits still refuse."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from capital.models import ShareClass
+
+    ShareClass.objects.filter(pk=open_offer.share_class_id).update(maximum_holding_shares=10_000)
+    open_offer.refresh_from_db()
+    holder = factories.HolderFactory(user=factories.UserFactory())
+    with CaptureQueriesContext(connection) as captured:
+        apply_for_shares(
+            offer=open_offer,
+            holder=holder,
+            payment_method=Application.PaymentMethod.BANK_TRANSFER,
+            shares=100,
+        )
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert statements.count("SELECT") == 3, captured.captured_queries  # holder (with login), offer, limits
+    assert len([s for s in statements if s in ("SELECT", "UPDATE", "INSERT")]) == 6
+    assert open_offer.share_class.withdrawable
+    with pytest.raises(PaymentError, match="per investor"):
+        apply_for_shares(
+            offer=open_offer,
+            holder=holder,
+            payment_method=Application.PaymentMethod.BANK_TRANSFER,
+            shares=1901,
+        )

@@ -301,7 +301,7 @@ def test_nobody_can_declare_themselves_a_registered_society_to_pass_the_legal_li
     signed_in.post(apply_url(offer), answers(signed_in, offer, amount="100,000", **organisation))
     holder = Application.objects.get().holder
     assert holder.kind == Holder.Kind.ORGANISATION and not holder.is_registered_society
-    assert not holder.is_exempt_from_holding_limit
+    assert not holder.is_exempt_from_holding_limit_in(offer.society)
 
 
 def test_someone_the_board_registered_applies_as_that_record_not_as_a_second_holder(

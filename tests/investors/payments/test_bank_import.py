@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from capital.models import AuditEntry
 from investors.errors import PaymentError
-from investors.models import Application, BankStatementLine, Payment
-from investors.payments.bank_import import import_bank_statement
+from investors.models import Application, BankStatementImport, BankStatementLine, Payment
+from investors.payments.bank_import import import_bank_statement, queue_bank_statement, run_statement_import
 from tests import factories
 from tests.builders import board_seat, unpaid_application
 
@@ -54,10 +55,20 @@ def test_exact_matches_are_recorded_and_the_rest_listed(statement):
     assert Payment.objects.get(application=big).received_on.isoformat() == "2026-11-22"
 
 
-def test_importing_the_same_file_twice_changes_nothing(statement):
+def test_importing_the_same_file_twice_is_refused_and_changes_nothing(statement):
     offer, _, text = statement
     import_bank_statement(society=offer.society, text=text)
-    again = import_bank_statement(society=offer.society, text=text)
+    audit = AuditEntry.objects.count()
+    with pytest.raises(PaymentError, match="already imported"):
+        import_bank_statement(society=offer.society, text=text)
+    assert BankStatementLine.objects.count() == 5 and Payment.objects.count() == 2
+    assert AuditEntry.objects.count() == audit
+
+
+def test_the_same_lines_in_another_file_are_already_imported(statement):
+    offer, _, text = statement
+    import_bank_statement(society=offer.society, text=text)
+    again = import_bank_statement(society=offer.society, text=text + "\n")
     assert again.new_lines == [] and again.already_imported == 5
     assert BankStatementLine.objects.count() == 5 and Payment.objects.count() == 2
 
@@ -66,7 +77,7 @@ def test_two_identical_lines_in_one_file_are_both_kept(open_offer):
     text = "date,amount,reference\n2026-11-20,10.00,CASH\n2026-11-20,10.00,CASH\n"
     result = import_bank_statement(society=open_offer.society, text=text)
     assert len(result.new_lines) == 2
-    assert import_bank_statement(society=open_offer.society, text=text).already_imported == 2
+    assert import_bank_statement(society=open_offer.society, text=text + "\n").already_imported == 2
 
 
 @pytest.mark.parametrize(
@@ -189,3 +200,128 @@ def test_the_reference_is_found_at_a_word_boundary_among_other_text(open_offer):
     application = unpaid_application(offer=open_offer, shares=100)
     text = f"date,amount,reference\n2026-11-20,100.00,TOPICS GRANTHAM {application.payment_reference}\n"
     assert import_bank_statement(society=open_offer.society, text=text).new_lines[0].status == Status.MATCHED
+
+
+def test_an_import_writes_its_audit_entry_and_keeps_the_file_record(statement):
+    offer, _, text = statement
+    import_bank_statement(society=offer.society, text=text, source_name="nov.csv")
+    entry = AuditEntry.objects.get(action="bank.imported")
+    assert entry.summary.startswith("nov.csv: 5 new lines (0 already imported): 2 matched")
+    statement_import = BankStatementImport.objects.get()
+    assert statement_import.state == BankStatementImport.State.DONE and statement_import.lines_total == 5
+    assert entry.data == {"statement": statement_import.pk}
+    assert set(BankStatementLine.objects.values_list("statement", flat=True)) == {statement_import.pk}
+    # each payment recorded in bulk has the audit entry one at a time would have written
+    assert AuditEntry.objects.filter(action="payment.recorded", summary__endswith=": paid").count() == 2
+
+
+def test_a_nul_byte_is_refused_with_its_line_and_nothing_is_stored(open_offer):
+    application = unpaid_application(offer=open_offer, shares=100)
+    lines = [f"2026-11-2{n},10.00,LINE {n}" for n in range(4)]
+    text = (
+        "date,amount,reference\n"
+        f"2026-11-20,100.00,{application.payment_reference}\n"
+        + "\n".join(lines)
+        + "\n2026-11-20,10\x00,BAD\n"
+    )
+    with pytest.raises(PaymentError, match="Line 7 contains a NUL byte"):
+        import_bank_statement(society=open_offer.society, text=text)
+    assert not BankStatementLine.objects.exists() and not Payment.objects.exists()
+    assert not BankStatementImport.objects.exists()
+
+
+def test_an_import_that_fails_part_way_leaves_nothing_and_may_be_tried_again(open_offer, monkeypatch):
+    application = unpaid_application(offer=open_offer, shares=100)
+    text = f"date,amount,reference\n2026-11-20,100.00,{application.payment_reference}\n2026-11-20,5.00,CASH\n"
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(BankStatementLine.objects, "bulk_create", crash)
+        with pytest.raises(RuntimeError):
+            import_bank_statement(society=open_offer.society, text=text)
+    # the payment recorded before the crash went with it
+    assert not Payment.objects.exists() and not BankStatementImport.objects.exists()
+    application.refresh_from_db()
+    assert application.state == Application.State.AWAITING_PAYMENT
+    assert not AuditEntry.objects.filter(action__in=["payment.recorded", "bank.imported"]).exists()
+    result = import_bank_statement(society=open_offer.society, text=text)
+    assert result.count(Status.MATCHED) == 1 and Payment.objects.count() == 1
+
+
+def test_two_lines_paying_one_application_in_one_file(open_offer):
+    application = unpaid_application(offer=open_offer, shares=100)
+    ref = application.payment_reference
+    text = f"date,amount,reference\n2026-11-20,100,{ref}\n2026-11-21,100,{ref} AGAIN\n"
+    first, second = import_bank_statement(society=open_offer.society, text=text).new_lines
+    assert first.status == Status.MATCHED and first.note == "Paid"
+    assert second.status == Status.SECOND_RECEIPT and "earlier line of this statement" in second.note
+    assert Payment.objects.count() == 1
+
+
+def test_a_lapsed_reservation_paid_from_the_statement_takes_the_one_by_one_path(open_offer):
+    application = unpaid_application(offer=open_offer, shares=100)
+    Application.objects.filter(pk=application.pk).update(state=Application.State.CANCELLED)
+    text = f"date,amount,reference\n2026-11-20,100,{application.payment_reference}\n"
+    line = import_bank_statement(society=open_offer.society, text=text).new_lines[0]
+    application.refresh_from_db()
+    assert line.status == Status.MATCHED and application.state == Application.State.REFUND_DUE
+    assert line.note == "Refund due"
+
+
+def big_statement(open_offer, lines=30):
+    application = unpaid_application(offer=open_offer, shares=100)
+    rows = [f"2026-11-20,100.00,{application.payment_reference}"]
+    rows += [f"2026-11-{1 + n % 28:02d},{n + 1}.00,TILL {n}" for n in range(lines - 1)]
+    return application, "date,amount,reference\n" + "\n".join(rows) + "\n"
+
+
+def test_a_large_statement_is_imported_by_a_background_job(open_offer, django_capture_on_commit_callbacks):
+    application, text = big_statement(open_offer)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        queued = queue_bank_statement(society=open_offer.society, text=text, source_name="year.csv")
+    assert queued.state == BankStatementImport.State.QUEUED and queued.progress == "0 of 30 lines read"
+    assert not BankStatementLine.objects.exists()  # nothing happens inside the request
+    with pytest.raises(PaymentError, match="already imported"):  # nor can it be queued twice
+        queue_bank_statement(society=open_offer.society, text=text)
+    for callback in callbacks:
+        callback()  # the worker runs the job
+    queued.refresh_from_db()
+    assert queued.state == BankStatementImport.State.DONE and queued.content == ""
+    assert queued.progress.startswith("30 new lines (0 already imported): 1 matched")
+    assert BankStatementLine.objects.filter(statement=queued).count() == 30
+    application.refresh_from_db()
+    assert application.state == Application.State.PAID
+    assert AuditEntry.objects.filter(action="bank.imported", data__statement=queued.pk).exists()
+
+
+def test_a_background_import_with_a_bad_line_fails_whole_and_may_be_uploaded_again(open_offer):
+    application, text = big_statement(open_offer)
+    broken = text + "2026-11-40,1.00,NOT A DAY\n"
+    queued = queue_bank_statement(society=open_offer.society, text=broken, source_name="year.csv")
+    run_statement_import(queued.pk)
+    queued.refresh_from_db()
+    assert queued.state == BankStatementImport.State.FAILED
+    assert queued.progress == "Line 32: '2026-11-40' is not a date (use 2026-11-22 or 22/11/2026)."
+    assert not BankStatementLine.objects.exists() and not Payment.objects.exists()
+    assert AuditEntry.objects.filter(action="bank.import_failed", summary__contains="Line 32").exists()
+    again = queue_bank_statement(society=open_offer.society, text=broken)  # a failed file may come again
+    assert again.state == BankStatementImport.State.QUEUED
+
+
+def test_a_large_upload_in_the_admin_is_queued_and_its_progress_listed(client, open_offer, monkeypatch):
+    monkeypatch.setattr("investors.payments.admin.IN_REQUEST_LINES", 10)
+    application, text = big_statement(open_offer)
+    client.force_login(board_seat(society=open_offer.society, role="treasurer"))
+    response = upload(client, open_offer.society, text)
+    assert (response.status_code, response["Location"]) == (302, "/admin/bankstatementimport/")
+    statement_import = BankStatementImport.objects.get()
+    listing = client.get("/admin/bankstatementimport/").content.decode()
+    assert "being imported in the background" in listing
+    assert statement_import.get_state_display() in listing and "0 of 30 lines read" in listing
+    run_statement_import(statement_import.pk)
+    listing = client.get("/admin/bankstatementimport/").content.decode()
+    assert "30 new lines (0 already imported): 1 matched" in listing
+    refused = upload(client, open_offer.society, text)
+    assert "already imported" in refused.content.decode()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("capital", "0007_redemption_terms"),
-        ("cms", "0003_society_offer_news_pages"),
+        ("cms", "0004_offer_documents"),
         ("shares", "0003_holder_died_on"),
     ]
 

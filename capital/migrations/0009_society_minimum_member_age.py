@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("capital", "0007_redemption_terms"),
+        ("capital", "0008_offer_payment_methods_and_risk_warning"),
     ]
 
     operations = [

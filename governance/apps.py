@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    """Members decide: general meetings, resolutions, elections, ballots with receipts, and the
+    society's public, hash-chained decision record (which also records the board's decisions
+    announced by the apps below through `capital.decisions.decision_taken`)."""
+
+    name = "governance"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from capital.decisions import decision_taken
+        from governance.services.record import record_announced
+
+        decision_taken.connect(record_announced, dispatch_uid="governance.record_announced")

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from governance import views
+
+app_name = "governance"
+urlpatterns = [
+    path("decisions/<slug:slug>/", views.decision_list, name="decisions"),
+    path("decisions/<slug:slug>/<int:number>/", views.decision_detail, name="decision"),
+    path("account/meetings/", views.ballots, name="ballots"),
+    path("account/meetings/vote/<int:question_id>/", views.cast, name="vote"),
+    path("account/meetings/proposals/<int:proposal_id>/second/", views.second_proposal, name="second"),
+]

@@ -1,0 +1,111 @@
+"""The public decision record, and a member's meetings and ballots."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from capital.errors import Refusal
+from governance import reads
+from governance.forms import VoteForm
+from governance.models import DecisionEntry, Proposal, Question, receipt_hash
+from governance.services.members import second
+from governance.services.voting import vote
+from shares.models import Holder
+
+
+def decision_list(request, slug):
+    society = reads.society_or_404(slug)
+    kind = request.GET.get("kind", "")
+    year = request.GET.get("year", "")
+    entries = reads.decisions(society, kind=kind, year=int(year) if year.isdigit() else None)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "governance/decisions.html",
+        {
+            "society": society,
+            "page_obj": page,
+            "kinds": reads.kinds(society),
+            "years": reads.years(society),
+            "kind": kind,
+            "year": year,
+            "head": reads.head(society),
+        },
+    )
+
+
+def decision_detail(request, slug, number):
+    society = reads.society_or_404(slug)
+    entry = get_object_or_404(
+        DecisionEntry.objects.select_related("question__meeting"), society=society, sequence=number
+    )
+    code = request.GET.get("receipt", "").strip().upper()
+    found = None
+    if code and entry.question_id:
+        mine = receipt_hash(entry.question_id, code)
+        found = next((choice for hashed, choice in entry.data.get("ballots", []) if hashed == mine), False)
+    return render(
+        request,
+        "governance/decision.html",
+        {"society": society, "entry": entry, "head": reads.head(society), "receipt": code, "found": found},
+    )
+
+
+def _holder(user) -> Holder | None:
+    return Holder.objects.filter(user=user).first()
+
+
+@never_cache
+@login_required
+def ballots(request):
+    view = reads.member_view(_holder(request.user))
+    forms = [
+        (question, ballot, VoteForm(question=question, auto_id=f"q{question.pk}_%s"))
+        for question, ballot in view.get("ballots_to_cast", [])
+    ]
+    return render(request, "governance/member.html", {**view, "forms": forms})
+
+
+@never_cache
+@login_required
+@require_POST
+def cast(request, question_id):
+    question = get_object_or_404(Question.objects.select_related("meeting__society"), pk=question_id)
+    form = VoteForm(request.POST, question=question)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("governance:ballots")
+    try:
+        ballot = vote(
+            question=question,
+            holder=_holder(request.user),
+            choice=form.cleaned_data.get("choice"),
+            candidates=form.cleaned_data.get("candidates"),
+            user=request.user,
+        )
+    except Refusal as error:
+        messages.error(request, str(error))
+        return redirect("governance:ballots")
+    messages.success(
+        request,
+        f"Your vote on {question.title!r} is recorded. Your receipt code is {ballot.receipt_code}: "
+        "keep it to find your vote in the published result.",
+    )
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def second_proposal(request, proposal_id):
+    proposal = get_object_or_404(Proposal, pk=proposal_id)
+    try:
+        second(proposal=proposal, holder=_holder(request.user))
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"You seconded {proposal.title!r}.")
+    return redirect("governance:ballots")

@@ -1,0 +1,62 @@
+"""Login, logout and password pages on django-allauth: the admin logs in through the same page,
+older addresses still lead somewhere, and the emails go through our notify path."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+User = get_user_model()
+PASSWORD = "a long walk by the canal"
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_admin_logs_in_through_the_sites_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).path == reverse("account:login")
+    old = client.get("/admin/login/?next=/admin/pages/")
+    assert old.status_code == 302 and old["Location"] == "/account/login/?next=/admin/pages/"
+
+
+def test_no_other_login_page_skips_two_factor_or_the_limits(client, director):
+    """Wagtail's own login for private pages is the site's login too: a board member's password
+    alone never makes a session anywhere."""
+    response = client.get("/_util/login/?next=/private/")
+    assert response.status_code == 302 and response["Location"] == "/account/login/?next=/private/"
+    client.post("/_util/login/", {"username": director.username, "password": "correct horse battery"})
+    client.post("/admin/login/", {"username": director.username, "password": "correct horse battery"})
+    assert "_auth_user_id" not in client.session
+
+
+def test_older_account_addresses_redirect(client):
+    assert client.get("/account/password/reset/sent/")["Location"] == reverse("account:password-reset-done")
+    assert client.get("/account/password/")["Location"] == reverse("account:password-change")
+    # allauth's own address book would change an address without waiting for it: it leads to the profile.
+    assert client.get("/account/email/")["Location"] == reverse("account:profile")
+    old_link = client.get("/account/password/reset/MQ/c3q8ks-0123456789abcdef/")
+    assert old_link["Location"] == reverse("account:password-reset")
+
+
+def test_allauths_own_sign_up_is_closed_and_ours_answers(client):
+    page = client.get("/account/signup/")
+    assert page.status_code == 200 and 'name="email"' in page.content.decode()
+
+
+def test_the_reset_email_goes_through_the_notify_path_with_a_clean_name(
+    client, django_capture_on_commit_callbacks
+):
+    User.objects.create_user(
+        "ann@example.org", "ann@example.org", PASSWORD, first_name="Ann <b>http://x.example</b>"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account:password-reset"), {"email": "ann@example.org"})
+    [message] = mail.outbox
+    assert message.subject == "Reset your Commonshare password"  # our template, not allauth's
+    assert "<b>" not in message.body and "x.example" not in message.body
+    [url] = re.findall(r"https?://\S+", message.body)
+    assert urlsplit(url).path.startswith("/account/password/reset/key/")

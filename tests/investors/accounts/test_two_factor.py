@@ -1,0 +1,98 @@
+"""Board members and staff set up two-factor before any admin page, log in with a code, and
+their sessions last a working day and end with the browser; investors' last two weeks at most."""
+
+import time
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from investors.accounts.middleware import BOARD_SESSION_STARTED
+from tests.builders import board_seat
+from tests.factories import UserFactory, give_two_factor
+from tests.factories.capital import TOTP_SECRET
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery"  # the factories' password
+SET_UP = reverse("mfa_activate_totp")
+
+
+def current_code() -> str:
+    return format_hotp_value(hotp_value(TOTP_SECRET, next(yield_hotp_counters_from_time())))
+
+
+@pytest.mark.parametrize("role", ["director", "secretary", "treasurer"])
+def test_a_board_member_without_two_factor_is_sent_to_set_it_up_before_any_admin_page(client, society, role):
+    user = board_seat(society=society, role=role, two_factor=False)
+    client.force_login(user)
+    for page in ("/admin/", "/admin/pages/", "/admin/offer/"):
+        response = client.get(page)
+        assert response.status_code == 302 and response["Location"].startswith(SET_UP), page
+    # The set-up page opens (after the password again, as allauth asks before changing security).
+    set_up = client.get(SET_UP)
+    assert set_up.status_code == 302 and set_up["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(set_up["Location"], {"password": PASSWORD})
+    assert client.get(SET_UP).status_code == 200
+
+    give_two_factor(user)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_staff_without_two_factor_are_sent_to_set_it_up(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    assert client.get("/admin/")["Location"].startswith(SET_UP)
+    give_two_factor(staff)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_an_investor_is_never_asked_for_two_factor(client):
+    investor = UserFactory()
+    client.force_login(investor)
+    assert client.get(reverse("account:dashboard")).status_code == 200
+    response = client.get("/admin/")  # no admin access: Wagtail's refusal, not the set-up page
+    assert not response.get("Location", "").startswith(SET_UP)
+
+
+def test_a_board_member_logs_in_with_the_password_and_then_a_code(client, director):
+    response = client.post(reverse("account:login"), {"login": director.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session  # the password alone does not log in
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    done = client.post(reverse("mfa_authenticate"), {"code": current_code()})
+    assert done.status_code == 302 and client.session["_auth_user_id"] == str(director.pk)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_board_session_ends_with_the_browser_and_after_a_working_day(client, settings, director):
+    client.post(
+        reverse("account:login"), {"login": director.username, "password": PASSWORD, "remember": "on"}
+    )
+    client.post(reverse("mfa_authenticate"), {"code": current_code()})
+    assert client.get("/admin/").status_code == 200
+    assert client.session.get_expire_at_browser_close()  # "keep me logged in" does not hold for boards
+    assert settings.BOARD_SESSION_SECONDS == 9 * 3600
+
+    session = client.session
+    session[BOARD_SESSION_STARTED] = time.time() - settings.BOARD_SESSION_SECONDS - 1
+    session.save()
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account:login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_investors_session_lasts_two_weeks_at_most(client):
+    get_user_model().objects.create_user("ann@example.org", "ann@example.org", PASSWORD)
+    client.post(
+        reverse("account:login"), {"login": "ann@example.org", "password": PASSWORD, "remember": "on"}
+    )
+    assert client.session["_auth_user_id"]
+    assert not client.session.get_expire_at_browser_close()
+    assert client.session.get_expiry_age() <= 14 * 24 * 3600
+    client.logout()
+    client.post(reverse("account:login"), {"login": "ann@example.org", "password": PASSWORD})
+    assert client.session.get_expire_at_browser_close()  # not ticked: ends with the browser
+    assert not Authenticator.objects.exists()

@@ -97,6 +97,7 @@ def _apply_locked(offer, holder, payment_method, shares, amount, now) -> tuple[A
         summary=f"{holder} applied for {shares} shares ({application.payment_reference})",
         data={"application": application.pk},
     )
+    tell_application_received(application)  # sent once the caller's transaction commits
     return application, audit
 
 

@@ -4,7 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast check lint format install bench clean
+.PHONY: run test test-fast check lint format install bench clean system-packages system-packages-test
+
+# What the system must provide (Pango, HarfBuzz's subsetter, DejaVu fonts; chromium for the tests):
+# installed when this runs as root or with password-less sudo, otherwise one line saying how.
+system-packages:
+	@$(PYTHON) tools/system_packages.py
+
+system-packages-test:
+	@$(PYTHON) tools/system_packages.py --browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,18 +23,20 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Migrate, load the demo co-op (idempotent), then serve the site with one task worker beside it.
-run: $(STAMP)
+ADDRESS ?= 127.0.0.1:8000
+run: system-packages $(STAMP)
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_demo
-	$(PY) manage.py db_worker & worker=$$!; \
+	SITE_URL=$${SITE_URL:-http://$(ADDRESS)} $(PY) manage.py load_demo
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	echo "Serving http://$(ADDRESS)/ (admin at http://$(ADDRESS)/admin/; the logins are above). Ctrl-C stops it."; \
+	$(PY) manage.py runserver $(ADDRESS)
 
-test: $(STAMP)
+test: system-packages-test $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The edit-test loop: everything but the browser tests, keeping the test database between runs.
-test-fast: $(STAMP)
+test-fast: system-packages-test $(STAMP)
 	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-.test-db.sqlite3} $(PY) -m pytest --ignore=tests/browser --reuse-db $(PYTEST_ARGS)
 
 # What memory forgets: lint, migrations not yet made, imports against the layers or in a circle.

@@ -56,6 +56,11 @@ class Society(models.Model):
             "(£100,000 in Great Britain, £20,000 in Northern Ireland)."
         ),
     )
+    minimum_member_age = models.PositiveSmallIntegerField(
+        default=16,
+        validators=[MinValueValidator(0), MaxValueValidator(120)],
+        help_text="The youngest a person may be to apply for shares, as the society's rules say (often 16).",
+    )
     bank_account_name = models.CharField(
         max_length=140, blank=True, help_text="Where investors pay by bank transfer, quoting their reference."
     )

@@ -21,11 +21,16 @@ def whole_shares(amount: Money, price: Money) -> int:
 
 
 def format_money(value: Money) -> str:
-    """£1,250.00 — for messages people read."""
+    """£1,250.00 — for messages people read; a loss is −£5,000.00 (a minus sign before the symbol)."""
     symbols = {"GBP": "£", "EUR": "€", "USD": "$"}
     code = str(value.currency)
-    amount = f"{round_half_up(value.amount):,.2f}"
-    return f"{symbols[code]}{amount}" if code in symbols else f"{amount} {code}"
+    rounded = round_half_up(value.amount)
+    sign = MINUS if rounded < 0 else ""
+    amount = f"{abs(rounded):,.2f}"
+    return f"{sign}{symbols[code]}{amount}" if code in symbols else f"{sign}{amount} {code}"
+
+
+MINUS = "\u2212"  # the minus sign, as printed figures show it (not a hyphen)
 
 
 # --- Exact arithmetic in whole pennies, for splitting and capping ---------------------------------

@@ -39,6 +39,8 @@ ACTION_ROLES = {
     "manage_governance_rules": {Role.DIRECTOR, Role.SECRETARY},
     "run_meetings": {Role.SECRETARY},
     "propose_resolutions": {Role.DIRECTOR, Role.SECRETARY},
+    # The minutes are the secretary's to write and a director's, in the chair, to sign off.
+    "sign_minutes": {Role.DIRECTOR},
 }
 
 

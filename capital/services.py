@@ -60,6 +60,7 @@ BOARD_PERMISSIONS = [
     ("investors", "view_bankstatementline"),
     ("investors", "view_bankstatementimport"),
     ("investors", "view_distributionrun"),
+    ("investors", "view_distributionline"),
     ("investors", "view_withdrawalrequest"),
     ("investors", "view_surplusrun"),
     ("investors", "view_surplusline"),
@@ -70,6 +71,16 @@ BOARD_PERMISSIONS = [
     ("investors", "view_nomination"),
     ("investors", "view_estate"),
     ("investors", "view_estatetransmission"),
+    ("governance", "add_governancerules"),
+    ("governance", "change_governancerules"),
+    ("governance", "view_governancerules"),
+    ("governance", "add_meeting"),
+    ("governance", "change_meeting"),
+    ("governance", "view_meeting"),
+    ("governance", "add_question"),
+    ("governance", "view_question"),
+    ("governance", "view_rollentry"),
+    ("governance", "view_decisionentry"),
     ("capital", "view_societyrole"),
     ("capital", "view_surplusrules"),
     ("capital", "add_surplusrules"),
@@ -315,8 +326,20 @@ def _move_offer(*, offer: Offer, to: Offer.State, by, action: str, summary: str)
     with transaction.atomic():
         locked = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
         locked.transition_to(to)
-        locked.save(update_fields=["state"])
-        record_audit(society=locked.society, actor=by, action=action, summary=summary, offer=locked.pk)
+        changed, extra = ["state"], {}
+        now = timezone.now()
+        if to == Offer.State.CLOSED and locked.opens_at < now < locked.closes_at:
+            # Closed early: it closed now, and every page says so (the planned date stays in the audit).
+            extra = {"planned_close": locked.closes_at.isoformat()}
+            summary = (
+                f"{summary} (closed early; it was to close {timezone.localtime(locked.closes_at):%-d %B %Y})"
+            )
+            locked.closes_at = now
+            changed.append("closes_at")
+        locked.save(update_fields=changed)
+        record_audit(
+            society=locked.society, actor=by, action=action, summary=summary, offer=locked.pk, **extra
+        )
         if to == Offer.State.OPEN:
             announce_decision(
                 society=locked.society,

@@ -47,6 +47,7 @@ class SocietyViewSet(SocietyScopedViewSet):
         FieldPanel("registered_office"),
         FieldRowPanel([FieldPanel("financial_year_end_day"), FieldPanel("financial_year_end_month")]),
         FieldRowPanel([FieldPanel("currency"), FieldPanel("individual_withdrawable_limit")]),
+        FieldPanel("minimum_member_age"),
         MultiFieldPanel(
             [
                 FieldPanel("bank_account_name"),

@@ -259,13 +259,68 @@ class NewsIndexPage(PublicCacheMixin, Page):
 
 
 class NewsPage(PublicCacheMixin, Page):
-    """An update to a society's investors and members: progress on the project, the year's results."""
+    """An update to a society's investors and members: progress on the project, the year's results.
+
+    It may be emailed, once, when first published: to the society's members or to one offer's
+    investors (`cms.news`). Every such email carries a link to stop them, which is honoured.
+    """
+
+    class Audience(models.TextChoices):
+        NOBODY = "", "Nobody: only on the site"
+        MEMBERS = "members", "The society's members"
+        INVESTORS = "investors", "The investors in one offer"
 
     date = models.DateField("Published on", default=timezone.localdate)
     summary = models.CharField(max_length=300, blank=True, help_text="One or two sentences for listings.")
     body = StreamField(StoryStreamBlock(), blank=True)
+    email_to = models.CharField(
+        max_length=16,
+        choices=Audience.choices,
+        blank=True,
+        default=Audience.NOBODY,
+        help_text="Who is emailed this news when it is first published (never twice).",
+    )
+    offer = models.ForeignKey(
+        Offer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="news",
+        help_text="The offer this news is about; its investors are emailed if chosen above.",
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    content_panels = [*Page.content_panels, "date", "summary", "body"]
+    content_panels = [
+        *Page.content_panels,
+        "date",
+        "summary",
+        "body",
+        MultiFieldPanel([FieldPanel("offer"), FieldPanel("email_to")], heading="Who hears of it"),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
     parent_page_types = ["cms.NewsIndexPage"]
     subpage_types = []
+
+    def clean(self):
+        super().clean()
+        if self.email_to == self.Audience.INVESTORS and self.offer_id is None:
+            raise ValidationError({"offer": "Choose the offer whose investors are to be emailed."})
+        if self.offer_id and self.depth and self.path and self.depth > 2:
+            society = _society_of(self.get_parent().get_parent())
+            if society is not None and self.offer.society.pk != society.pk:
+                raise ValidationError({"offer": f"Choose one of {society}'s offers."})
+
+
+class NewsOptOut(models.Model):
+    """A holder who asked, through the link in a news email, to receive no more of one
+    society's news by email."""
+
+    holder = models.ForeignKey("shares.Holder", on_delete=models.CASCADE, related_name="+")
+    society = models.ForeignKey(Society, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["holder", "society"], name="one_news_opt_out")]
+
+    def __str__(self):
+        return f"{self.holder} receives no news emails from {self.society}"

@@ -77,6 +77,17 @@ class Projection:
     def received(self) -> Money:
         return self.paid + self.redeemed
 
+    @property
+    def reaches_cap(self) -> bool:
+        """What is paid reaches the cap. The cap counts returns and capital repaid together, so
+        the capital repaid may then be less than the amount invested without any loss."""
+        return self.cap is not None and self.received >= self.cap
+
+    @property
+    def beyond_capital(self) -> Money:
+        """What was received above the money put in (negative: less came back than went in)."""
+        return self.received - self.amount
+
 
 def scenarios(offer: Offer, figures: dict[str, Decimal | None]) -> list[Scenario]:
     """Low, medium and high surplus each year: the page's own figures, or a share of the target."""

@@ -226,6 +226,7 @@ ACCOUNT_RATE_LIMITS = {
     "resend_verification": "10/m/ip,3/h/key",
     "change_email": "5/m/user,3/h/key",
 }
+MFA_ADAPTER = "investors.accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Commonshare"
 MFA_PASSKEY_LOGIN_ENABLED = False

@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.views import favicon, news_opt_out
 from config.api import api
 
 urlpatterns = [
@@ -29,6 +30,9 @@ urlpatterns = [
     path("", include("governance.urls")),
     # Wagtail's own login for private pages would skip two-factor and the limits: the site's login instead.
     path("_util/login/", RedirectView.as_view(url="/account/login/", query_string=True)),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", favicon),
+    path("news/opt-out/<str:token>/", news_opt_out, name="news-opt-out"),
     # Wagtail serves every other path from the page tree; keep it last.
     path("", include(wagtail_urls)),
 ]

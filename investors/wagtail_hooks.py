@@ -13,6 +13,7 @@ from investors.payments import admin as payments
 from investors.redemptions import admin as redemptions
 from investors.runs import admin as runs
 from investors.surplus import admin as surplus
+from investors.todo.panel import add_todo_panel
 from investors.transfers import admin as transfers
 from investors.withdrawals import admin as withdrawals
 
@@ -57,3 +58,5 @@ for feature in (surplus, redemptions, nominations):
     hooks.register("register_admin_urls", feature.admin_urls)
 for menu_item in surplus.MENU_ITEMS:
     hooks.register("register_admin_menu_item", menu_item)
+
+hooks.register("construct_homepage_panels", add_todo_panel)

@@ -61,7 +61,8 @@ class RegisterView(AdminPage, TemplateView):
 
 def _download(content, content_type: str, society: Society, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    filename = f"{society.slug}-{name}-{timezone.localdate():%Y%m%d}"
+    stem, extension = name.rsplit(".", 1)  # the date goes before the extension: it still opens
+    filename = f"{society.slug}-{stem}-{timezone.localdate():%Y-%m-%d}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

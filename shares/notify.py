@@ -10,6 +10,10 @@ The mail is sent after the transaction that decided it commits (at once outside 
 email describes something that was rolled back; a mail server that is down is logged and never
 turns a decision already saved into an error page.
 
+Every message also carries an HTML part: the template's own `.html` when there is one,
+otherwise the plain text set in the society's letterhead (its name and logo, from
+`templates/shares/email/letter.html`), so an investor always sees who is writing.
+
 Documents build their message here too (`holder_message`) and attach the PDF, but send it
 themselves: they must know when the server refuses, to give the send claim back and count it.
 """
@@ -18,8 +22,10 @@ import logging
 import smtplib
 import unicodedata
 
-from django.core.mail import EmailMessage
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
@@ -40,14 +46,56 @@ def name_for_email(name: str) -> str:
     return " ".join(kept.split())[:NAME_IN_EMAIL_LENGTH].strip()
 
 
-def message(*, to: str, name: str, template: str, subject: str, **context) -> EmailMessage:
+LETTER = "shares/email/letter.html"
+
+
+def message(*, to: str, name: str, template: str, subject: str, **context) -> EmailMultiAlternatives:
     """The email `template` (a template name without `.txt`, e.g. "investors/email/refund") for
-    one recipient."""
-    body = render_to_string(f"{template}.txt", {**context, "name": name_for_email(name)})
-    return EmailMessage(subject=subject, body=body, to=[to])
+    one recipient: the plain text, and an HTML part in the society's letterhead."""
+    context = {**context, "name": name_for_email(name), "site_url": site_url()}
+    body = render_to_string(f"{template}.txt", context)
+    email = EmailMultiAlternatives(subject=subject, body=body, to=[to])
+    email.attach_alternative(_html(template, body, context), "text/html")
+    return email
 
 
-def holder_message(*, holder, template: str, subject: str, **context) -> EmailMessage:
+def site_url() -> str:
+    """The site's address, for the links in an email (`{{ site_url }}{% url … %}`)."""
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def _html(template: str, body: str, context: dict) -> str:
+    society = society_of(context)
+    letter = {**context, "body": body, "subject_society": society, "logo_url": _logo_url(society)}
+    try:
+        return render_to_string(f"{template}.html", letter)
+    except TemplateDoesNotExist:
+        return render_to_string(LETTER, letter)
+
+
+def society_of(context: dict):
+    """The society an email speaks for: given, or the one of the application or offer it is about."""
+    if context.get("society") is not None:
+        return context["society"]
+    application = context.get("application")
+    offer = context.get("offer") or getattr(application, "offer", None)
+    return getattr(offer, "society", None)
+
+
+def _logo_url(society) -> str:
+    """The logo's address as a mail reader fetches it (absolute), or "" without one."""
+    logo = getattr(society, "logo", None)
+    if logo is None:
+        return ""
+    try:
+        url = logo.file.url  # the original: the letter's style keeps it small
+    except Exception:  # storage that cannot say where the file is: the name alone heads the letter
+        logger.warning("Could not find the email logo of %s", society)
+        return ""
+    return url if "://" in url else site_url() + url
+
+
+def holder_message(*, holder, template: str, subject: str, **context) -> EmailMultiAlternatives:
     return message(
         to=holder.email, name=holder.name, template=template, subject=subject, holder=holder, **context
     )
@@ -79,7 +127,7 @@ def _on_commit(build) -> None:
     transaction.on_commit(build_and_send, robust=True)
 
 
-def send_now(email: EmailMessage) -> bool:
+def send_now(email: EmailMultiAlternatives) -> bool:
     """Send, logging (not raising) a failure; True if the mail server took it. Whatever goes
     wrong (a server that is down or refuses, an address it cannot parse), a decision already
     saved is never turned into an error."""

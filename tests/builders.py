@@ -15,7 +15,7 @@ from capital.models import ShareClass, SurplusRules
 from capital.services import appoint_board_member, close_offer, save_surplus_rules
 from investors.applications.allocation import allocate_offer
 from investors.applications.services import apply_for_shares
-from investors.models import Application
+from investors.models import Application, DistributionLine, PayoutAccount
 from investors.payments.cards import pay_by_card, start_card_payment
 from investors.payments.services import confirm_payment
 from investors.surplus.contributions import import_contributions
@@ -205,6 +205,17 @@ def fairshares_coop() -> Coop:
         amounts={members["Di"]: "300.25", members["Ed"]: "99.75"},
     )
     return Coop(society, rules, rules.labour_class, rules.user_class, investor, members)
+
+
+def give_payout_accounts(run) -> None:
+    """Every holder on `run`'s lines without a payout account is given one (so the payment file
+    and "record paid" can go ahead)."""
+    for index, holder_id in enumerate(
+        DistributionLine.objects.filter(run=run).values_list("holder_id", flat=True).distinct()
+    ):
+        PayoutAccount.objects.get_or_create(
+            holder_id=holder_id, defaults={"sort_code": "400000", "account_number": f"{10000000 + index}"}
+        )
 
 
 def document(*, title="Offer document") -> Document:

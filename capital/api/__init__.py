@@ -3,6 +3,7 @@ gathers every app's router into one API, with its OpenAPI schema at `/api/v1/ope
 
 from ninja import Router
 
+from capital.api.fields import ValidationErrorOut
 from capital.api.simulator_schema import SimulationIn, SimulationOut, run_simulation
 from capital.api.surplus_schema import SurplusIn, SurplusOut, run_split
 
@@ -11,7 +12,7 @@ router = Router()
 
 @router.post(
     "/returns/simulate",
-    response=SimulationOut,
+    response={200: SimulationOut, 422: ValidationErrorOut},
     tags=["returns"],
     summary="Simulate a return schedule",
     description=(
@@ -27,7 +28,7 @@ def simulate_returns(request, payload: SimulationIn):
 
 @router.post(
     "/surplus/simulate",
-    response=SurplusOut,
+    response={200: SurplusOut, 422: ValidationErrorOut},
     tags=["surplus"],
     summary="Split a year's surplus the FairShares way",
     description=(

@@ -21,6 +21,30 @@ def exact_number(value: Any) -> Any:
 
 Exact = BeforeValidator(exact_number)
 
+# The schema's patterns, each accepting only what the field's validation accepts (JSON Schema
+# patterns are ECMA-262 regular expressions: the look-aheads below are part of it).
+AMOUNT = r"^-?\d{1,12}(\.\d{1,2})?$"  # any amount in pennies, negative for a loss
+UNSIGNED = r"^\d{1,12}(\.\d{1,2})?$"  # zero or more
+POSITIVE = r"^(?!0*(\.0{1,2})?$)\d{1,12}(\.\d{1,2})?$"  # more than zero
+PERCENT = r"^0*(100(\.0{1,2})?|[1-9]?\d(\.\d{1,2})?)$"  # 0 to 100
+POSITIVE_PERCENT = r"^(?!0*(\.0{1,2})?$)0*(100(\.0{1,2})?|[1-9]?\d(\.\d{1,2})?)$"  # more than 0, at most 100
+MULTIPLE = r"^0*[1-9]\d{0,2}(\.\d{1,2})?$"  # at least 1 (three whole digits at most)
+WEIGHT = r"^\d{1,12}(\.\d{1,4})?$"  # zero or more, four decimals
+
+
+class FieldError(pydantic.BaseModel):
+    """One refused field: `loc` names it (e.g. ["body", "payload", "holdings", 1, "capital"])."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class ValidationErrorOut(pydantic.BaseModel):
+    """The 422 answer: every refused field at once, each with its own message."""
+
+    detail: list[FieldError]
+
 
 def decimal_text(pattern: str, description: str, example: str) -> WithJsonSchema:
     """How the schema shows an exact number: as the string it should be sent as."""

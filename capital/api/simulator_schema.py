@@ -16,6 +16,11 @@ from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from capital.api.fields import (
+    AMOUNT,
+    MULTIPLE,
+    POSITIVE,
+    POSITIVE_PERCENT,
+    UNSIGNED,
     Exact,
     InputError,
     decimal_text,
@@ -46,9 +51,6 @@ def _iso_date(value: Any) -> Any:
         ) from None
 
 
-AMOUNT = r"^-?\d{1,12}(\.\d{1,2})?$"
-UNSIGNED = r"^\d{1,12}(\.\d{1,2})?$"
-PERCENT = r"^\d{1,3}(\.\d{1,2})?$"
 Money = Annotated[
     Decimal,
     Exact,
@@ -59,7 +61,7 @@ Capital = Annotated[
     Decimal,
     Exact,
     Field(gt=0, max_digits=14, decimal_places=2),
-    decimal_text(UNSIGNED, "An amount in whole pennies, more than zero.", "10000.00"),
+    decimal_text(POSITIVE, "An amount in whole pennies, more than zero.", "10000.00"),
 ]
 Hurdle = Annotated[
     Decimal,
@@ -71,13 +73,13 @@ Percent = Annotated[
     Decimal,
     Exact,
     Field(gt=0, le=100, max_digits=5, decimal_places=2),
-    decimal_text(PERCENT, "A percentage, more than 0 and at most 100.", "25"),
+    decimal_text(POSITIVE_PERCENT, "A percentage, more than 0 and at most 100.", "25"),
 ]
 Multiple = Annotated[
     Decimal,
     Exact,
     Field(ge=1, max_digits=5, decimal_places=2),
-    decimal_text(PERCENT, "A multiple of capital, at least 1.", "1.5"),
+    decimal_text(MULTIPLE, "A multiple of capital, at least 1.", "1.5"),
 ]
 Years = Annotated[int, Field(strict=True, ge=0, le=MAX_YEARS)]
 IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]

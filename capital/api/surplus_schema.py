@@ -13,16 +13,24 @@ import pydantic
 from ninja import Schema
 from pydantic import ConfigDict, Field, model_validator
 
-from capital.api.fields import Exact, InputError, decimal_text, error_messages, parse_with, refuse
+from capital.api.fields import (
+    AMOUNT,
+    PERCENT,
+    UNSIGNED,
+    WEIGHT,
+    Exact,
+    InputError,
+    decimal_text,
+    error_messages,
+    parse_with,
+    refuse,
+)
 from capital.surplus import PARTS, Member, Part, SurplusSplit, split_surplus
 
 # A public endpoint computes on the caller's behalf: this bounds one request's work and answer.
 MAX_MEMBERS = 10_000
 DEFAULT_INVESTOR_PERCENT = Decimal("25")
 
-AMOUNT = r"^-?\d{1,12}(\.\d{1,2})?$"
-PERCENT = r"^\d{1,3}(\.\d{1,2})?$"
-WEIGHT = r"^\d{1,12}(\.\d{1,4})?$"
 Amount = Annotated[
     Decimal,
     Exact,
@@ -45,7 +53,7 @@ Capital = Annotated[
     Decimal,
     Exact,
     Field(ge=0, max_digits=14, decimal_places=2),
-    decimal_text(r"^\d{1,12}(\.\d{1,2})?$", "Capital in whole pennies; not negative.", "5000.00"),
+    decimal_text(UNSIGNED, "Capital in whole pennies; not negative.", "5000.00"),
 ]
 Ref = Annotated[str, Field(strict=True, min_length=1, max_length=64)]
 

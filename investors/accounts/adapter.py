@@ -6,10 +6,13 @@ the rest. Sign-up is ours (`account:signup`): allauth's own sign-up page stays c
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from investors import notify as investors_notify
+from investors.accounts.middleware import needs_two_factor
 from shares import notify
 
 # allauth's email → (our template under templates/investors/email/, subject).
@@ -52,3 +55,23 @@ class AccountAdapter(DefaultAccountAdapter):
         notify.email_address(
             to=email, name=name, template=f"{template_prefix}_message", subject=subject, **context
         )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Board members and staff keep at least one authenticator (an app or a security key):
+    removing the last would only send them back to set one up before the next admin page."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": "Board members and staff must keep two-factor: add another "
+        "authenticator app or security key before removing this one.",
+    }
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        if not needs_two_factor(authenticator.user):
+            return True
+        second_steps = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+        others = Authenticator.objects.filter(user=authenticator.user, type__in=second_steps).exclude(
+            pk=authenticator.pk
+        )
+        return others.exists()

@@ -11,7 +11,9 @@ from decimal import Decimal
 from django.utils import timezone
 from djmoney.money import Money
 
+from capital.models import Offer
 from capital.returns import cap_amount
+from investors.accounts.portfolio import Portfolio, portfolio_of
 from investors.models import (
     Application,
     CardPayment,
@@ -27,6 +29,7 @@ from investors.models import (
     TransferRequest,
     WithdrawalRequest,
 )
+from investors.payouts.accounts import PayoutDetails, details_from
 from shares.models import Certificate, Holder, Holding, LedgerEntry
 from shares.services.holders import holder_for_user
 
@@ -66,6 +69,7 @@ class HoldingSummary:
     cap: Decimal | None
     status: str
     has_returns: bool
+    offers: tuple = ()  # the offers it was allotted in, each with its public page when there is one
 
     @property
     def society(self):
@@ -114,6 +118,14 @@ class Dashboard:
     transfers: list[TransferRequest] = field(default_factory=list)
     redemptions: list[RedemptionRequest] = field(default_factory=list)
     nominations: list[Nomination] = field(default_factory=list)
+
+    @property
+    def payout_details(self) -> PayoutDetails:
+        return details_from(self.payout_account)
+
+    @property
+    def portfolio(self) -> Portfolio:
+        return portfolio_of(self.holdings)
 
     @property
     def withdrawable(self) -> list[HoldingSummary]:
@@ -217,7 +229,8 @@ def dashboard_for(user, holder: Holder | None = None) -> Dashboard:
 def holding_summaries(holder: Holder) -> list[HoldingSummary]:
     holdings = (
         Holding.objects.filter(holder=holder)
-        .select_related("share_class__society", "share_class__return_schedule")
+        # "page": the society's public page, for the news link (see allotted_offers)
+        .select_related("share_class__society__page", "share_class__return_schedule")
         .order_by("share_class__society__name", "share_class__name")
     )
     lines_by_holding: dict[int, list[DistributionLine]] = {}
@@ -228,10 +241,30 @@ def holding_summaries(holder: Holder) -> list[HoldingSummary]:
     )
     for line in decided_lines:
         lines_by_holding.setdefault(line.holding_id, []).append(line)
-    return [_summarise(holding, lines_by_holding.get(holding.pk, [])) for holding in holdings]
+    offers = allotted_offers(holder)
+    return [
+        _summarise(holding, lines_by_holding.get(holding.pk, []), offers.get(holding.share_class_id, ()))
+        for holding in holdings
+    ]
 
 
-def _summarise(holding: Holding, lines: list[DistributionLine]) -> HoldingSummary:
+def allotted_offers(holder: Holder) -> dict[int, tuple[Offer, ...]]:
+    """The offers the holder was allotted shares in, by share class, in one query. "page" is the
+    public site's reverse link to each offer's and society's page (read by name, never imported:
+    the site sits above this app), so the dashboard links each holding to its offer and news."""
+    found: dict[int, list[Offer]] = {}
+    allotted = (
+        Offer.objects.filter(applications__holder=holder, applications__state=Application.State.ALLOCATED)
+        .select_related("page", "share_class__society__page")
+        .distinct()
+        .order_by("opens_at", "pk")
+    )
+    for offer in allotted:
+        found.setdefault(offer.share_class_id, []).append(offer)
+    return {class_id: tuple(offers) for class_id, offers in found.items()}
+
+
+def _summarise(holding: Holding, lines: list[DistributionLine], offers: tuple = ()) -> HoldingSummary:
     society = holding.share_class.society
     schedule = getattr(holding.share_class, "return_schedule", None)
     latest = lines[-1] if lines else None
@@ -252,6 +285,7 @@ def _summarise(holding: Holding, lines: list[DistributionLine]) -> HoldingSummar
         cap=cap,
         status=latest.get_status_display() if latest else "",
         has_returns=schedule is not None or bool(lines),
+        offers=offers,
     )
 
 
@@ -457,11 +491,12 @@ def _distribution_lines(holder: Holder) -> list[dict]:
 def _payout_account(account: PayoutAccount | None) -> dict | None:
     if account is None:
         return None
+    details = details_from(account)
     return {
-        "account_name": account.account_name,
-        "sort_code": account.sort_code,
-        "account_number": account.account_number,
-        "iban": account.iban,
+        "account_name": details.account_name,
+        "sort_code": details.sort_code,
+        "account_number": details.account_number,
+        "iban": details.iban,
     }
 
 

@@ -24,6 +24,7 @@ address are limited in the views with allauth's rate limits (`ACCOUNT_RATE_LIMIT
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -79,7 +80,7 @@ def user_with_address(email: str):
 # --- Signing up -----------------------------------------------------------------------------------
 
 
-def sign_up(*, email: str, name: str):
+def sign_up(*, email: str, name: str, next_url: str = ""):
     """Create an inactive account for `email`, with no password, and email the link where the
     owner of the address chooses one.
 
@@ -101,12 +102,12 @@ def sign_up(*, email: str, name: str):
                     )
             except IntegrityError:  # the same address signing up twice at once: the other one won
                 return None
-            transaction.on_commit(lambda: send_verification_email(user_id=user.pk))
+            transaction.on_commit(lambda: send_verification_email(user_id=user.pk, next_url=next_url))
             return user
         if is_awaiting_verification(existing):
             users.filter(pk=existing.pk).update(first_name=name)
         existing_id = existing.pk
-        transaction.on_commit(lambda: _remind_existing_account(existing_id, email))
+        transaction.on_commit(lambda: _remind_existing_account(existing_id, email, next_url))
     return None
 
 
@@ -117,7 +118,10 @@ def resend_verification(*, email: str) -> None:
         send_verification_email(user_id=user.pk)
 
 
-def send_verification_email(*, user_id: int) -> None:
+def send_verification_email(*, user_id: int, next_url: str = "") -> None:
+    """The link to choose a password. `next_url` (a path on this site, checked again when the
+    link is used) rides along, so the link brings them back to where they were going even when
+    opened in another browser."""
     user = get_user_model().objects.get(pk=user_id)
     if not is_awaiting_verification(user):
         return
@@ -128,15 +132,16 @@ def send_verification_email(*, user_id: int) -> None:
         to=address,
         subject="Confirm your email address for Commonshare",
         name=user.first_name,
-        link=_absolute(reverse("account:verify-email", args=[token])),
+        link=_absolute(reverse("account:verify-email", args=[token]))
+        + (f"?{urlencode({'next': next_url})}" if next_url else ""),
         lifetime_days=link_lifetime_days(),
     )
 
 
-def _remind_existing_account(user_id: int, email: str) -> None:
+def _remind_existing_account(user_id: int, email: str, next_url: str = "") -> None:
     user = get_user_model().objects.get(pk=user_id)
     if is_awaiting_verification(user):
-        send_verification_email(user_id=user.pk)
+        send_verification_email(user_id=user.pk, next_url=next_url)
         return
     email_address(
         template="account_exists",

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 
 from investors.accounts import views
+from investors.payouts import views as payouts
 
 app_name = "account"
 
@@ -42,4 +43,6 @@ urlpatterns = [
     path("profile/email/", views.change_email, name="change-email"),
     path("profile/email/<str:token>/", views.confirm_email_change, name="confirm-email-change"),
     path("profile/export/", views.export, name="export"),
+    path("payout/", payouts.payout, name="payout"),
+    path("payout/interest/<int:share_class_id>/", payouts.election, name="interest-election"),
 ]

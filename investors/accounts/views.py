@@ -43,7 +43,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         if not _within_limit(request, "signup", form.cleaned_data["email"]):
             return ratelimit.respond_429(request)
-        accounts.sign_up(email=form.cleaned_data["email"], name=form.cleaned_data["name"])
+        accounts.sign_up(email=form.cleaned_data["email"], name=form.cleaned_data["name"], next_url=next_url)
         request.session["signup_email"] = accounts.normalise_email(form.cleaned_data["email"])
         # Where they were going (an offer's form, say), for when they have chosen a password.
         request.session["signup_next"] = next_url
@@ -96,7 +96,9 @@ def verify_email(request, token):
             return _link_refused(request, error, offer_new_link=True)
         if not verification.newly_verified:  # the same link used meanwhile, in another window
             return _already_confirmed(request)
-        next_url = _safe_next(request, request.session.pop("signup_next", ""))
+        # Where they were going: carried in the link (any browser), else kept by this session.
+        carried = request.POST.get("next") or request.GET.get("next")
+        next_url = _safe_next(request, carried or request.session.pop("signup_next", ""))
         login(request, verification.user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(
             request, "Thank you: your email address is confirmed, your password is set and you are logged in."

@@ -17,7 +17,7 @@ from capital.text import counted
 from investors.applications.plan import PAYMENT_ORDER, scale_back_plan
 from investors.documents.services import documents_after_allocation
 from investors.errors import PaymentError
-from investors.models import Application, CardPayment, Refund
+from investors.models import Application, BankStatementLine, CardPayment, Refund
 from investors.payments import gateway
 from investors.payments.card_allocation import collect_cards_at_allocation, committed_at_allocation
 from investors.payments.refunds import owe_back
@@ -91,6 +91,7 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             application.holds_reservation = False
             application.save(update_fields=["state", "holds_reservation"])
             result.unpaid_cancelled += 1
+            _return_short_lines(application, result)
 
         raised = offer.price_per_share * sum(application.shares for application in paid)
         if raised < offer.minimum_target:
@@ -193,6 +194,43 @@ def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
     return scale_back_plan(offer, paid)
 
 
+def _return_short_lines(application: Application, result: AllocationResult) -> None:
+    """Money received short of an unpaid application goes on its refund list when allocation
+    cancels it: nothing received is kept without shares for it."""
+    for line in BankStatementLine.objects.select_for_update().filter(
+        application=application, status=BankStatementLine.Status.SHORT
+    ):
+        _owe_back(application, line.amount, Refund.Reason.CANCELLED, result)
+        line.status = BankStatementLine.Status.TO_REFUND
+        line.note = f"{application.payment_reference} was cancelled unpaid at allocation: on its refund list."
+        line.save(update_fields=["status", "note"])
+
+
+def near_miss_sentences(offer: Offer) -> list[str]:
+    """Unpaid applications with a bank line that names them but does not cover them: the
+    treasurer may still match the rest, or the line goes back."""
+    lines = (
+        BankStatementLine.objects.filter(
+            application__offer=offer,
+            application__state=State.AWAITING_PAYMENT,
+            status__in=[BankStatementLine.Status.WRONG_AMOUNT, BankStatementLine.Status.SHORT],
+        )
+        .select_related("application__holder")
+        .order_by("application_id", "date", "pk")
+    )
+    sentences = []
+    for line in lines:
+        application = line.application
+        kept = " (kept; the rest asked for)" if line.status == BankStatementLine.Status.SHORT else ""
+        sentences.append(
+            f"{application.payment_reference} ({application.holder}, {format_money(application.amount)}) "
+            f"has a bank line of {format_money(line.amount)} on {line.date:%-d %B %Y}{kept} that does not "
+            "cover it: match or refund it from the bank lines first, or the application is cancelled "
+            "unpaid and what was received goes on its refund list."
+        )
+    return sentences
+
+
 def _owe_back(application: Application, amount: Money, reason: str, result: AllocationResult) -> None:
     result.refunds.append(owe_back(application=application, payment=None, amount=amount, reason=reason))
 
@@ -222,6 +260,7 @@ def preview_allocation(offer: Offer) -> list[str]:
             f"Every payment ({counted(len(paid), 'payment')}, {format_money(raised)}) will be owed back "
             "to the investors.",
             cancelled,
+            *near_miss_sentences(offer),
         ]
     allocations = _allocations(offer, paid)
     shares = sum(allocations.values())
@@ -251,6 +290,7 @@ def preview_allocation(offer: Offer) -> list[str]:
             f"{counted(len(scaled), 'application')} scaled back; {format_money(owed)} will be owed back."
         )
     sentences.append(cancelled)
+    sentences.extend(near_miss_sentences(offer))
     return sentences
 
 

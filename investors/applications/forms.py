@@ -9,12 +9,18 @@ from django import forms
 from django.db import IntegrityError
 from django.utils import timezone
 from djmoney.money import Money
+from localflavor.gb.forms import GBPostcodeField
 
 from capital.errors import Refusal
 from capital.models import Offer
 from capital.money import format_money
 from capital.services import offer_is_accepting
-from investors.applications.services import AlreadySent, application_sent_with, apply_with_form
+from investors.applications.services import (
+    AlreadySent,
+    amount_refusal,
+    application_sent_with,
+    apply_with_form,
+)
 from investors.models import Application
 from investors.payments.services import accepted_payment_methods
 from shares.models import Holder
@@ -26,6 +32,17 @@ AMOUNT_PATTERN = re.compile(r"^(\d{1,3}(,\d{3})+|\d{1,12})(\.\d{1,2})?$")
 CURRENCY_SIGNS = {"GBP": "£", "EUR": "€"}
 DATE_OF_BIRTH_NEEDED = "Enter your date of birth: the register needs it for every person who holds shares."
 DETAIL_FIELDS = ("kind", "name", "email", "postal_address", "date_of_birth", "organisation_number")
+# Typed only by someone not yet on the register; joined into the register's postal address.
+ADDRESS_FIELDS = ("postcode", "country")
+UK = "GB"
+POSTCODE_AT_END = re.compile(r"(?:^|[\s,])([A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2})$")
+ADDRESS_NEEDED = (
+    "Enter the full postal address: the house number and street, and the town, each on its own line."
+)
+
+
+def years_between(born, on) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def new_form_token() -> str:
@@ -87,8 +104,26 @@ class ApplicationForm(forms.Form):
     )
     postal_address = forms.CharField(
         label="Postal address",
+        help_text="The house number and street, then the town, each on its own line.",
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address", "class": "input"}),
-        error_messages={"required": "Enter a postal address, with the postcode."},
+        error_messages={"required": ADDRESS_NEEDED},
+    )
+    country = forms.ChoiceField(
+        label="Country",
+        choices=[
+            (UK, "United Kingdom"),
+            ("elsewhere", "Another country (write it as the address's last line)"),
+        ],
+        initial=UK,
+        required=False,
+        widget=forms.Select(attrs={"autocomplete": "country", "class": "input"}),
+    )
+    postcode = forms.CharField(
+        label="Postcode",
+        required=False,
+        max_length=12,
+        help_text="In the UK, for example HX7 8AA.",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "class": "input postcode"}),
     )
     date_of_birth = forms.DateField(
         label="Date of birth",
@@ -148,6 +183,8 @@ class ApplicationForm(forms.Form):
         self.fields["email"].disabled = True
         if holder is not None:
             self._show_holder(holder)
+            for name in ADDRESS_FIELDS:
+                del self.fields[name]
         else:
             self.fields["name"].initial = user.get_full_name()
             self.fields["email"].initial = user.email
@@ -196,11 +233,54 @@ class ApplicationForm(forms.Form):
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         if born is not None and not self.fields["date_of_birth"].disabled:
-            if born >= timezone.localdate():
+            today = timezone.localdate()
+            if born >= today:
                 raise forms.ValidationError("A date of birth must be in the past.", code="future")
             if born.year < 1900:
                 raise forms.ValidationError("Enter a date of birth after 1900.", code="too_old")
+            society = self.offer.society
+            if years_between(born, today) < society.minimum_member_age:
+                raise forms.ValidationError(
+                    f"{society.name} takes applications from people aged {society.minimum_member_age} "
+                    "or over: check the date of birth.",
+                    code="too_young",
+                )
         return born
+
+    def _clean_address(self, data: dict) -> None:
+        """A full postal address: at least two lines (street, town), and in the UK a real
+        postcode, written the Royal Mail way, put on the address's last line."""
+        address = data.get("postal_address")
+        if address is None:
+            return
+        lines = [line.strip(" ,") for line in re.split(r"[\r\n]+", address) if line.strip(" ,")]
+        if len(lines) < 2:
+            self.add_error("postal_address", forms.ValidationError(ADDRESS_NEEDED, code="incomplete"))
+            return
+        postcode = (data.get("postcode") or "").strip()
+        if data.get("country", UK) in (UK, ""):
+            inline = ""
+            if not postcode and (found := POSTCODE_AT_END.search(lines[-1])):
+                # Typed as the address's last words, as people write it: checked and kept there.
+                postcode, inline = found.group(1), lines.pop()[: found.start()].strip(" ,")
+            if not postcode:
+                self.add_error("postcode", forms.ValidationError("Enter the postcode.", code="required"))
+                return
+            try:
+                postcode = GBPostcodeField().clean(postcode)
+            except forms.ValidationError:
+                self.add_error(
+                    "postcode",
+                    forms.ValidationError(
+                        "Enter a real UK postcode, for example HX7 8AA, or choose another country.",
+                        code="invalid",
+                    ),
+                )
+                return
+            if inline:
+                lines.append(f"{inline} {postcode}")
+                postcode = ""
+        data["postal_address"] = "\n".join(lines + ([postcode] if postcode else []))
 
     def clean_form_token(self) -> str:
         token = self.cleaned_data["form_token"]
@@ -212,7 +292,13 @@ class ApplicationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "amount" in data and "amount" not in self.errors:
+            # Its limits too, in the same round as every other error.
+            refusal = amount_refusal(offer=self.offer, holder=self.holder, amount=data["amount"])
+            if refusal:
+                self.add_error("amount", forms.ValidationError(refusal, code="refused"))
         if self.holder is None:
+            self._clean_address(data)
             if data.get("kind") == Holder.Kind.PERSON:
                 data["organisation_number"] = ""
                 self._require("date_of_birth", DATE_OF_BIRTH_NEEDED)

@@ -24,6 +24,7 @@ from capital.money import format_money
 from capital.services import offer_is_accepting, record_audit
 from investors.errors import PaymentError
 from investors.models import Application
+from investors.notify import email_holder
 from shares.models import Holder, Holding
 from shares.services.holders import holder_for_user
 
@@ -88,6 +89,7 @@ def _apply_locked(offer, holder, payment_method, shares, amount, now) -> tuple[A
         holds_reservation=first_come,
         reserved_until=now + offer.reservation_period if first_come else None,
     )
+    tell_application_received(application)
     audit = AuditEntry(
         society=offer.society,
         actor=holder.user,
@@ -96,6 +98,38 @@ def _apply_locked(offer, holder, payment_method, shares, amount, now) -> tuple[A
         data={"application": application.pk},
     )
     return application, audit
+
+
+# The society's account for transfers, where the society model records one.
+BANK_DETAIL_FIELDS = (
+    ("Account name", "bank_account_name"),
+    ("Sort code", "bank_sort_code"),
+    ("Account number", "bank_account_number"),
+    ("IBAN", "bank_iban"),
+)
+
+
+def society_bank_details(society: Society) -> list[tuple[str, str]]:
+    """The society's account for bank transfers, as (label, value) lines; empty if not on record."""
+    return [(label, value) for label, name in BANK_DETAIL_FIELDS if (value := getattr(society, name))]
+
+
+def tell_application_received(application: Application) -> None:
+    """The investor's receipt: reference, amount, how to pay and by when (sent on commit)."""
+    offer = application.offer
+    email_holder(
+        holder=application.holder,
+        template="application_received",
+        subject=f"Application received: {application.payment_reference} for {offer.title}",
+        application=application,
+        offer=offer,
+        society=offer.society,
+        amount=format_money(application.amount),
+        by_card=application.payment_method == Application.PaymentMethod.CARD,
+        bank_details=society_bank_details(offer.society),
+        pay_by=application.pay_by,
+        reserved_until=application.reserved_until,
+    )
 
 
 def _take_place(offer: Offer, shares: int, first_come: bool, now) -> None:
@@ -152,6 +186,34 @@ def _requested_shares(offer: Offer, shares: int | None, amount: Money | None) ->
     if shares <= 0:
         raise PaymentError("Apply for at least one share.")
     return shares
+
+
+def amount_refusal(*, offer: Offer, holder: Holder | None, amount: Money) -> str:
+    """What `apply_for_shares` would refuse about this amount, checked now without locks so that
+    a form shows it with its other errors in one round; "" if nothing. The locked path checks
+    everything again when the application is made."""
+    try:
+        shares = _requested_shares(offer, None, amount)
+        if holder is not None:
+            check_limits(offer=offer, holder=holder, shares=shares)
+        else:
+            if offer.price_per_share * shares < offer.minimum_per_investor:
+                raise PaymentError(
+                    f"The minimum investment in this offer is {format_money(offer.minimum_per_investor)}."
+                )
+            room = _investor_room(offer, 0)
+            if shares > room.shares:
+                raise PaymentError(room.refusal(shares))
+        left = shares_left(offer)
+        if left is not None and shares > left:
+            raise PaymentError(
+                f"Only {left:,} shares are left in this offer; you asked for {shares:,}."
+                if left
+                else "This offer is fully subscribed: no shares are left."
+            )
+    except PaymentError as refusal:
+        return str(refusal)
+    return ""
 
 
 def check_limits(*, offer: Offer, holder: Holder, shares: int) -> None:
@@ -340,10 +402,66 @@ def expire_reservations(*, offer: Offer | None = None, now: datetime.datetime | 
                 application.transition_to(Application.State.EXPIRED)
                 application.holds_reservation = False
                 application.save(update_fields=["state", "holds_reservation"])
+                email_holder(
+                    holder=application.holder,
+                    template="reservation_lapsed",
+                    subject=f"Your application {application.payment_reference} has lapsed",
+                    application=application,
+                    society=application.offer.society,
+                )
             released = sum(application.shares for application in lapsed)
             Offer.objects.filter(pk=locked.pk).update(shares_reserved=F("shares_reserved") - released)
             expired += len(lapsed)
     return expired
+
+
+REMINDER_BEFORE = datetime.timedelta(days=2)
+REMINDED = "application.reminded"
+
+
+def remind_lapsing_reservations(*, now: datetime.datetime | None = None) -> int:
+    """Email each investor whose unpaid reservation lapses within two days, once per application
+    (the reminder is recorded in the audit trail, so running this again sends nothing new).
+    Run it at least daily (`manage.py remind_reservations`)."""
+    now = now or timezone.now()
+    due = Application.objects.select_related("holder", "offer__share_class__society").filter(
+        state=Application.State.AWAITING_PAYMENT,
+        holds_reservation=True,
+        reserved_until__gte=now,
+        reserved_until__lte=now + REMINDER_BEFORE,
+    )
+    sent = 0
+    for application in due:
+        with transaction.atomic():
+            application = Application.objects.select_for_update().get(pk=application.pk)
+            if application.state != Application.State.AWAITING_PAYMENT:
+                continue
+            society = application.offer.society
+            if AuditEntry.objects.filter(
+                society=society, action=REMINDED, data__application=application.pk
+            ).exists():
+                continue
+            lapses = timezone.localtime(application.reserved_until)
+            record_audit(
+                society=society,
+                actor=None,
+                action=REMINDED,
+                summary=f"{application.holder} reminded that {application.payment_reference} lapses "
+                f"{lapses:%d %B %Y %H:%M}",
+                application=application.pk,
+            )
+            email_holder(
+                holder=application.holder,
+                template="reservation_reminder",
+                subject=f"Reminder: pay for {application.payment_reference} by {lapses:%-d %B}",
+                application=application,
+                society=society,
+                amount=format_money(application.amount),
+                by_card=application.payment_method == Application.PaymentMethod.CARD,
+                bank_details=society_bank_details(society),
+            )
+            sent += 1
+    return sent
 
 
 def cancel_application(*, application: Application, by=None, reason: str = "") -> Application:

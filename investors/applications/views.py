@@ -9,20 +9,17 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from capital.models import Offer, Society
+from capital.models import Offer
 from capital.services import offer_is_accepting
 from investors.applications.forms import ApplicationForm
-from investors.applications.services import AlreadySent, holder_for_applicant, room_to_apply
+from investors.applications.services import (
+    AlreadySent,
+    holder_for_applicant,
+    room_to_apply,
+    society_bank_details,
+)
 from investors.models import Application
 from investors.payments.services import card_is_held
-
-# The society's account for transfers, where the society model records one.
-BANK_DETAIL_FIELDS = (
-    ("Account name", "bank_account_name"),
-    ("Sort code", "bank_sort_code"),
-    ("Account number", "bank_account_number"),
-    ("IBAN", "bank_iban"),
-)
 
 
 @never_cache
@@ -94,8 +91,3 @@ def _not_open_context(offer: Offer) -> dict:
         "opens_later": offer.state == Offer.State.OPEN and offer.opens_at > now,
         "closed_on": offer.closes_at if offer.closes_at <= now else None,
     }
-
-
-def society_bank_details(society: Society) -> list[tuple[str, str]]:
-    """The society's account for bank transfers, as (label, value) lines; empty if not on record."""
-    return [(label, value) for label, name in BANK_DETAIL_FIELDS if (value := getattr(society, name))]

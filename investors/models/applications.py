@@ -154,6 +154,7 @@ class Refund(models.Model):
             "over_limit",
             "The payment came after the reservation lapsed, and would now break a limit",
         )
+        NOT_MATCHING = "not_matching", "The transfer did not match the application's amount"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(

@@ -68,6 +68,14 @@ class BankStatementLine(models.Model):
         NOT_RECEIPT = "not_receipt", "Money out, not a receipt"
         REFUSED = "refused", "Matched, but the payment was refused"
         SECOND_RECEIPT = "second_receipt", "The application was already paid: check before refunding"
+        # What the treasurer decided for a line that did not match by itself.
+        SHORT = "short", "Short of the application: the rest requested"
+        TO_REFUND = "to_refund", "To be sent back"
+        SENT_BACK = "sent_back", "Sent back"
+        DISMISSED = "dismissed", "Dismissed"
+
+    # Lines waiting for the treasurer's decision (the to-do home lists them).
+    UNMATCHED = (Status.UNKNOWN, Status.WRONG_AMOUNT, Status.REFUSED, Status.SECOND_RECEIPT)
 
     society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="bank_lines")
     line_key = models.CharField(
@@ -90,6 +98,10 @@ class BankStatementLine(models.Model):
         BankStatementImport, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
     )
     imported_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["date", "pk"]

@@ -147,6 +147,14 @@ class DistributionLine(models.Model):
         CAPPED = "capped", "Reached its cap"
         REDEEMED = "redeemed", "Redeemed at the term's end"
 
+    class Payout(models.TextChoices):
+        """How the line's money reaches the holder: in the bank's payment file (the default),
+        or, when the holder gave no payout account, as the treasurer resolved it."""
+
+        BANK_FILE = "bank_file", "In the payment file"
+        PAID_OTHER_WAY = "paid_other_way", "Paid another way"
+        HELD = "held", "Held until the holder gives an account"
+
     run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="lines")
     holding = models.ForeignKey(Holding, on_delete=models.PROTECT, related_name="distribution_lines")
     holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="distribution_lines")
@@ -159,6 +167,8 @@ class DistributionLine(models.Model):
     closes_holding = models.BooleanField(default=False)
     cash = models.DecimalField(**AMOUNT, help_text="The part of `paid` paid in money.")
     reinvested_shares = models.PositiveIntegerField(default=0)
+    payout = models.CharField(max_length=16, choices=Payout.choices, default=Payout.BANK_FILE)
+    payout_note = models.TextField(blank=True, help_text="How it was paid, or why it is held.")
 
     class Meta:
         ordering = ["run_id", "holding_id"]
@@ -174,6 +184,11 @@ class DistributionLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(closes_holding=False) | ~Q(status="active"), name="line_closes_only_when_ended"
+            ),
+            models.CheckConstraint(
+                condition=Q(payout="bank_file") | ~Q(payout_note=""),
+                name="line_payout_resolution_has_a_note",
+                violation_error_message="Say how the holder was paid, or why the payment is held.",
             ),
         ]
 

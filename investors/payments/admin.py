@@ -11,10 +11,11 @@ from django.views.generic import FormView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from capital import permissions
-from capital.admin_actions import AdminPage
+from capital.admin_actions import AdminPage, ObjectAction
 from capital.admin_scoping import RoleMenuItem, SocietyScopedViewSet
 from capital.errors import Refusal
 from capital.models import Society
+from capital.money import format_money
 from investors.models import (
     BankStatementImport,
     BankStatementLine,
@@ -24,6 +25,16 @@ from investors.models import (
     WebhookEvent,
 )
 from investors.payments.bank_import import IN_REQUEST_LINES, import_bank_statement, queue_bank_statement
+from investors.payments.bank_lines import (
+    OPEN,
+    REFUND,
+    REQUEST_REST,
+    application_for_reference,
+    dismiss_bank_line,
+    match_bank_line,
+    record_line_sent_back,
+    refund_bank_line,
+)
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 
@@ -60,14 +71,134 @@ class CardPaymentViewSet(SocietyScopedViewSet):
     form_fields = []
 
 
+# --- The treasurer's decisions on bank lines ----------------------------------------------------------
+
+LineStatus = BankStatementLine.Status
+
+
+class MatchLineForm(forms.Form):
+    needs_instance = True
+    reference = forms.CharField(
+        max_length=20, label="Application's payment reference", help_text="For example CS-ABCD2345."
+    )
+    short = forms.ChoiceField(
+        choices=[
+            (REQUEST_REST, "Record it and ask the investor for the rest"),
+            (REFUND, "Put it on the application's refund list"),
+        ],
+        initial=REQUEST_REST,
+        widget=forms.RadioSelect,
+        label="If the line is less than the application",
+    )
+
+    def __init__(self, *args, instance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = instance
+        if instance.application_id:
+            self.fields["reference"].initial = instance.application.payment_reference
+
+    def clean_reference(self):
+        try:
+            self.application = application_for_reference(
+                society=self.line.society, reference=self.cleaned_data["reference"]
+            )
+        except Refusal as error:
+            raise forms.ValidationError(str(error)) from None
+        return self.application.payment_reference
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why")
+
+
+class SentBackForm(forms.Form):
+    reference = forms.CharField(max_length=200, label="The bank's reference for the money sent back")
+
+
+def _line_preview(line) -> list[str]:
+    sentences = [f"{line.date:%-d %B %Y}: {format_money(line.amount)} with reference {line.reference!r}."]
+    if line.note:
+        sentences.append(line.note)
+    return sentences
+
+
+def _match(line, by, data) -> str:
+    application = application_for_reference(society=line.society, reference=data["reference"])
+    return match_bank_line(line=line, application=application, by=by, short=data["short"]).summary()
+
+
+def _receipt(line) -> bool:
+    return line.amount.amount > 0
+
+
+BANK_LINE_ACTIONS = (
+    ObjectAction(
+        name="match",
+        label="Match to an application",
+        permission="record_payments",
+        society_of=lambda line: line.society,
+        applies=lambda line: line.status in OPEN and _receipt(line),
+        preview=_line_preview,
+        perform=_match,
+        form_class=MatchLineForm,
+        icon="link",
+    ),
+    ObjectAction(
+        name="refund",
+        label="Mark for refund",
+        permission="record_payments",
+        society_of=lambda line: line.society,
+        applies=lambda line: line.status in BankStatementLine.UNMATCHED and _receipt(line),
+        preview=_line_preview,
+        perform=lambda line, by, data: (
+            f"{format_money(refund_bank_line(line=line, reason=data['reason'], by=by).amount)} is on the "
+            "refund list: send it back, then record it sent back."
+        ),
+        form_class=ReasonForm,
+        icon="undo",
+    ),
+    ObjectAction(
+        name="sent-back",
+        label="Record the money sent back",
+        permission="record_payments",
+        society_of=lambda line: line.society,
+        applies=lambda line: line.status == LineStatus.TO_REFUND and not line.application_id,
+        preview=_line_preview,
+        perform=lambda line, by, data: (
+            f"{format_money(record_line_sent_back(line=line, reference=data['reference'], by=by).amount)} "
+            "is recorded as sent back."
+        ),
+        form_class=SentBackForm,
+        icon="tick",
+    ),
+    ObjectAction(
+        name="dismiss",
+        label="Dismiss with a reason",
+        permission="record_payments",
+        society_of=lambda line: line.society,
+        applies=lambda line: line.status in (*BankStatementLine.UNMATCHED, LineStatus.NOT_RECEIPT),
+        preview=_line_preview,
+        perform=lambda line, by, data: (
+            f"The line is dismissed: {dismiss_bank_line(line=line, reason=data['reason'], by=by).note}"
+        ),
+        form_class=ReasonForm,
+        icon="cross",
+    ),
+)
+
+
 class BankStatementLineViewSet(SocietyScopedViewSet):
+    """Every line imported: matched, waiting for the treasurer, or decided (with who and why)."""
+
     model = BankStatementLine
     icon = "list-ul"
     menu_label = "Bank lines"
     list_display = ["date", "amount", "reference", "status", "application", "note"]
     list_filter = ["status"]
+    search_fields = ["reference", "note"]
     inspect_view_enabled = True
     form_fields = []
+    object_actions = BANK_LINE_ACTIONS
 
 
 class BankStatementImportViewSet(SocietyScopedViewSet):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -83,13 +83,11 @@ def _payment_problem(payment: Payment) -> str | None:
 
 
 def _unmatched_bank_lines(society, report) -> None:
+    """Lines waiting for the treasurer, lines kept short of their application, and money no
+    application explains that is still to be sent back."""
     waiting = BankStatementLine.objects.filter(
-        status__in=[
-            BankStatementLine.Status.UNKNOWN,
-            BankStatementLine.Status.WRONG_AMOUNT,
-            BankStatementLine.Status.REFUSED,
-            BankStatementLine.Status.SECOND_RECEIPT,
-        ]
+        Q(status__in=[*BankStatementLine.UNMATCHED, BankStatementLine.Status.SHORT])
+        | Q(status=BankStatementLine.Status.TO_REFUND, application__isnull=True)
     )
     if society is not None:
         waiting = waiting.filter(society=society)

@@ -120,4 +120,15 @@ def mark_refund_paid(*, refund: Refund, paid_reference: str, by=None) -> Refund:
             summary=f"{format_money(refund.amount)} back to {application.holder} ({paid_reference})",
             refund=refund.pk,
         )
+        email_holder(
+            holder=application.holder,
+            template="refund_sent",
+            subject=f"Your refund of {format_money(refund.amount)} has been sent "
+            f"({application.payment_reference})",
+            refund=refund,
+            application=application,
+            society=application.offer.society,
+            amount=format_money(refund.amount),
+            by_card=refund.payment is not None and refund.payment.method == CARD,
+        )
     return refund

@@ -16,6 +16,7 @@ from capital.services import offer_is_accepting, record_audit
 from investors.applications.services import check_limits
 from investors.errors import PaymentError
 from investors.models import Application, Payment, Refund
+from investors.notify import email_holder
 from investors.payments import gateway
 from investors.payments.refunds import owe_back
 from shares.models import Holder
@@ -130,6 +131,15 @@ def _confirm(application, amount, method, provider_reference, received_on, by) -
             application=application.pk,
             payment=payment.pk,
         )
+        if outcome == "paid":
+            email_holder(
+                holder=holder,
+                template="payment_received",
+                subject=f"Payment received for {application.payment_reference}",
+                application=application,
+                society=offer.society,
+                amount=format_money(amount),
+            )
     return payment
 
 

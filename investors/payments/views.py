@@ -33,7 +33,10 @@ def _own_application(request, reference) -> Application:
 @login_required
 def card_payment(request, reference):
     application = _own_application(request, reference)
-    context = {"application": application, "setup": None, "error": ""}
+    awaiting = application.state == Application.State.AWAITING_PAYMENT
+    context = {"application": application, "setup": None, "error": "", "awaiting_payment": awaiting}
+    if application.state in (Application.State.PAID, Application.State.ALLOCATED):
+        return render(request, "investors/card_payment.html", {**context, "paid": True})
     try:
         context["setup"] = start_card_payment(application=application)
     except Refusal as error:

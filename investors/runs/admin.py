@@ -4,6 +4,7 @@ service the `run_returns` command calls."""
 
 import datetime
 
+import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,8 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import FormView
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.views.generic import IndexView
 
 from capital import permissions
 from capital.admin_actions import AdminPage, ObjectAction, ObjectLink
@@ -19,8 +22,15 @@ from capital.admin_scoping import RoleMenuItem, SocietyScopedViewSet
 from capital.errors import Refusal
 from capital.models import ShareClass
 from capital.money import format_money
-from investors.models import DistributionRun
+from investors.models import DistributionLine, DistributionRun
+from investors.payouts.accounts import holders_without_details
 from investors.runs.exports import payment_file_csv
+from investors.runs.payouts import (
+    lines_without_payout_account,
+    missing_accounts_sentence,
+    resolve_line_payout,
+    return_line_to_file,
+)
 from investors.runs.services import approve_run, mark_run_paid, start_run
 from investors.runs.totals import declared_in_words, run_totals
 
@@ -44,6 +54,12 @@ def run_summary(run: DistributionRun) -> list[str]:
         )
     if totals.reinvested_shares:
         sentences.append(f"{totals.reinvested_shares} new shares are issued for interest taken as shares.")
+    missing = lines_without_payout_account(run)
+    if missing:
+        sentences.append(
+            f"{missing_accounts_sentence(missing)} The payment file and recording the run as paid wait "
+            "until each is resolved from the run's lines (paid another way, held, or the account given)."
+        )
     return sentences
 
 
@@ -112,6 +128,13 @@ class DistributionRunViewSet(SocietyScopedViewSet):
     object_actions = RUN_ACTIONS
     object_links = (
         ObjectLink(
+            label="See each holder's line",
+            url_name="run_lines",
+            permission="start_runs",
+            society_of=lambda run: run.society,
+            icon="list-ul",
+        ),
+        ObjectLink(
             label="Download the payment file",
             url_name="run_payment_file",
             permission="pay_runs",
@@ -119,6 +142,138 @@ class DistributionRunViewSet(SocietyScopedViewSet):
             applies=lambda run: run.state in DistributionRun.DECIDED,
         ),
     )
+
+
+# --- Each holder's line ------------------------------------------------------------------------------
+
+
+def _runs_of(request):
+    if request is None:
+        return DistributionRun.objects.none()
+    return DistributionRun.objects.filter(
+        share_class__society__in=permissions.societies_for(request.user)
+    ).select_related("share_class")
+
+
+class LineFilterSet(WagtailFilterSet):
+    """Lines of one run (only the user's societies' runs are offered), and those still needing
+    the treasurer: owed money with no payout account, or held."""
+
+    run = django_filters.ModelChoiceFilter(queryset=_runs_of, label="Run")
+    no_payout_account = django_filters.BooleanFilter(
+        method="filter_no_payout_account", label="Owed money, no payout account"
+    )
+
+    class Meta:
+        model = DistributionLine
+        fields = ["run", "status", "payout"]
+
+    def filter_no_payout_account(self, queryset, name, value):
+        if value is None:
+            return queryset
+        owed = queryset.filter(payout=DistributionLine.Payout.BANK_FILE).exclude(cash=0, redeemed=0)
+        missing = holders_without_details(owed.values_list("holder_id", flat=True))
+        return owed.filter(holder_id__in=missing) if value else queryset.exclude(holder_id__in=missing)
+
+
+class LineIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("holder", "run__share_class__society")
+
+
+class ResolvePayoutForm(forms.Form):
+    payout = forms.ChoiceField(
+        choices=[
+            (DistributionLine.Payout.PAID_OTHER_WAY, "Paid another way"),
+            (DistributionLine.Payout.HELD, "Hold it until they give an account"),
+        ],
+        widget=forms.RadioSelect,
+        label="What happens to this payment",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="How it was paid (a cheque number, say), or why it is held.",
+    )
+
+
+def _owed_by_bank_file(line) -> bool:
+    return line.bank_amount > 0 and line.payout == DistributionLine.Payout.BANK_FILE
+
+
+def _line_preview(line) -> list[str]:
+    return [
+        f"{line.holder.name} is owed {format_money(line.run.society.money(line.bank_amount))} by "
+        f"{line.run.share_class.name}, year {line.run.year}.",
+        "A payment paid another way or held leaves the payment file. If they give an account later, "
+        "put a held payment back in the file.",
+    ]
+
+
+def _resolve(line, by, data) -> str:
+    line = resolve_line_payout(line=line, payout=data["payout"], note=data["note"], by=by)
+    return f"{line.holder.name}'s payment is {line.get_payout_display().lower()}."
+
+
+def _back_to_file(line, by, data) -> str:
+    line = return_line_to_file(line=line, by=by)
+    return f"{line.holder.name}'s payment is back in the payment file."
+
+
+LINE_ACTIONS = (
+    ObjectAction(
+        name="resolve-payout",
+        label="Pay another way or hold",
+        permission="pay_runs",
+        society_of=lambda line: line.run.society,
+        applies=lambda line: line.run.state == State.APPROVED and _owed_by_bank_file(line),
+        preview=_line_preview,
+        perform=_resolve,
+        form_class=ResolvePayoutForm,
+        icon="warning",
+    ),
+    ObjectAction(
+        name="back-to-file",
+        label="Put back in the payment file",
+        permission="pay_runs",
+        society_of=lambda line: line.run.society,
+        applies=lambda line: line.run.state == State.APPROVED and line.payout == DistributionLine.Payout.HELD,
+        preview=_line_preview,
+        perform=_back_to_file,
+        icon="undo",
+    ),
+)
+
+
+class DistributionLineViewSet(SocietyScopedViewSet):
+    """Who gets what: one row per holding in each run, preview or approved, searchable by the
+    holder's name or email."""
+
+    model = DistributionLine
+    society_lookup = "run__share_class__society__in"
+    icon = "list-ul"
+    menu_label = "Run lines"
+    index_view_class = LineIndexView
+    list_display = [
+        "holder",
+        "run",
+        "capital",
+        "paid",
+        "cash",
+        "redeemed",
+        "reinvested_shares",
+        "status",
+        "payout",
+    ]
+    filterset_class = LineFilterSet
+    search_fields = ["holder__name", "holder__email"]
+    inspect_view_enabled = True
+    form_fields = []
+    object_actions = LINE_ACTIONS
+
+
+def run_lines(request, pk):
+    """The run's lines: the lines' list, filtered to the run."""
+    return redirect(f"{reverse('distributionline:index')}?run={int(pk)}")
 
 
 class StartRunForm(forms.Form):
@@ -194,14 +349,15 @@ def payment_file(request, pk):
     return response
 
 
-VIEWSETS = (DistributionRunViewSet,)
-READ_ONLY_MODELS = (DistributionRun,)
+VIEWSETS = (DistributionRunViewSet, DistributionLineViewSet)
+READ_ONLY_MODELS = (DistributionRun, DistributionLine)
 
 
 def admin_urls():
     return [
         path("runs/start/", StartRunView.as_view(), name="start_run"),
         path("runs/<int:pk>/payment-file/", payment_file, name="run_payment_file"),
+        path("runs/<int:pk>/lines/", run_lines, name="run_lines"),
     ]
 
 

@@ -8,12 +8,14 @@ import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from capital import spreadsheets
 from capital.models import Society
 from investors.errors import RunError
-from investors.models import DistributionLine, DistributionRun, PayoutAccount
+from investors.models import DistributionLine, DistributionRun
+from investors.payouts.accounts import details_of
+from investors.runs.payouts import owed_money, refuse_while_accounts_missing
 from investors.runs.tax_year import HMRC_REPORTING_THRESHOLD, tax_year
 from shares.models import Holder
 
@@ -26,19 +28,21 @@ def payment_file_csv(run: DistributionRun) -> str:
     """One row per holder to be paid money by an approved run, in register order.
 
     The amount is what leaves the bank: returns taken in money plus capital repaid (interest
-    taken as shares is issued, not paid). Bank details come from the holder's payout account
-    where known and are left blank otherwise, for the treasurer to complete.
+    taken as shares is issued, not paid). Bank details come from the holder's payout account;
+    while a holder owed money has none, the file is refused until the treasurer resolves them
+    (paid another way or held, which leave the file, or the account given).
     """
     if run.state == DistributionRun.State.DRAFT:
         raise RunError("This run is a draft: approve it before making the payment file.")
+    refuse_while_accounts_missing(run, "making the payment file")
     return payment_file_text(payment_rows(run))
 
 
 def payment_rows(run: DistributionRun) -> Iterator[list[str]]:
     """The payment file's rows for one run (without the header), for this file or a bigger one."""
     lines = (
-        DistributionLine.objects.filter(run=run)
-        .filter(Q(cash__gt=0) | Q(redeemed__gt=0))
+        owed_money(run)
+        .filter(payout=DistributionLine.Payout.BANK_FILE)
         .select_related("holder__payout_account")
         .order_by("holding_id")
     )
@@ -48,11 +52,10 @@ def payment_rows(run: DistributionRun) -> Iterator[list[str]]:
 
 def payment_row(holder: Holder, amount: Decimal, reference: str) -> list[str]:
     """One payment to `holder`: their payout account's details (blank where unknown)."""
-    account = _payout_account(holder)
-    sort_code = account.sort_code
+    account = details_of(holder)
     return [
         account.account_name or holder.name,
-        f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}" if sort_code else "",
+        account.sort_code_display,
         account.account_number,
         account.iban,
         f"{amount:.2f}",
@@ -94,10 +97,3 @@ def hmrc_interest_return_csv(society: Society, tax_year_starting: int) -> str:
         address = ", ".join(part.strip() for part in postal_address.splitlines() if part.strip())
         writer.writerow([name, address, f"{total:.2f}"])
     return out.getvalue()
-
-
-def _payout_account(holder: Holder) -> PayoutAccount:
-    try:
-        return holder.payout_account
-    except PayoutAccount.DoesNotExist:
-        return PayoutAccount(holder=holder)

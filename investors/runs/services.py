@@ -34,6 +34,7 @@ from capital.services import record_audit
 from investors.documents.services import documents_after_approval
 from investors.errors import RunError
 from investors.models import DistributionLine, DistributionRun, InterestElection
+from investors.runs.payouts import refuse_while_accounts_missing
 from investors.runs.register_input import RegisterInput, ledger_head, read_register
 from investors.runs.totals import declared_in_words
 from shares.models import LedgerEntry
@@ -455,6 +456,7 @@ def mark_run_paid(*, run: DistributionRun, by, paid_on: datetime.date | None = N
     with transaction.atomic():
         run = _locked_run(run)
         run.transition_to(State.PAID)
+        refuse_while_accounts_missing(run, "recording the run as paid")
         if paid_on <= run.ends_on:
             raise RunError(f"A year's returns are paid after it ends ({run.ends_on}), not on {paid_on}.")
         run.paid_by, run.paid_at, run.paid_on = by, timezone.now(), paid_on

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
-from capital.bulk import update_rows
+from capital.bulk import insert_rows, update_rows
 from capital.models import ShareClass, Society
 from capital.money import format_money, round_half_up
 from shares.chain import append, head_of, link, lock_chain
@@ -137,7 +137,7 @@ def record_entries(
 
     The register lock is taken once; the holdings are read and locked in bulk, moved in memory,
     and written back in bulk; the entries are numbered and chained in memory (`chain.link`)
-    and written with `bulk_create`, and so are their certificates. Transfers go one at a time
+    and written in bulk (COPY on PostgreSQL), and so are their certificates. Transfers go one at a time
     through `record_entry`. All or nothing: a refusal (`BulkRegisterError`, naming its request)
     writes nothing.
     """
@@ -152,13 +152,30 @@ def record_entries(
         holdings = _holdings_for_update(society, requests, chunk)
         withdrawable = _withdrawable_held(society, requests, chunk)
         entries = [_move(society, request, holdings, withdrawable, now) for request in requests]
-        link(entries, after=head_of(LedgerEntry.objects.filter(society=society)))
-        LedgerEntry.objects.bulk_create(entries, batch_size=chunk)
-        update_rows(
-            Holding, list(holdings.values()), ["shares", "amount_paid", "ceased_on"], batch_size=chunk
-        )
+        head = head_of(LedgerEntry.objects.filter(society=society))
+        link(entries, after=head)
+        _insert_entries(society, entries, head, chunk)
+        moved = list(holdings.values())
+        # New holdings are written as they end up; the others are written back.
+        insert_rows(Holding, [holding for holding in moved if holding.pk is None], batch_size=chunk)
+        existing = [holding for holding in moved if holding.pk is not None]
+        update_rows(Holding, existing, ["shares", "amount_paid", "ceased_on"], batch_size=chunk)
         _certify_all(society, requests, holdings, chunk)
     return entries
+
+
+def _insert_entries(society, entries: list[LedgerEntry], head, chunk: int) -> None:
+    """Write the chained entries; on PostgreSQL by COPY, then their ids read back by number."""
+    if connection.vendor != "postgresql":
+        LedgerEntry.objects.bulk_create(entries, batch_size=chunk)
+        return
+    insert_rows(LedgerEntry, entries, batch_size=chunk)
+    ids = dict(
+        LedgerEntry.objects.filter(society=society, sequence__gt=head.sequence).values_list("sequence", "pk")
+    )
+    for entry in entries:
+        entry.pk = ids[entry.sequence]
+        entry._state.adding, entry._state.db = False, "default"
 
 
 def _check_request(society: Society, request: EntryRequest) -> None:
@@ -176,8 +193,8 @@ def _check_request(society: Society, request: EntryRequest) -> None:
 
 
 def _holdings_for_update(society, requests, chunk) -> dict[tuple[int, int], Holding]:
-    """Every holding the requests move, locked (in id order, as one at a time would), the
-    missing ones of holders receiving an issue created."""
+    """Every holding the requests move, locked (in id order, as one at a time would); for a
+    holder receiving an issue who has none, a new one (unsaved: written once it is moved)."""
     pairs = {(request.holder.pk, request.share_class.pk) for request in requests}
     class_ids = {class_id for _, class_id in pairs}
     holder_ids = sorted({holder_id for holder_id, _ in pairs})
@@ -189,7 +206,6 @@ def _holdings_for_update(society, requests, chunk) -> dict[tuple[int, int], Hold
             .order_by("pk")
         ):
             found[(holding.holder_id, holding.share_class_id)] = holding
-    missing = []
     for request in requests:
         key = (request.holder.pk, request.share_class.pk)
         if key in found:
@@ -202,8 +218,6 @@ def _holdings_for_update(society, requests, chunk) -> dict[tuple[int, int], Hold
             amount_paid=Money(0, society.currency),
             first_issued_on=request.effective_date,
         )
-        missing.append(found[key])
-    Holding.objects.bulk_create(missing, batch_size=chunk)
     return {key: holding for key, holding in found.items() if key in pairs}
 
 
@@ -348,7 +362,7 @@ def _certify_all(society, requests, holdings, chunk) -> None:
             if certificate.pk is not None:
                 ended.append(certificate)
         valid[key] = [issue(request.entry, request.balance)] if request.balance else []
-    Certificate.objects.bulk_create(created, batch_size=chunk)
+    insert_rows(Certificate, created, batch_size=chunk)
     update_rows(Certificate, ended, ["state", "ended_by"], batch_size=chunk)
 
 

@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth import get_user_model
 from django.core import mail
 from djmoney.money import Money
@@ -29,6 +30,8 @@ from investors.models import Application, DistributionRun, Payment
 from investors.payments.services import confirm_payment
 from shares.models import Certificate, Holder, Holding
 from tests.browser.helpers import check_accessibility, screenshot
+from tests.factories import give_two_factor
+from tests.factories.capital import TOTP_SECRET
 from tests.stripe_server import CARDS
 
 State = Application.State
@@ -68,6 +71,11 @@ def screen_page(request, screen) -> Page:
 
 def solar_offer() -> Offer:
     return Offer.objects.get(title=SOLAR_OFFER_TITLE)
+
+
+def current_code() -> str:
+    counter = next(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(TOTP_SECRET, counter))
 
 
 def director():
@@ -202,7 +210,7 @@ def log_out_and_in_again(journey: Journey, *, email: str, password: str) -> None
     page.goto("/account/login/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(password)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your investments")
 
@@ -348,10 +356,16 @@ def test_an_investor_finds_the_offer_applies_pays_and_gets_a_certificate(
 
 
 def log_in_to_the_admin(page: Page) -> None:
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(DIRECTOR)
-    page.get_by_label("Password").fill(BOARD_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    """The site's login, then the code from the director's authenticator app."""
+    give_two_factor(director())
+    page.goto("/admin/")
+    expect(page).to_have_url(re.compile(r"/account/login/\?next=/admin/"))
+    page.get_by_label("Email address").fill(DIRECTOR)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(BOARD_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/account/2fa/authenticate/"))
+    page.locator('input[name="code"]').fill(current_code())
+    page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
 

@@ -3,6 +3,7 @@
 import copy
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -243,3 +244,50 @@ def test_the_shell_sees_exit_code_2_and_the_message_on_stderr():
     assert finished.returncode == 2
     assert "holdings[0].capital: Input should be greater than 0" in finished.stderr
     assert finished.stdout == ""
+
+
+def test_the_openapi_schema_documents_the_422_answer_and_patterns_accept_only_what_is_valid(client):
+    """A tool that checks its input against the published patterns sends nothing that is then
+    refused, and refuses nothing the simulator would take; the 422 answer is documented."""
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in (URL, "/api/v1/surplus/simulate"):
+        responses = schema["paths"][path]["post"]["responses"]
+        error = responses["422"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        detail = schema["components"]["schemas"][error]["properties"]["detail"]
+        item = detail["items"]["$ref"].rsplit("/", 1)[-1]
+        assert set(schema["components"]["schemas"][item]["properties"]) == {"type", "loc", "msg"}
+
+    schedule = schema["components"]["schemas"]["ScheduleIn"]["properties"]
+    samples = [
+        "0",
+        "0.00",
+        "00",
+        "0.5",
+        "1",
+        "1.5",
+        "7",
+        "25",
+        "99.99",
+        "100",
+        "100.00",
+        "100.01",
+        "101",
+        "250",
+        "999.99",
+        "1000",
+        "-1",
+        "1.234",
+        "abc",
+        "",
+    ]
+    for field in ("pool_percent", "cap_multiple"):
+        pattern = next(option for option in schedule[field]["anyOf"] if "pattern" in option)["pattern"]
+        for text in samples:
+            data = copy.deepcopy(WORKED_INPUT)
+            data["schedule"][field] = text
+            accepted = post(client, data).status_code == 200
+            assert bool(re.fullmatch(pattern, text)) == accepted, (field, text, accepted)
+    zero = post(
+        client, {**copy.deepcopy(WORKED_INPUT), "schedule": {**WORKED_INPUT["schedule"], "pool_percent": "0"}}
+    )
+    assert zero.status_code == 422 and zero.json()["detail"][0]["loc"][-1] == "pool_percent"

@@ -141,7 +141,9 @@ def test_open_says_both_when_both_are_missing(db):
 def test_copying_an_offer_or_society_page_is_refused_with_a_message(client, two_societies, which, message):
     (ours, our_offer), _ = two_societies
     page = our_offer if which == "offer" else ours
-    client.force_login(factories.UserFactory(is_superuser=True, is_staff=True))
+    staff = factories.UserFactory(is_superuser=True, is_staff=True)
+    factories.give_two_factor(staff)
+    client.force_login(staff)
     pages_before = Page.objects.count()
     url = reverse("wagtailadmin_pages:copy", args=[page.pk])
     response = client.post(

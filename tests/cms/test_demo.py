@@ -89,3 +89,11 @@ def test_load_demo_builds_a_working_society_and_running_it_again_changes_nothing
     assert counts() == first
     assert "already loaded; nothing changed" in again.getvalue()
     call_command("verify_register", "riverside-energy", stdout=io.StringIO())
+
+
+def test_load_demo_prints_the_address_the_site_is_served_at(db, settings):
+    settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8311"
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "The site: http://127.0.0.1:8311/  (admin at http://127.0.0.1:8311/admin/)" in out.getvalue()
+    assert "127.0.0.1:8000" not in out.getvalue()

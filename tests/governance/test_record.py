@@ -21,7 +21,7 @@ def test_a_board_decision_is_recorded_with_who_took_it(society, director):
     assert entry.kind == Kind.BOARD_APPOINTED
     assert "Lovelace" in entry.summary
     assert entry.decided_by == (director.get_full_name() or director.get_username())
-    assert entry.data == {"role": "director"}
+    assert entry.data == {"role": "director", "user": new_director.pk}
     assert chain_head(society).entry_hash == entry.entry_hash
 
 

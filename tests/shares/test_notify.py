@@ -13,6 +13,7 @@ from investors.notify import email_holder, name_for_email
 from investors.payments.refunds import owe_back
 from tests import factories
 from tests.builders import unpaid_application
+from tests.shares.test_certificate_pdf import stored_logo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,3 +97,30 @@ def test_no_module_sends_mail_but_through_notify():
                 if senders.search(line):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_every_email_has_an_html_part_headed_by_the_societys_name_and_logo(
+    open_offer, settings, django_capture_on_commit_callbacks
+):
+    settings.WAGTAILADMIN_BASE_URL = "https://shares.example.coop"
+    society = open_offer.society
+    society.logo = stored_logo()
+    society.save()
+    application = unpaid_application(offer=open_offer, shares=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        email_holder(
+            holder=application.holder,
+            template="refund",
+            subject="Your refund",
+            application=application,
+            amount="£10.00",
+            refund=type("R", (), {"get_reason_display": "Cancelled"}),
+        )
+    [message] = mail.outbox
+    [(html, kind)] = message.alternatives
+    assert kind == "text/html"
+    assert f'<p style="margin:0;font-size:20px;font-weight:bold;color:#2f6b4f;">{society.name}</p>' in html
+    assert re.search(
+        r'<img src="https://shares\.example\.coop/[^"]+\.png" alt="' + re.escape(society.name), html
+    )
+    assert "We are refunding £10.00" in html and "We are refunding £10.00" in message.body

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -261,7 +262,12 @@ class Command(BaseCommand):
         )
 
     def print_logins(self):
-        self.stdout.write("\nLogins (admin at http://127.0.0.1:8000/admin/):")
+        site = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+        self.stdout.write(f"\nThe site: {site}/  (admin at {site}/admin/)")
+        self.stdout.write(
+            "Logins (the admin and each board member set up two-factor, with an authenticator app, at "
+            "their first visit to the admin):"
+        )
         self.stdout.write(f"  platform admin: {ADMIN[0]} / {ADMIN[1]}")
         for username, full_name, role in BOARD:
             self.stdout.write(f"  {role.label.lower()} ({full_name}): {username} / {BOARD_PASSWORD}")

@@ -627,6 +627,29 @@ def test_sign_up_brings_the_investor_back_to_where_they_were_going(client, run_a
     assert done.status_code == 302 and done["Location"] == "/invest/7/"
 
 
+def link_with_query(message) -> str:
+    [url] = re.findall(r"https?://\S+", message.body)
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def test_the_emailed_link_brings_them_back_to_the_offer_even_in_another_browser(client, run_after_commit):
+    sign_up(client, run_after_commit, next="/invest/7/")
+    [message] = mail.outbox
+    other_browser = Client()
+    done = choose_password(other_browser, link_with_query(message))
+    assert done.status_code == 302 and done["Location"] == "/invest/7/"
+    assert other_browser.session["_auth_user_id"]
+
+
+def test_a_link_edited_to_point_elsewhere_still_stays_on_this_site(client, run_after_commit):
+    sign_up(client, run_after_commit)
+    [message] = mail.outbox
+    tampered = f"{link_in(message)}?{urlencode({'next': 'https://evil.example/phish'})}"
+    done = choose_password(Client(), tampered)
+    assert done["Location"] == reverse("account:dashboard")
+
+
 def test_sign_up_never_sends_anyone_to_another_site(client, run_after_commit):
     sign_up(client, run_after_commit, next="https://evil.example/phish")
     [message] = mail.outbox

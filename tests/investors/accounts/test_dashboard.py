@@ -22,7 +22,7 @@ from investors.withdrawals.services import request_withdrawal
 from shares.models import Certificate, Holder, Holding, LedgerEntry
 from shares.services.register import issue_shares
 from tests import factories
-from tests.builders import board_seat
+from tests.builders import board_seat, give_payout_accounts
 from tests.factories import gbp
 
 D = Decimal
@@ -85,6 +85,7 @@ def pay_year_one(classes, surplus="8000", *, paid=True):
     run = start_run(share_class=investor_shares, year=1, surplus=D(surplus), by=director)
     run = approve_run(run=run, by=director)
     if paid:
+        give_payout_accounts(run)
         run = mark_run_paid(run=run, by=director, paid_on=datetime.date(2020, 3, 1))
     return run
 

@@ -109,6 +109,21 @@ def test_the_simulator_api_is_throttled_per_client(settings):
     assert second.post("/api/v1/returns/simulate", body, content_type="application/json").status_code != 429
 
 
+def test_a_client_cannot_escape_the_throttle_by_inventing_forwarded_addresses():
+    body = {"kind": "profit_share"}
+    client = Client(REMOTE_ADDR="192.0.2.12")
+    answers = [
+        client.post(
+            "/api/v1/returns/simulate",
+            body,
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
+        ).status_code
+        for n in range(61)
+    ]
+    assert answers[-1] == 429
+
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 

@@ -96,3 +96,25 @@ def test_an_investors_session_lasts_two_weeks_at_most(client):
     client.post(reverse("account:login"), {"login": "ann@example.org", "password": PASSWORD})
     assert client.session.get_expire_at_browser_close()  # not ticked: ends with the browser
     assert not Authenticator.objects.exists()
+
+
+def reauthenticated(client):
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    return client
+
+
+def test_a_board_member_cannot_remove_their_only_authenticator(client, director):
+    client.force_login(director)
+    reauthenticated(client)
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 200 and "must keep two-factor" in response.content.decode()
+    assert Authenticator.objects.filter(user=director, type=Authenticator.Type.TOTP).exists()
+
+
+def test_an_investor_may_remove_theirs(client):
+    investor = give_two_factor(UserFactory())
+    client.force_login(investor)
+    reauthenticated(client)
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=investor, type=Authenticator.Type.TOTP).exists()

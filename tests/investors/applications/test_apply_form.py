@@ -453,7 +453,7 @@ def filled_form(offer, user, token="a" * 32) -> ApplicationForm:
         "kind": Holder.Kind.PERSON,
         "name": "Ada Lovelace",
         "email": "ada@example.org",
-        "postal_address": "4 Weir Terrace",
+        "postal_address": "4 Weir Terrace\nHebden Bridge HX7 8AB",
         "date_of_birth": "1985-12-10",
         "read_risk_warning": "on",
         "may_lose_money": "on",
@@ -527,3 +527,75 @@ def test_a_second_application_from_a_fresh_form_goes_through(signed_in, open_off
     signed_in.post(apply_url(open_offer), answers(signed_in, open_offer, amount="100"))
     assert sorted(Application.objects.values_list("shares", flat=True)) == [100, 250]
     assert Holder.objects.count() == 1
+
+
+# --- Details checked, all in the first round ----------------------------------------------------
+
+
+def test_every_error_shows_in_the_first_round_the_amounts_limit_beside_the_others(signed_in, open_offer):
+    too_young = timezone.localdate().replace(year=timezone.localdate().year - 10)
+    response = signed_in.post(
+        apply_url(open_offer),
+        answers(
+            signed_in,
+            open_offer,
+            amount="2,500",
+            postal_address="somewhere",
+            date_of_birth=too_young.isoformat(),
+            may_lose_money=None,
+        ),
+    )
+    assert "The maximum investment in this offer is £2,000.00 per investor" in field_error(response, "amount")
+    assert "Enter the full postal address" in field_error(response, "postal_address")
+    assert "aged 16 or over" in field_error(response, "date_of_birth")
+    assert "Confirm that you understand you could lose" in field_error(response, "may_lose_money")
+    assert nothing_created()
+
+
+def test_a_society_sets_the_minimum_age_of_its_members(signed_in, open_offer):
+    Society.objects.filter(pk=open_offer.society.pk).update(minimum_member_age=18)
+    today = timezone.localdate()
+    seventeen = today.replace(year=today.year - 17)
+    response = signed_in.post(
+        apply_url(open_offer), answers(signed_in, open_offer, date_of_birth=seventeen.isoformat())
+    )
+    assert f"{open_offer.society.name} takes applications from people aged 18 or over" in field_error(
+        response, "date_of_birth"
+    )
+    eighteen = today.replace(year=today.year - 18)
+    response = signed_in.post(
+        apply_url(open_offer), answers(signed_in, open_offer, date_of_birth=eighteen.isoformat())
+    )
+    assert response.status_code == 302
+    assert Holder.objects.get().date_of_birth == eighteen
+
+
+def test_a_uk_postcode_is_checked_and_written_the_royal_mail_way(signed_in, open_offer):
+    bad = signed_in.post(
+        apply_url(open_offer),
+        answers(signed_in, open_offer, postal_address="4 Weir Terrace\nHebden Bridge", postcode="HX7 ZZZ"),
+    )
+    assert "Enter a real UK postcode" in field_error(bad, "postcode")
+    assert nothing_created()
+    missing = signed_in.post(
+        apply_url(open_offer), answers(signed_in, open_offer, postal_address="4 Weir Terrace\nHebden Bridge")
+    )
+    assert "Enter the postcode." in field_error(missing, "postcode")
+
+    good = signed_in.post(
+        apply_url(open_offer),
+        answers(signed_in, open_offer, postal_address="4 Weir Terrace,\nHebden Bridge", postcode=" hx78ab "),
+    )
+    assert good.status_code == 302
+    assert Holder.objects.get().postal_address == "4 Weir Terrace\nHebden Bridge\nHX7 8AB"
+
+
+def test_an_address_abroad_needs_no_uk_postcode(signed_in, open_offer):
+    response = signed_in.post(
+        apply_url(open_offer),
+        answers(
+            signed_in, open_offer, postal_address="12 Rue des Lilas\n75011 Paris\nFrance", country="elsewhere"
+        ),
+    )
+    assert response.status_code == 302
+    assert Holder.objects.get().postal_address == "12 Rue des Lilas\n75011 Paris\nFrance"

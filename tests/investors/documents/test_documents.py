@@ -93,6 +93,9 @@ def test_allocation_emails_each_investor_their_certificate_after_it_commits(allo
         assert mimetype == "application/pdf" and filename.startswith(f"certificate-{certificate.number}-")
         assert f"{certificate.shares}" in message.body and offer.society.name in message.subject
         assert certificate.holder.name in pdf_text(content)
+        assert f"/verify/{certificate.verification_token}/" in message.body, "the certificate check's link"
+        [(html, _)] = message.alternatives
+        assert offer.society.name in html and certificate.verification_token in html
     assert Document.objects.filter(kind=Document.Kind.CERTIFICATE, emailed_at__isnull=False).count() == 3
 
 
@@ -371,8 +374,9 @@ def test_an_address_the_mail_server_refuses_is_counted_and_the_others_still_get_
     assert len(mail.outbox) == 1 and mail.outbox[0].to != ["refused@example.org"]
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    director = board_seat(society=open_offer.society, role=SocietyRole.Role.DIRECTOR)
     with django_capture_on_commit_callbacks(execute=True):
-        resume_job(job, by=board_seat(society=open_offer.society, role=SocietyRole.Role.DIRECTOR))
+        resume_job(job, by=director)
     job.refresh_from_db()
     assert (job.state, job.emailed, job.unsent) == (JobState.FINISHED, 2, 0)
     assert mail.outbox[1].to == ["refused@example.org"]

@@ -10,7 +10,7 @@ from capital.models import SocietyRole
 from investors.models import DistributionRun
 from tests import factories
 from tests.admin_pages import action_url, refused
-from tests.builders import board_seat
+from tests.builders import board_seat, give_payout_accounts
 
 Role = SocietyRole.Role
 
@@ -38,6 +38,11 @@ def test_a_run_is_started_read_approved_by_a_director_and_paid_by_the_treasurer(
     assert run.state == DistributionRun.State.APPROVED
 
     client.force_login(treasurer)
+    assert (
+        "no payout account: A, B"
+        in client.get(f"/admin/runs/{run.pk}/payment-file/", follow=True).content.decode()
+    )
+    give_payout_accounts(run)
     payment_file = client.get(f"/admin/runs/{run.pk}/payment-file/")
     amounts = [D(row["amount"]) for row in csv.DictReader(io.StringIO(payment_file.content.decode()))]
     assert payment_file.status_code == 200 and sum(amounts) == D("10000.00") and len(amounts) == 2

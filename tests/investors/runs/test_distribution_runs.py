@@ -22,7 +22,7 @@ from shares.models import Holder, Holding, LedgerEntry
 from shares.services.register import issue_shares, remove_shares, transfer_shares
 from shares.services.verification import verify_register
 from tests import factories
-from tests.builders import board_seat, seed_register, with_schedule
+from tests.builders import board_seat, give_payout_accounts, seed_register, with_schedule
 from tests.factories import gbp
 
 D = Decimal
@@ -424,6 +424,7 @@ def test_term_end_redeems_the_survivors_in_the_register_and_the_bank_pays_the_ca
     ]
     assert set(Holding.objects.values_list("shares", flat=True)) == {0}
     assert verify_register(society).ok
+    give_payout_accounts(year2)
     assert [row[4] for row in rows(payment_file_csv(year2))[1:]] == ["1100.00", "3300.00"]
 
 
@@ -442,6 +443,7 @@ def test_the_payment_file_lists_money_to_pay_with_bank_details_where_known(socie
         holder=y, account_name="Y and Partner", sort_code="123456", account_number="12345678"
     )
     PayoutAccount.objects.create(holder=z, iban="GB82WEST12345698765432")
+    PayoutAccount.objects.create(holder=w, sort_code="400000", account_number="10000000")
     run = approve_run(
         run=start_run(share_class=interest_class, year=1, declared_rate_percent=D("3")),
         by=director,
@@ -452,7 +454,7 @@ def test_the_payment_file_lists_money_to_pay_with_bank_details_where_known(socie
         ["name", "sort_code", "account_number", "iban", "amount", "reference"],
         ["Y and Partner", "12-34-56", "12345678", "", "0.50", f"RETURN Y1 H{holding[y.pk]}"],
         ["Z", "", "", "GB82WEST12345698765432", "30.00", f"RETURN Y1 H{holding[z.pk]}"],
-        ["'=W", "", "", "", "12.00", f"RETURN Y1 H{holding[w.pk]}"],
+        ["'=W", "40-00-00", "10000000", "", "12.00", f"RETURN Y1 H{holding[w.pk]}"],
     ]
 
 
@@ -483,12 +485,14 @@ def test_the_hmrc_return_lists_everyone_paid_fifteen_pounds_or_more_in_the_tax_y
         on_date=datetime.date(2022, 3, 1),
     )
     assert paid(year1) == {"Exactly": "15.00", "Just under": "14.99", "Reinvests": "15.00"}
+    give_payout_accounts(year1)
     mark_run_paid(run=year1, by=treasurer, paid_on=datetime.date(2022, 4, 6))  # first day of 2022-23
     year2 = approve_run(
         run=start_run(share_class=interest_class, year=2, declared_rate_percent=D("1.5")),
         by=director,
         on_date=datetime.date(2023, 3, 1),
     )
+    give_payout_accounts(year2)
     mark_run_paid(run=year2, by=treasurer, paid_on=datetime.date(2023, 4, 6))  # the next tax year
     approve_run(
         run=start_run(share_class=interest_class, year=3, declared_rate_percent=D("5")),
@@ -512,6 +516,8 @@ def test_the_hmrc_return_lists_everyone_paid_fifteen_pounds_or_more_in_the_tax_y
 def test_run_returns_previews_then_approves_and_writes_the_payment_file(society, worked, tmp_path):
     share_class, _ = worked
     PayoutAccount.objects.create(holder=worked[1][0], sort_code="200000", account_number="55779911")
+    PayoutAccount.objects.create(holder=worked[1][1], sort_code="200001", account_number="55779912")
+    PayoutAccount.objects.create(holder=worked[1][2], iban="GB82WEST12345698765432")
     out = io.StringIO()
     call_command(
         "run_returns", society.slug, "investor shares", "1", "--surplus", "8000", "--approve", stdout=out
@@ -547,7 +553,7 @@ def test_run_returns_previews_then_approves_and_writes_the_payment_file(society,
     written = rows(target.read_text())
     assert [(row[0], row[1], row[4]) for row in written[1:]] == [
         ("A", "20-00-00", "2459.06"),
-        ("B", "", "1721.34"),
+        ("B", "20-00-01", "1721.34"),
         ("C", "", "819.60"),
     ]
 

@@ -37,7 +37,7 @@ from investors.runs.statements import (
 from investors.runs.tax_year import tax_year_of
 from shares.models import Certificate
 from tests import factories
-from tests.builders import issue, pdf_text, with_schedule
+from tests.builders import give_payout_accounts, issue, pdf_text, with_schedule
 from tests.factories import gbp
 
 D = Decimal
@@ -56,6 +56,7 @@ def run_year(share_class, year, *, by, approve_on, paid_on=None, **declared):
         run=start_run(share_class=share_class, year=year, **declared), by=by, on_date=approve_on
     )
     if paid_on:
+        give_payout_accounts(run)
         run = mark_run_paid(run=run, by=by, paid_on=paid_on)
     return run
 

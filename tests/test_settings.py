@@ -48,3 +48,50 @@ def test_starts_without_debug_when_given_a_secret_key_and_reads_database_url():
 def test_a_debug_value_that_is_not_a_boolean_is_refused():
     result = load_settings(DEBUG="maybe")
     assert result.returncode != 0 and "DEBUG must be true or false" in result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-secret-key-" + "x" * 40,
+    "ALLOWED_HOSTS": "shares.example.coop",
+    "SITE_URL": "https://shares.example.coop",
+}
+
+
+def deploy_check(**env):
+    environment = {
+        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}
+    }
+    environment.update(PRODUCTION, **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_documented_production_environment_passes_the_deploy_check():
+    result = deploy_check()
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_site_url_that_is_not_public_https_stops_production_start_up():
+    for url in ("http://shares.example.coop", "https://127.0.0.1:8000", "https://localhost"):
+        result = deploy_check(SITE_URL=url)
+        assert result.returncode != 0 and "commonshare.E001" in result.stderr, url
+
+
+def test_forwarded_proto_is_believed_only_behind_a_stated_proxy():
+    code = "import config.settings as s; print(getattr(s, 'SECURE_PROXY_SSL_HEADER', None))"
+    environment = {key: value for key, value in os.environ.items() if key != "TRUSTED_PROXY_COUNT"}
+    environment.update(PRODUCTION)
+    alone = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    environment["TRUSTED_PROXY_COUNT"] = "1"
+    behind = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert alone.stdout.strip() == "None" and "HTTP_X_FORWARDED_PROTO" in behind.stdout

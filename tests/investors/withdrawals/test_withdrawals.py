@@ -337,3 +337,16 @@ def test_the_holder_is_emailed_the_boards_decision_once_it_is_saved(
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(WithdrawalError):
         approve_withdrawals(share_class=withdrawable, by=director)  # nothing due: refused, nothing sent
     assert mail.outbox == []
+
+
+def test_the_withdrawal_page_and_other_personal_pages_are_never_cached(client, withdrawable):
+    holder = holder_with(withdrawable, 100)
+    client.force_login(holder.user)
+    for url in (f"/account/withdrawals/{withdrawable.pk}/", "/account/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
+    client.logout()
+    assert "no-store" not in client.get("/account/withdrawals/1/").get("Cache-Control", ""), (
+        "a redirect to the login page carries nothing personal"
+    )

@@ -486,6 +486,10 @@ class Offer(Lifecycle, models.Model):
 class AuditEntry(models.Model):
     """Who did what to a society's capital, and when: one row per service action."""
 
+    # An audit entry points at no page, image or document: Wagtail's reference index need not
+    # be updated each time one is written (every service action writes one).
+    wagtail_reference_index_ignore = True
+
     society = models.ForeignKey(Society, on_delete=models.PROTECT, related_name="audit_entries")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

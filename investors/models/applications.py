@@ -26,6 +26,9 @@ class Application(Lifecycle, models.Model):
     rest; the state map below is the only way it moves.
     """
 
+    # Nothing Wagtail edits refers to an application: keep the apply path free of index updates.
+    wagtail_reference_index_ignore = True
+
     class PaymentMethod(models.TextChoices):
         BANK_TRANSFER = "bank_transfer", "Bank transfer"
         CARD = "card", "Card"

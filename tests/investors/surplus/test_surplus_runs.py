@@ -23,7 +23,7 @@ from shares.models import Holder, Holding, LedgerEntry
 from shares.services.verification import verify_register
 from tests import factories
 from tests.builders import COOP_YEAR_END as YEAR_END
-from tests.builders import board_seat, contributions, issue, pdf_text
+from tests.builders import board_seat, contributions, give_payout_accounts, issue, pdf_text
 
 State = SurplusRun.State
 APPROVED_ON = datetime.date(2024, 4, 30)
@@ -266,6 +266,7 @@ def test_only_a_director_approves_and_the_treasurer_records_it_paid_with_the_inv
     approve_surplus_run(run=run, by=board_seat(society=coop.society, role="director"), on_date=APPROVED_ON)
     with pytest.raises(SurplusRunError, match="paid after it ends"):
         mark_surplus_run_paid(run=run, by=treasurer, paid_on=YEAR_END)
+    give_payout_accounts(run.investor_runs.get())
     run = mark_surplus_run_paid(run=run, by=treasurer, paid_on=datetime.date(2024, 5, 2))
     assert run.state == State.PAID and run.investor_runs.get().state == DistributionRun.State.PAID
     assert run.investor_runs.get().paid_on == datetime.date(2024, 5, 2)

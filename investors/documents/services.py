@@ -350,6 +350,10 @@ def run_job(job_id: int) -> DocumentJob:
         if job.state not in DocumentJob.UNFINISHED:
             return job
         items = _items(job)
+        # A job queued again after it ran (`resume_job`: it had stalled, failed or left emails
+        # unsent) has no worker of its earlier run left alive: a send one of them claimed before
+        # the resume will never be finished by it, however young the claim.
+        resumed_at = job.heartbeat_at if job.state == JobState.QUEUED and job.started_at else None
         job.state, job.total, job.done = JobState.RUNNING, len(items), 0
         job.started_at = job.heartbeat_at = timezone.now()
         job.save(update_fields=["state", "total", "done", "started_at", "heartbeat_at"])
@@ -357,7 +361,7 @@ def run_job(job_id: int) -> DocumentJob:
     try:
         for done, item in enumerate(items, start=1):
             document = item.make(since)
-            outcome = _email_once(document) if job.send_emails else None
+            outcome = _email_once(document, orphaned_before=resumed_at) if job.send_emails else None
             DocumentJob.objects.filter(pk=job.pk).update(
                 done=done,
                 heartbeat_at=timezone.now(),
@@ -390,17 +394,21 @@ SENT, REFUSED, ALREADY = "sent", "refused", "already"
 SEND_CLAIM_EXPIRES = datetime.timedelta(minutes=10)
 
 
-def _email_once(document: Document) -> str:
+def _email_once(document: Document, orphaned_before: datetime.datetime | None = None) -> str:
     """Email the holder their document unless it was emailed already.
 
     A worker claims the send before sending, so two workers never both send it; a claim left by
     a worker that died mid-send expires, so the email is not lost. A refusal by the mail server
-    gives the claim back and is counted, and the job goes on to the next holder.
+    gives the claim back and is counted, and the job goes on to the next holder. A claim made
+    before `orphaned_before` (the job was resumed then) is taken over at once.
     """
     now = timezone.now()
+    free = Q(emailing_since__isnull=True) | Q(emailing_since__lt=now - SEND_CLAIM_EXPIRES)
+    if orphaned_before is not None:
+        free |= Q(emailing_since__lt=orphaned_before)
     claimed = (
         Document.objects.filter(pk=document.pk, emailed_at__isnull=True)
-        .filter(Q(emailing_since__isnull=True) | Q(emailing_since__lt=now - SEND_CLAIM_EXPIRES))
+        .filter(free)
         .update(emailing_since=now)
     )
     if not claimed:

@@ -156,6 +156,48 @@ def test_a_job_that_crashed_half_way_finishes_on_resume_without_duplicates(
     ), "each investor is emailed exactly once"
 
 
+class WorkerKilled(BaseException):
+    """What a killed worker looks like from inside: nothing after it runs, not even `except`."""
+
+
+def test_a_worker_killed_between_claiming_an_email_and_sending_it_leaves_no_email_unsent(
+    open_offer, django_capture_on_commit_callbacks, monkeypatch, queue_only
+):
+    for shares in (300, 400, 500):
+        paid_application(offer=open_offer, shares=shares)
+    with django_capture_on_commit_callbacks(execute=True):
+        close_and_allocate(offer=open_offer)
+    job = DocumentJob.objects.get()
+    real_send = document_service._send
+
+    def killed_at_the_second(document):
+        if len(mail.outbox) == 1:
+            raise WorkerKilled
+        real_send(document)
+
+    monkeypatch.setattr(document_service, "_send", killed_at_the_second)
+    with pytest.raises(WorkerKilled):
+        run_job(job.pk)
+    claimed = Document.objects.get(emailed_at__isnull=True, emailing_since__isnull=False)
+    # Six minutes later the job counts as stalled, though the dead worker's claim is younger than
+    # a claim's own expiry.
+    six_minutes_ago = timezone.now() - datetime.timedelta(minutes=6)
+    Document.objects.filter(pk=claimed.pk).update(emailing_since=six_minutes_ago)
+    DocumentJob.objects.filter(pk=job.pk).update(heartbeat_at=six_minutes_ago)
+
+    monkeypatch.setattr(document_service, "_send", real_send)
+    director = board_seat(society=open_offer.society, role=SocietyRole.Role.DIRECTOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        resume_job(DocumentJob.objects.get(pk=job.pk), by=director)
+    job = run_job(job.pk)
+
+    assert (job.state, job.done, job.emailed, job.unsent) == (JobState.FINISHED, 3, 3, 0)
+    assert not Document.objects.filter(emailed_at__isnull=True).exists(), "every email was sent"
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        Certificate.objects.values_list("holder__email", flat=True)
+    ), "each investor is emailed exactly once"
+
+
 def test_running_a_finished_job_again_changes_nothing(allocated):
     job = DocumentJob.objects.get()
     files = sorted(Document.objects.values_list("file", flat=True))

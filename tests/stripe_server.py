@@ -131,14 +131,16 @@ def signed_event(
     event_id: str | None = None,
     age_seconds: int = 0,
     secret: str = WEBHOOK_SECRET,
+    data=None,
 ) -> tuple[bytes, str]:
-    """A webhook delivery as Stripe signs it: (payload, Stripe-Signature header)."""
+    """A webhook delivery as Stripe signs it: (payload, Stripe-Signature header). `data`
+    replaces the event's `{"object": obj}`; a negative `age_seconds` dates it in the future."""
     event = {
         "id": event_id or f"evt_{secrets.token_hex(8)}",
         "object": "event",
         "type": event_type,
         "created": int(time.time()) - age_seconds,
-        "data": {"object": obj},
+        "data": {"object": obj} if data is None else data,
     }
     payload = json.dumps(event).encode()
     timestamp = int(time.time()) - age_seconds

@@ -89,7 +89,6 @@ def _apply_locked(offer, holder, payment_method, shares, amount, now) -> tuple[A
         holds_reservation=first_come,
         reserved_until=now + offer.reservation_period if first_come else None,
     )
-    tell_application_received(application)
     audit = AuditEntry(
         society=offer.society,
         actor=holder.user,

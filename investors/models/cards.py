@@ -129,6 +129,7 @@ class WebhookEvent(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Not an event we act on"
         UNMATCHED = "unmatched", "For a payment the platform does not know"
+        FAILED = "failed", "Malformed: refused, kept for the treasurer"
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100)

@@ -45,7 +45,7 @@ def reconcile(society: Society | None = None) -> Reconciliation:
             )
     _unmatched_bank_lines(society, report)
     _holds_left(society, report)
-    _unmatched_events(report)
+    _unmatched_events(society, report)
     if gateway.is_configured():
         try:
             _stripe_intents(society, report)
@@ -115,17 +115,39 @@ def _holds_left(society, report) -> None:
         )
 
 
-def _unmatched_events(report) -> None:
-    for event in WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.UNMATCHED):
-        report.problems.append(f"Stripe event {event.event_id} ({event.type}): {event.note}")
+def _unmatched_events(society, report) -> None:
+    """Stripe events kept for the treasurer (unmatched, malformed, never processed). A society's
+    report shows the events of its own card payments only; the platform's shows every one."""
+    kept = [WebhookEvent.Outcome.UNMATCHED, WebhookEvent.Outcome.FAILED]
+    events = WebhookEvent.objects.filter(outcome__in=kept).order_by("received_at")
     stuck = WebhookEvent.objects.filter(
         outcome=WebhookEvent.Outcome.PENDING, received_at__lt=timezone.now() - STUCK_AFTER
     )
+    if society is not None:
+        ours = set(
+            CardPayment.objects.filter(application__offer__share_class__society=society).values_list(
+                "intent_id", flat=True
+            )
+        )
+        events = [event for event in events if _intent_of(event) in ours]
+        stuck = [event for event in stuck if _intent_of(event) in ours]
+    for event in events:
+        report.problems.append(f"Stripe event {event.event_id} ({event.type}): {event.note}")
     for event in stuck:
         report.problems.append(
             f"Stripe event {event.event_id} ({event.type}) was received {event.received_at:%Y-%m-%d %H:%M} "
             "but never processed."
         )
+
+
+def _intent_of(event: WebhookEvent) -> str | None:
+    """The PaymentIntent an event is about, read from its stored payload however it is shaped."""
+    data = event.payload.get("data") if isinstance(event.payload, dict) else None
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        return None
+    intent = obj.get("payment_intent") if obj.get("object") != "payment_intent" else obj.get("id")
+    return intent if isinstance(intent, str) else obj.get("id") if isinstance(obj.get("id"), str) else None
 
 
 def _stripe_intents(society, report) -> None:

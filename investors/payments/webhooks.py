@@ -31,6 +31,8 @@ def receive_stripe_event(payload: bytes, signature: str | None) -> WebhookEvent:
     )
     process_event(record)
     record.refresh_from_db()
+    if record.outcome == Outcome.FAILED:
+        raise ValueError(record.note)
     return record
 
 
@@ -40,8 +42,11 @@ def process_event(record: WebhookEvent) -> None:
         if record.outcome != Outcome.PENDING:
             return
         handler = HANDLERS.get(record.type)
-        obj = record.payload.get("data", {}).get("object", {})
-        if handler is None:
+        data = record.payload.get("data")
+        obj = data.get("object") if isinstance(data, dict) else None
+        if not isinstance(obj, dict):
+            outcome, note = Outcome.FAILED, "The event's data carries no object."
+        elif handler is None:
             outcome, note = Outcome.IGNORED, ""
         else:
             try:
@@ -49,10 +54,14 @@ def process_event(record: WebhookEvent) -> None:
                     outcome, note = handler(obj)
             except DatabaseError:
                 raise  # the view answers 500 and Stripe retries
-            except (Refusal, KeyError, TypeError, ValueError) as refused:
+            except Refusal as refused:
                 # Retrying would not help: keep the event, and show it to the treasurer.
                 logger.warning("Stripe event %s could not be processed: %r", record.event_id, refused)
                 outcome, note = Outcome.UNMATCHED, f"Could not be processed: {refused}"
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as malformed:
+                # Signed, but not shaped as Stripe's events are: refused (400), kept for reconcile.
+                logger.warning("Stripe event %s is malformed: %r", record.event_id, malformed)
+                outcome, note = Outcome.FAILED, f"Malformed event: {malformed!r}"
         record.outcome, record.note, record.processed_at = outcome, note, timezone.now()
         record.save(update_fields=["outcome", "note", "processed_at"])
 

@@ -52,7 +52,8 @@ def test_a_secretary_calls_an_agm_counts_it_and_the_chair_signs_the_minutes(
     assert client.post(action_url("meeting", "sign_minutes", meeting.pk)).status_code == 302
     meeting.refresh_from_db()
     assert meeting.state == "closed" and meeting.signed_off_by == director
-    text = pdf_text(meeting.minutes_pdf.read())
+    with meeting.minutes_pdf.open("rb") as pdf:
+        text = pdf_text(pdf.read())
     assert "The chair welcomed the members." in text and "6 for, 0 against" in text
     assert DecisionEntry.objects.filter(society=society, kind="minutes.signed").exists()
 

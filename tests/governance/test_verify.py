@@ -15,6 +15,7 @@ from governance.services.closing import close_question
 from governance.services.voting import vote
 from tests.builders import called_meeting
 from tests.conftest import run_raw_sql
+from tests.register_helpers import tamper
 
 
 @pytest.fixture
@@ -59,21 +60,21 @@ def test_a_deleted_ballot_is_found(society, counted):
 def test_a_tampered_result_is_found(society, counted):
     data = counted.data
     data["result"]["passed"] = not data["result"]["passed"]
-    run_raw_sql("UPDATE governance_decisionentry SET data = %s WHERE id = %s", [json.dumps(data), counted.pk])
+    tamper("UPDATE governance_decisionentry SET data = %s WHERE id = %s", [json.dumps(data), counted.pk])
     with pytest.raises(CommandError, match=f"Entry #{counted.sequence}: its content does not match its hash"):
         verify(society)
 
 
 def test_a_rewritten_decision_is_found(society, counted):
     first = DecisionEntry.objects.get(society=society, sequence=1)
-    run_raw_sql("UPDATE governance_decisionentry SET summary = 'Interest of 9%%.' WHERE id = %s", [first.pk])
+    tamper("UPDATE governance_decisionentry SET summary = 'Interest of 9%%.' WHERE id = %s", [first.pk])
     with pytest.raises(CommandError, match="Entry #1: its content does not match its hash"):
         verify(society)
 
 
 def test_a_record_cut_short_misses_its_published_head(society, counted):
     head = DecisionEntry.objects.filter(society=society).order_by("-sequence").first()
-    run_raw_sql("DELETE FROM governance_decisionentry WHERE id = %s", [head.pk])
+    tamper("DELETE FROM governance_decisionentry WHERE id = %s", [head.pk])
     with pytest.raises(CommandError, match="cut short or rewritten"):
         verify(society, "--expect-head", f"{head.sequence}:{head.entry_hash}")
 

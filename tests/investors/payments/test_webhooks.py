@@ -3,6 +3,8 @@
 import pytest
 
 from investors.models import Application, CardPayment, Payment, Refund, WebhookEvent
+from investors.payments.reconciliation import reconcile
+from tests import factories
 from tests.builders import pay_with_card, unpaid_application
 from tests.factories import gbp
 from tests.stripe_server import signed_event
@@ -166,3 +168,40 @@ def test_our_own_refund_reported_by_stripe_before_we_marked_it_paid_is_not_count
     stripe_server.refund_outside(intent["id"], 10000)  # our refund, sent, not yet marked paid
     deliver(client, "charge.refunded", stripe_server.intent(intent["id"])["latest_charge"])
     assert list(Refund.objects.values_list("pk", flat=True)) == [refund.pk]
+
+
+@pytest.mark.parametrize(
+    ("data", "amount"),
+    [("not-an-object", None), (None, "lots")],
+    ids=["data-not-an-object", "amount-not-a-number"],
+)
+def test_a_signed_but_malformed_event_is_refused_and_kept_for_reconcile(
+    client, authenticated_intent, data, amount
+):
+    application, intent = authenticated_intent
+    if amount is not None:
+        intent = {**intent, "amount": amount}
+    payload, signature = signed_event("payment_intent.succeeded", intent, data=data)
+    response = client.post(URL, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+
+    assert response.status_code == 400
+    event = WebhookEvent.objects.get()
+    assert event.outcome == WebhookEvent.Outcome.FAILED
+    assert not Payment.objects.exists()
+    application.refresh_from_db()
+    assert application.state == Application.State.AWAITING_PAYMENT
+    assert any(event.event_id in problem for problem in reconcile().problems)
+    if amount is not None:  # it names our payment: our society's report shows it, no other's
+        assert any(event.event_id in problem for problem in reconcile(application.offer.society).problems)
+        other = factories.SocietyFactory()
+        assert not any(event.event_id in problem for problem in reconcile(other).problems)
+    # Delivered again, it is refused again and still kept once.
+    again = client.post(URL, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+    assert again.status_code == 400 and WebhookEvent.objects.count() == 1
+
+
+def test_a_signature_dated_in_the_future_is_refused(client, authenticated_intent):
+    _, intent = authenticated_intent
+    assert deliver(client, "payment_intent.succeeded", intent, age_seconds=-600).status_code == 400
+    assert not WebhookEvent.objects.exists()
+    assert deliver(client, "payment_intent.succeeded", intent, age_seconds=-60).status_code == 200

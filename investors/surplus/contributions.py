@@ -30,6 +30,10 @@ from shares.models import Holder, Holding
 CONTRIBUTION_COLUMNS = ("contribution", "hours", "pay", "trade", "purchases", "amount")
 # 1250, 7.5, 1,250.00, £1,250.50 — not negative, at most four decimals.
 NUMBER = re.compile(r"^(\d{1,3}(,\d{3})+|\d{1,12})(\.\d{1,4})?$")
+# What one line, one member's lines together and the whole file may come to: a year's hours,
+# pay or trade for a society, and well inside what the register stores (18 digits, 4 decimals).
+LARGEST_FIGURE = Decimal("999999999999.9999")
+LARGEST_TOTAL = Decimal("9999999999999.9999")
 MAX_ERRORS_SHOWN = 20
 
 
@@ -164,6 +168,12 @@ def parse_contributions(text: str) -> list[ContributionRow]:
                     "such as 37.5 or 1,250.00)."
                 )
                 continue
+            if amount > LARGEST_FIGURE:
+                problems.append(
+                    f"Line {number}: {written!r} is more than one contribution can be "
+                    f"({LARGEST_FIGURE:,.0f} at most)."
+                )
+                continue
             rows.append(ContributionRow(line=number, email=email, amount=amount))
     except csv.Error as error:
         problems.append(f"Line {reader.line_num}: the file cannot be read as CSV ({error}).")
@@ -213,6 +223,14 @@ def _members_of(share_class, rows: list[ContributionRow]) -> dict[int, tuple[Dec
             )
         else:
             problems.append(f"Line {row.line}: no one on the register has the email {row.email}.")
+    for total, lines in amounts.values():
+        if total > LARGEST_FIGURE:
+            problems.append(
+                f"Lines {_lines_text(lines)}: together {total:,} for one member, more than one member's "
+                f"contribution can be ({LARGEST_FIGURE:,.0f} at most)."
+            )
+    if sum((total for total, _ in amounts.values()), Decimal("0")) > LARGEST_TOTAL:
+        problems.append(f"The file's contributions add up to more than {LARGEST_TOTAL:,.0f}.")
     if problems:
         raise ContributionFileError(problems)
     return amounts

@@ -7,6 +7,7 @@ class TransferForm(forms.Form):
     shares = forms.IntegerField(min_value=1, label="Shares to transfer")
     price = forms.DecimalField(
         min_value=0,
+        max_digits=14,
         decimal_places=2,
         label="Price agreed (£)",
         help_text="What the receiver pays you for them, recorded with the transfer; 0 for a gift.",

@@ -8,7 +8,7 @@ A transfer never gives control: an investor class confers no vote whoever holds 
 """
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core import signing
@@ -118,13 +118,22 @@ def request_transfer(
     return request
 
 
+# The most the register's money fields hold (14 digits, 2 of them pennies).
+LARGEST_PRICE = Decimal("999999999999.99")
+
+
 def _price(share_class: ShareClass, price) -> Money:
     currency = share_class.society.currency
     if isinstance(price, Money):
         if str(price.currency) != currency:
             raise TransferError(f"Give the price in {currency}.")
         price = price.amount
-    price = Decimal(price)
+    try:
+        price = Decimal(price)
+    except (InvalidOperation, TypeError, ValueError):
+        raise TransferError("Give the price as an amount of money, such as 250.00.") from None
+    if price.is_finite() and abs(price) > LARGEST_PRICE:
+        raise TransferError(f"The price can be at most {format_money(Money(LARGEST_PRICE, currency))}.")
     try:
         to_pennies(price)
     except ValueError:
@@ -309,6 +318,12 @@ def approve_transfer(
             ShareClass.objects.select_for_update().select_related("society").get(pk=request.share_class_id)
         )
         request = _locked(request)
+        receiver = request.receiver  # read afresh with the request
+        if receiver is not None and receiver.died_on is not None:
+            raise TransferError(
+                f"{receiver} is recorded as having died on {receiver.died_on:%-d %B %Y}, after accepting: "
+                f"refuse this transfer, and the shares stay with {request.holder}."
+            )
         request.transition_to(State.COMPLETED)
         try:
             check_receiver_limits(request, request.receiver)

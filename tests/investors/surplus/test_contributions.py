@@ -103,6 +103,16 @@ def test_a_file_without_its_columns_is_refused(society, workers, text, message):
         import_contributions(society=society, part="labour", year_end=YEAR_END, text=text)
 
 
+def test_figures_too_large_to_record_are_refused_by_line_and_nothing_is_written(society, workers):
+    huge = 'email,hours\nann@example.org,"1,000,000,000,000,000,000"\n'
+    with pytest.raises(SurplusRunError, match=r"Line 2: '1,000,000,000,000,000,000' is more than one"):
+        import_contributions(society=society, part="labour", year_end=YEAR_END, text=huge)
+    many = "email,hours\n" + "bo@example.org,999999999999\n" * 3
+    with pytest.raises(SurplusRunError, match=r"Lines 2, 3, 4: together 2,999,999,999,997 for one member"):
+        import_contributions(society=society, part="labour", year_end=YEAR_END, text=many)
+    assert not ContributionImport.objects.exists() and not Contribution.objects.exists()
+
+
 def test_two_members_sharing_an_address_are_asked_to_have_their_own(society, rules):
     for name in ("Cy", "Di"):
         issue(

@@ -124,6 +124,8 @@ def _token(request):
         ({"shares": 0}, "at least one share"),
         ({"price": D("-1")}, "less than nothing"),
         ({"price": D("1.001")}, "whole pennies"),
+        ({"price": D("1e30")}, "at most £999,999,999,999.99"),
+        ({"price": "lots"}, "as an amount of money"),
         ({"email": "not an address"}, "name and email address"),
     ],
 )
@@ -252,6 +254,10 @@ def test_the_holder_asks_and_the_receiver_accepts_on_their_pages(client, investo
         url, {"shares": "5000", "price": "0", "receiver_name": "Rae", "receiver_email": "rae@example.org"}
     )
     assert refused.status_code == 200 and "at most 1000" in refused.content.decode()
+    too_dear = client.post(
+        url, {"shares": "5", "price": "1e30", "receiver_name": "Rae", "receiver_email": "rae@example.org"}
+    )
+    assert too_dear.status_code == 200 and "no more than 14 digits" in too_dear.content.decode()
     sent = client.post(
         url, {"shares": "250", "price": "300", "receiver_name": "Rae", "receiver_email": "rae@example.org"}
     )
@@ -306,3 +312,14 @@ def test_a_forwarded_link_opened_by_someone_else_logged_in_never_moves_the_share
     request = accept_transfer(token=_token(request), user=someone_else.user, details=DETAILS)
     assert request.receiver != someone_else and request.receiver.email == "rae@example.org"
     assert request.receiver.user is None, "their login is not linked to a record with another address"
+
+
+def test_a_receiver_who_died_after_accepting_is_not_given_the_shares(society, investor_class, seller):
+    request = accept_transfer(token=_token(ask(seller, investor_class)), details=DETAILS)
+    Holder.objects.filter(pk=request.receiver_id).update(died_on=datetime.date.today())
+    with pytest.raises(TransferError, match="recorded as having died on .* refuse this transfer"):
+        approve_transfer(request=request, by=board_seat(society=society, role="director"))
+    request.refresh_from_db()
+    assert request.state == State.AWAITING_BOARD
+    assert not Holding.objects.filter(holder_id=request.receiver_id).exists()
+    assert Holding.objects.get(holder=seller, share_class=investor_class).shares == 1000

@@ -12,7 +12,7 @@ from capital.models import Offer, ReturnSchedule, ShareClass
 from cms.boards import society_collection
 from cms.management.commands.load_demo import BOARD_PASSWORD
 from cms.models import OfferPage
-from tests.browser.helpers import check_accessibility, screenshot
+from tests.browser.helpers import check_accessibility, log_in_to_the_admin, screenshot
 from tests.builders import document
 
 SOCIETY = "Riverside Community Energy Ltd"
@@ -26,10 +26,7 @@ def screen(request, page, phone) -> tuple[str, Page]:
 
 
 def log_in(page: Page) -> None:
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("dina.director")
-    page.get_by_label("Password").fill(BOARD_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    log_in_to_the_admin(page, "dina.director", BOARD_PASSWORD)
     expect(page.get_by_role("heading", level=1).first).to_be_visible()
 
 

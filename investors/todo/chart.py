@@ -4,7 +4,7 @@ this module only places shapes, so floats are fine here."""
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
@@ -77,7 +77,8 @@ def offer_days_chart(offer: Offer, now=None) -> DayChart:
     for index in range(count):
         day = start + datetime.timedelta(days=index)
         money, number = by_day.get(day, (Decimal(0), 0))
-        height = float(money / top_money) * span
+        # The bar: money as a share of the tallest day, in tenths of a pixel, kept in Decimal.
+        height = (money * span / top_money).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         days.append(
             Day(
                 day=day,
@@ -85,8 +86,8 @@ def offer_days_chart(offer: Offer, now=None) -> DayChart:
                 applications=number,
                 x=LEFT + index * step + step * 0.1,
                 width=step * 0.8,
-                bar_y=baseline - height,
-                bar_height=height,
+                bar_y=float(baseline - height),
+                bar_height=float(height),
                 point_y=baseline - number / top_count * span,
             )
         )

@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_settings(**env):
     environment = {
-        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(env)
     code = (
@@ -60,7 +62,9 @@ PRODUCTION = {
 
 def deploy_check(**env):
     environment = {
-        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(PRODUCTION, **env)
     return subprocess.run(

@@ -1,7 +1,6 @@
 """Helpers for tests that drive a real browser: screenshots, axe-core checks, focus checks."""
 
 import functools
-import time
 from importlib import resources
 from pathlib import Path
 
@@ -85,19 +84,15 @@ def has_visible_focus(locator: Locator) -> bool:
     return focused["looks"] != unfocused["looks"]
 
 
-_USED_COUNTERS: set[int] = set()
-
-
 def log_in_to_the_admin(page: Page, username: str, password: str) -> None:
     """The site's login as a board member, then the code from their authenticator app."""
     import re
 
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
     from django.contrib.auth import get_user_model
     from playwright.sync_api import expect
 
     from tests.factories import give_two_factor
-    from tests.factories.capital import TOTP_SECRET
+    from tests.factories.capital import authenticator_code
 
     give_two_factor(get_user_model().objects.get(username=username))
     page.context.clear_cookies()  # whoever was logged in on this page (an investor) logs out first
@@ -107,12 +102,6 @@ def log_in_to_the_admin(page: Page, username: str, password: str) -> None:
     page.get_by_label(re.compile(r"^Password:?$")).fill(password)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/account/2fa/authenticate/"))
-    counter = next(yield_hotp_counters_from_time())
-    while counter in _USED_COUNTERS:  # a code is accepted once: wait for the app's next one
-        time.sleep(1)
-        counter = next(yield_hotp_counters_from_time())
-    _USED_COUNTERS.add(counter)
-    code = format_hotp_value(hotp_value(TOTP_SECRET, counter))
-    page.locator('input[name="code"]').fill(code)
+    page.locator('input[name="code"]').fill(authenticator_code())
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))

@@ -13,7 +13,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth import get_user_model
 from django.core import mail
 from djmoney.money import Money
@@ -31,7 +30,7 @@ from investors.payments.services import confirm_payment
 from shares.models import Certificate, Holder, Holding
 from tests.browser.helpers import check_accessibility, screenshot
 from tests.factories import give_two_factor
-from tests.factories.capital import TOTP_SECRET
+from tests.factories.capital import authenticator_code
 from tests.stripe_server import CARDS
 
 State = Application.State
@@ -71,11 +70,6 @@ def screen_page(request, screen) -> Page:
 
 def solar_offer() -> Offer:
     return Offer.objects.get(title=SOLAR_OFFER_TITLE)
-
-
-def current_code() -> str:
-    counter = next(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(TOTP_SECRET, counter))
 
 
 def director():
@@ -367,7 +361,7 @@ def log_in_to_the_admin(page: Page) -> None:
     page.get_by_label(re.compile(r"^Password:?$")).fill(BOARD_PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/account/2fa/authenticate/"))
-    page.locator('input[name="code"]').fill(current_code())
+    page.locator('input[name="code"]').fill(authenticator_code())
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
 

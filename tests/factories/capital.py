@@ -2,11 +2,12 @@
 offers, board seats."""
 
 import datetime
+import time
 from decimal import Decimal
 
 import factory
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -125,6 +126,24 @@ class SocietyRoleFactory(factory.django.DjangoModelFactory):
 
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+TOTP_PERIOD_SECONDS = 30
+_USED_TOTP_COUNTERS: set[int] = set()
+
+
+def authenticator_code() -> str:
+    """The code the board member's authenticator app shows now, as they would type it.
+
+    A code is accepted once and only within its 30 seconds, so like a person this waits for the
+    app's next code when the one showing was used already or is about to run out (a code typed in
+    the last two seconds of its window could reach the server after it closed).
+    """
+    while True:
+        counter = next(yield_hotp_counters_from_time())
+        left = TOTP_PERIOD_SECONDS - time.time() % TOTP_PERIOD_SECONDS
+        if counter not in _USED_TOTP_COUNTERS and left > 2:
+            _USED_TOTP_COUNTERS.add(counter)
+            return format_hotp_value(hotp_value(TOTP_SECRET, counter))
+        time.sleep(min(left, 1))
 
 
 def give_two_factor(user):

@@ -5,22 +5,17 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from investors.accounts.middleware import BOARD_SESSION_STARTED
 from tests.builders import board_seat
 from tests.factories import UserFactory, give_two_factor
-from tests.factories.capital import TOTP_SECRET
+from tests.factories.capital import authenticator_code as current_code
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"  # the factories' password
 SET_UP = reverse("mfa_activate_totp")
-
-
-def current_code() -> str:
-    return format_hotp_value(hotp_value(TOTP_SECRET, next(yield_hotp_counters_from_time())))
 
 
 @pytest.mark.parametrize("role", ["director", "secretary", "treasurer"])

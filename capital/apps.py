@@ -8,7 +8,7 @@ class CapitalConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from capital import checks  # noqa: F401  (registers the production checks)
+        from capital import bulk, checks  # noqa: F401  (the any_of lookup; the production checks)
 
         post_migrate.connect(_sync_board_group)  # after every app's, so all permissions exist
 

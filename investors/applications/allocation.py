@@ -136,13 +136,14 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
     holdings and certificates written in bulk), then move the applications on in bulk."""
     allocations = _allocations(offer, paid)
     now = timezone.now()
+    price, currency = offer.price_per_share.amount, offer.price_per_share.currency
     requests = [
         EntryRequest(
             kind=LedgerEntry.Kind.ISSUE,
             holder=application.holder,
             share_class=offer.share_class,
             shares=allocations[application.pk],
-            amount=offer.price_per_share * allocations[application.pk],
+            amount=Money(price * allocations[application.pk], currency),
             effective_date=on_date,
             reference=f"Offer “{offer.title}”, application {application.payment_reference}",
             about=application,

@@ -202,7 +202,7 @@ def _holdings_for_update(society, requests, chunk) -> dict[tuple[int, int], Hold
     for start in range(0, len(holder_ids), chunk):
         for holding in (
             Holding.objects.select_for_update()
-            .filter(holder_id__in=holder_ids[start : start + chunk], share_class_id__in=class_ids)
+            .filter(holder_id__any_of=holder_ids[start : start + chunk], share_class_id__in=class_ids)
             .order_by("pk")
         ):
             found[(holding.holder_id, holding.share_class_id)] = holding
@@ -236,7 +236,7 @@ def _withdrawable_held(society, requests, chunk) -> dict[int, Decimal]:
     for start in range(0, len(ordered), chunk):
         exempt.update(
             HoldingLimitExemption.objects.filter(
-                society=society, holder_id__in=ordered[start : start + chunk]
+                society=society, holder_id__any_of=ordered[start : start + chunk]
             ).values_list("holder_id", flat=True)
         )
     holder_ids = sorted(
@@ -252,7 +252,7 @@ def _withdrawable_held(society, requests, chunk) -> dict[int, Decimal]:
     for start in range(0, len(holder_ids), chunk):
         held.update(
             Holding.objects.filter(
-                holder_id__in=holder_ids[start : start + chunk],
+                holder_id__any_of=holder_ids[start : start + chunk],
                 share_class__society=society,
                 share_class__withdrawable=True,
             )
@@ -296,7 +296,10 @@ def _move(society, request, holdings, withdrawable, now) -> LedgerEntry:
         raise BulkRegisterError(str(error), request) from None
     before = holding.shares
     holding.shares += movement.holder_sign * request.shares
-    holding.amount_paid += movement.holder_sign * amount
+    # Money's own arithmetic reads the settings on every operation; tens of thousands add up.
+    holding.amount_paid = Money(
+        holding.amount_paid.amount + movement.holder_sign * amount.amount, society.currency
+    )
     if holding.shares == 0 and before > 0:
         holding.ceased_on = request.effective_date
     elif before == 0 and holding.shares > 0:
@@ -325,7 +328,7 @@ def _certify_all(society, requests, holdings, chunk) -> None:
     class_ids = {class_id for _, class_id in removing}
     for start in range(0, len(holder_ids), chunk):
         for certificate in Certificate.objects.filter(
-            holder_id__in=holder_ids[start : start + chunk],
+            holder_id__any_of=holder_ids[start : start + chunk],
             share_class_id__in=class_ids,
             state=Certificate.State.VALID,
         ):

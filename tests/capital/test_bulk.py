@@ -1,0 +1,62 @@
+"""Bulk writes and the `any_of` lookup, on whichever database the suite runs on."""
+
+import pytest
+from django.db import connection
+
+from capital.bulk import update_rows
+from capital.models import Offer
+from tests.factories import CommunityClassFactory, OpenOfferFactory, SocietyFactory, gbp
+
+pytestmark = pytest.mark.django_db
+
+
+def test_update_rows_writes_each_row_its_own_values_and_leaves_the_rest():
+    offers = OpenOfferFactory.create_batch(3)
+    untouched = OpenOfferFactory(title="Left alone")
+    for number, offer in enumerate(offers, start=1):
+        offer.title = f"Renamed {number}"
+        offer.minimum_target = gbp(1000 * number)
+
+    update_rows(Offer, offers, ["title", "minimum_target"], batch_size=2)
+
+    stored = {offer.pk: offer for offer in Offer.objects.all()}
+    assert [(stored[o.pk].title, stored[o.pk].minimum_target) for o in offers] == [
+        ("Renamed 1", gbp(1000)),
+        ("Renamed 2", gbp(2000)),
+        ("Renamed 3", gbp(3000)),
+    ]
+    assert stored[untouched.pk].title == "Left alone"
+
+
+def test_update_rows_with_no_rows_writes_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        update_rows(Offer, [], ["title"])
+
+
+def test_any_of_finds_rows_by_foreign_key_and_by_integer():
+    chosen, other = SocietyFactory(), SocietyFactory()
+    share_class = CommunityClassFactory(society=chosen)
+    wanted = OpenOfferFactory.create_batch(2, share_class=share_class)
+    OpenOfferFactory(share_class__society=other)
+
+    by_key = Offer.objects.filter(share_class__society_id__any_of=[chosen.pk])
+    by_id = Offer.objects.filter(id__any_of=[offer.pk for offer in wanted])
+
+    assert sorted(by_key.values_list("pk", flat=True)) == sorted(offer.pk for offer in wanted)
+    assert sorted(by_id.values_list("pk", flat=True)) == sorted(offer.pk for offer in wanted)
+
+
+def test_any_of_an_empty_list_matches_nothing_without_asking_the_database(django_assert_num_queries):
+    OpenOfferFactory()
+    with django_assert_num_queries(0):
+        assert list(Offer.objects.filter(id__any_of=[])) == []
+
+
+def test_any_of_sends_the_whole_list_as_one_parameter_on_postgresql():
+    if connection.vendor != "postgresql":
+        query = str(Offer.objects.filter(id__any_of=[1, 2, 3]).query)
+        assert " IN (1, 2, 3)" in query
+        return
+    sql, params = Offer.objects.filter(id__any_of=[1, 2, 3]).query.sql_with_params()
+    assert "= ANY(%s::" in sql
+    assert params == ([1, 2, 3],)

@@ -1,7 +1,8 @@
 """Writing many rows at once where nothing needs their ids back.
 
-`insert_rows` streams the rows through PostgreSQL's COPY (several times faster than a multi-row
-INSERT for tens of thousands of rows), and uses `bulk_create` on other databases. The rows'
+`insert_rows` (model instances) and `insert_values` (dicts of values) stream the rows through
+PostgreSQL's COPY (several times faster than a multi-row INSERT for tens of thousands of rows),
+and use `bulk_create` on other databases. The rows'
 own `save()` is not called and their ids are not set, as with `bulk_create` on most databases.
 """
 
@@ -9,41 +10,92 @@ from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 
 
 def insert_rows(model: type[models.Model], rows: Iterable[models.Model], *, batch_size: int = 5000) -> int:
     """Insert `rows` (unsaved instances of `model`, any iterable: they are streamed); returns
     how many were written."""
     if connection.vendor != "postgresql":
-        batch, count = [], 0
-        for row in rows:
-            batch.append(row)
-            if len(batch) == batch_size:
-                count += len(model.objects.bulk_create(batch))
-                batch = []
-        return count + len(model.objects.bulk_create(batch))
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not (field.primary_key and isinstance(field, models.AutoField))
-    ]
+        return _bulk_create(model, rows, batch_size)
+    fields = _written_fields(model)
     automatic = [
         field
         for field in fields
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
     ]
+    attnames = [field.attname for field in fields]
+
+    def values():
+        for row in rows:
+            for field in automatic:
+                field.pre_save(row, add=True)
+            yield [getattr(row, name) for name in attnames]
+
+    return _copy(model, fields, values())
+
+
+def insert_values(model: type[models.Model], rows: Iterable[dict], *, batch_size: int = 5000) -> int:
+    """Insert `rows` given as dicts of field attnames (`run_id`, not `run`) to values, any
+    iterable: they are streamed; a field a row leaves out takes its default. Where
+    `insert_rows` needs a model instance per row, this builds none on PostgreSQL (at tens of
+    thousands of rows, making the instances costs more than writing them); returns how many
+    were written."""
+    if connection.vendor != "postgresql":
+        return _bulk_create(model, (model(**row) for row in rows), batch_size)
+    fields = _written_fields(model)
+    defaults = {field.attname: _default_maker(field, timezone.now()) for field in fields}
+
+    def values():
+        for row in rows:
+            if unknown := row.keys() - defaults.keys():
+                raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}.")
+            yield [row[name] if name in row else default() for name, default in defaults.items()]
+
+    return _copy(model, fields, values())
+
+
+def _default_maker(field, now):
+    """What gives a row left without `field` its value: the moment of the insert for an
+    automatic date, a fresh value for a callable default (a new `dict` each row), else the
+    one default."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda: now
+    if field.has_default() and callable(field.default):
+        return field.get_default
+    value = field.get_default()
+    return lambda: value
+
+
+def _bulk_create(model, rows, batch_size) -> int:
+    batch, count = [], 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) == batch_size:
+            count += len(model.objects.bulk_create(batch))
+            batch = []
+    return count + len(model.objects.bulk_create(batch))
+
+
+def _written_fields(model) -> list:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and isinstance(field, models.AutoField))
+    ]
+
+
+def _copy(model, fields, values: Iterable[list]) -> int:
+    """Stream `values` (one list per row, in the order of `fields`) through COPY."""
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     database = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the proxy, in the loop
     convert = [_converter(field, database) for field in fields]
-    attnames = [field.attname for field in fields]
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         count = 0
-        for row in rows:
-            for field in automatic:
-                field.pre_save(row, add=True)
+        for row in values:
             count += 1
-            copy.write_row([to_db(getattr(row, name)) for to_db, name in zip(convert, attnames, strict=True)])
+            copy.write_row([to_db(value) for to_db, value in zip(convert, row, strict=True)])
     return count
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
-from capital.bulk import insert_rows
+from capital.bulk import insert_values
 from capital.decisions import Kind, announce_decision
 from capital.models import ReturnSchedule, ShareClass, Society
 from capital.money import format_money, to_pennies
@@ -248,22 +248,22 @@ def _save_lines(run, share_class, terms: Terms, result: YearResult, register: Re
             if line.paid and line.status == Status.ACTIVE and holder_id in reinvesting:
                 split = reinvest(line.paid, nominal)
                 cash, shares = split.cash, split.shares
-            yield DistributionLine(
-                run=run,
-                holding_id=int(line.ref),
-                holder_id=holder_id,
-                capital=holding.capital,
-                days_held=_average_days(holding, result) if took_part else 0,
-                paid=line.paid,
-                redeemed=line.redeemed,
-                cumulative=line.cumulative,
-                status=line.status.value,
-                closes_holding=took_part and line.status != Status.ACTIVE,
-                cash=cash,
-                reinvested_shares=shares,
-            )
+            yield {
+                "run_id": run.pk,
+                "holding_id": int(line.ref),
+                "holder_id": holder_id,
+                "capital": holding.capital,
+                "days_held": _average_days(holding, result) if took_part else 0,
+                "paid": line.paid,
+                "redeemed": line.redeemed,
+                "cumulative": line.cumulative,
+                "status": line.status.value,
+                "closes_holding": took_part and line.status != Status.ACTIVE,
+                "cash": cash,
+                "reinvested_shares": shares,
+            }
 
-    insert_rows(DistributionLine, rows(), batch_size=LINE_BATCH)
+    insert_values(DistributionLine, rows(), batch_size=LINE_BATCH)
 
 
 def _average_days(holding: Holding, result: YearResult) -> int:

@@ -1,10 +1,11 @@
 """Bulk writes and the `any_of` lookup, on whichever database the suite runs on."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
-from capital.bulk import update_rows
-from capital.models import Offer
+from capital.bulk import insert_values, update_rows
+from capital.models import AuditEntry, Offer
 from tests.factories import CommunityClassFactory, OpenOfferFactory, SocietyFactory, gbp
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +61,36 @@ def test_any_of_sends_the_whole_list_as_one_parameter_on_postgresql():
     sql, params = Offer.objects.filter(id__any_of=[1, 2, 3]).query.sql_with_params()
     assert "= ANY(%s::" in sql
     assert params == ([1, 2, 3],)
+
+
+def test_insert_values_writes_each_row_and_gives_what_a_row_leaves_out_its_default():
+    society = SocietyFactory()
+    before = timezone.now()
+
+    written = insert_values(
+        AuditEntry,
+        (
+            {"society_id": society.pk, "action": f"bulk.{n}", "summary": f"Row {n}", **extra}
+            for n, extra in enumerate([{}, {"data": {"n": 1}}, {}])
+        ),
+        batch_size=2,
+    )
+
+    entries = list(AuditEntry.objects.filter(society=society).order_by("action"))
+    assert written == 3
+    assert [(e.action, e.summary, e.data, e.actor_id) for e in entries] == [
+        ("bulk.0", "Row 0", {}, None),
+        ("bulk.1", "Row 1", {"n": 1}, None),
+        ("bulk.2", "Row 2", {}, None),
+    ]
+    assert all(entry.recorded_at >= before for entry in entries)
+
+
+def test_insert_values_refuses_a_field_the_model_does_not_have_and_writes_nothing():
+    society = SocietyFactory()
+    rows = [{"society_id": society.pk, "action": "a", "summary": "s", "colour": "red"}]
+
+    with pytest.raises(TypeError, match="colour"), transaction.atomic():
+        insert_values(AuditEntry, rows)
+
+    assert not AuditEntry.objects.filter(society=society).exists()

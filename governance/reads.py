@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from capital.models import Society
-from governance.models import Ballot, DecisionEntry, Meeting, Proposal, Question, RollEntry
+from governance.models import Ballot, DecisionEntry, Meeting, Proposal, Question, Requisition, RollEntry
 from governance.services.record import chain_head
 
 
@@ -44,6 +44,17 @@ def head(society: Society):
     return chain_head(society)
 
 
+def member_societies(holder) -> QuerySet:
+    """The societies `holder` holds membership shares in today (one member, one vote)."""
+    if holder is None:
+        return Society.objects.none()
+    return Society.objects.filter(
+        share_classes__confers_membership=True,
+        share_classes__holdings__holder=holder,
+        share_classes__holdings__shares__gt=0,
+    ).distinct()
+
+
 def member_view(holder):
     """A member's governance screen: meetings to come, ballots to cast, receipts, proposals to second."""
     if holder is None:
@@ -62,7 +73,12 @@ def member_view(holder):
         b.question_id: b
         for b in Ballot.objects.filter(voter__holder=holder).select_related("question__meeting__society")
     }
-    societies = {m.society_id for m in meetings} | {e.meeting.society_id for e in entries}
+    member_of = member_societies(holder)
+    societies = (
+        {m.society_id for m in meetings}
+        | {e.meeting.society_id for e in entries}
+        | set(member_of.values_list("pk", flat=True))
+    )
     return {
         "holder": holder,
         "meetings": sorted(meetings, key=lambda m: m.starts_at),
@@ -71,6 +87,10 @@ def member_view(holder):
         "proposals": Proposal.objects.filter(society__in=societies, state=Proposal.State.SECONDING)
         .exclude(proposer=holder)
         .exclude(seconders__member=holder),
+        "requisitions": Requisition.objects.filter(society__in=member_of, state=Requisition.State.SIGNING)
+        .exclude(signatures__member=holder)
+        .select_related("society"),
+        "member_of": member_of,
         "societies": Society.objects.filter(pk__in=societies),
         "today": timezone.localdate(),
     }

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from capital.errors import Refusal
 from governance import reads
-from governance.forms import VoteForm
-from governance.models import DecisionEntry, Proposal, Question, receipt_hash
-from governance.services.members import second
+from governance.forms import ProposalForm, RequisitionForm, VoteForm
+from governance.models import DecisionEntry, Proposal, Question, Requisition, receipt_hash
+from governance.services.members import propose, second, sign_requisition, start_requisition
 from governance.services.voting import vote
 from shares.models import Holder
 
@@ -66,7 +66,17 @@ def ballots(request):
         (question, ballot, VoteForm(question=question, auto_id=f"q{question.pk}_%s"))
         for question, ballot in view.get("ballots_to_cast", [])
     ]
-    return render(request, "governance/member.html", {**view, "forms": forms})
+    member_of = reads.member_societies(view["holder"])
+    return render(
+        request,
+        "governance/member.html",
+        {
+            **view,
+            "forms": forms,
+            "proposal_form": ProposalForm(societies=member_of, auto_id="proposal_%s"),
+            "requisition_form": RequisitionForm(societies=member_of, auto_id="requisition_%s"),
+        },
+    )
 
 
 @never_cache
@@ -108,4 +118,75 @@ def second_proposal(request, proposal_id):
         messages.error(request, str(error))
     else:
         messages.success(request, f"You seconded {proposal.title!r}.")
+    return redirect("governance:ballots")
+
+
+def _members_form(request, form_class):
+    """The form bound to the request, its society limited to the member's own: an investor-only
+    holder has none to choose, so the form refuses them."""
+    return form_class(request.POST, societies=reads.member_societies(_holder(request.user)))
+
+
+def _form_errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
+@never_cache
+@login_required
+@require_POST
+def new_proposal(request):
+    form = _members_form(request, ProposalForm)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("governance:ballots")
+    data = form.cleaned_data
+    try:
+        proposal = propose(
+            society=data["society"],
+            holder=_holder(request.user),
+            title=data["title"],
+            text=data["text"],
+            kind=data["kind"],
+        )
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"Your proposal {proposal.title!r} now waits for other members to second it."
+        )
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def new_requisition(request):
+    form = _members_form(request, RequisitionForm)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("governance:ballots")
+    try:
+        start_requisition(
+            society=form.cleaned_data["society"],
+            holder=_holder(request.user),
+            purpose=form.cleaned_data["purpose"],
+        )
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Your requisition is signed; other members can now sign it too.")
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def sign(request, requisition_id):
+    requisition = get_object_or_404(Requisition, pk=requisition_id)
+    try:
+        sign_requisition(requisition=requisition, holder=_holder(request.user))
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "You signed the requisition.")
     return redirect("governance:ballots")

@@ -1,5 +1,6 @@
-"""The board's admin between meetings: a meeting's papers, members' proposals (put on an agenda
-or declined with published reasons), and seats for the directors the members elected."""
+"""The board's admin around meetings: a meeting's papers, members' proposals (put on an agenda
+or declined with published reasons), votes recorded in the room, and seats for the directors
+the members elected."""
 
 from django import forms
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -10,10 +11,12 @@ from wagtail.permissions import register_permission_policy
 from capital.admin_actions import ObjectAction
 from capital.admin_scoping import ReadOnlyPermissionPolicy, ServiceSaveMixin, SocietyScopedViewSet
 from governance.errors import GovernanceError
+from governance.forms import RESOLUTION_CHOICES
 from governance.forms_admin import ScopedForm
-from governance.models import Meeting, MeetingPaper, Proposal, Question
+from governance.models import Candidate, Meeting, MeetingPaper, Proposal, Question
 from governance.services.board import add_paper, put_on_agenda, seat_the_elected, unseated
 from governance.services.members import decline_proposal
+from governance.services.voting import record_in_room
 
 
 def save_paper(paper: MeetingPaper, by) -> MeetingPaper:
@@ -135,4 +138,80 @@ SEAT_THE_ELECTED = ObjectAction(
     ],
     perform=_seat,
     icon="user",
+)
+
+
+def _candidate_label(candidate) -> str:
+    return f"{candidate.member.holder.name} ({candidate.question.title})"
+
+
+class InRoomVoteForm(forms.Form):
+    """A vote cast in the room by a member present who has not voted online."""
+
+    needs_instance = True
+    question = forms.ModelChoiceField(queryset=Question.objects.none())
+    choice = forms.ChoiceField(
+        choices=[("", "—"), *RESOLUTION_CHOICES], required=False, help_text="For a resolution."
+    )
+    candidates = forms.ModelMultipleChoiceField(
+        queryset=Candidate.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For an election: up to the seats' number.",
+    )
+
+    def __init__(self, *args, instance, **kwargs):
+        super().__init__(*args, **kwargs)
+        open_questions = Question.objects.filter(meeting=instance.meeting, state=Question.State.OPEN)
+        self.fields["question"].queryset = open_questions.exclude(ballots__voter=instance)
+        self.fields["candidates"].queryset = Candidate.objects.filter(
+            question__in=open_questions, question__kind=Question.Kind.ELECTION
+        ).select_related("member__holder", "question")
+        self.fields["candidates"].label_from_instance = lambda c: (
+            f"{c.member.holder.name} ({c.question.title})"
+        )
+
+    def clean(self):
+        data = super().clean()
+        question = data.get("question")
+        if question is None:
+            return data
+        if question.is_election:
+            chosen = [c for c in data.get("candidates") or [] if c.question_id == question.pk]
+            if not chosen:
+                raise forms.ValidationError(f"Tick the candidates the member chose in {question.title!r}.")
+            data["candidates"] = chosen
+        elif not data.get("choice"):
+            raise forms.ValidationError("Say whether the member voted for, against, or abstained.")
+        return data
+
+
+def _in_room(entry, by, data) -> str:
+    question = data["question"]
+    record_in_room(
+        question=question,
+        holder=entry.holder,
+        choice=data.get("choice") or None,
+        candidates=[c.pk for c in data.get("candidates") or []] if question.is_election else None,
+        by=by,
+    )
+    return f"{entry.holder.name}'s vote on {question.title!r} is recorded, in the room."
+
+
+RECORD_IN_ROOM = ObjectAction(
+    name="vote_in_room",
+    label="Record a vote in the room",
+    permission="run_meetings",
+    society_of=lambda e: e.meeting.society,
+    applies=lambda e: (
+        e.meeting.state in (Meeting.State.CALLED, Meeting.State.HELD)
+        and e.meeting.questions.filter(state=Question.State.OPEN).exclude(ballots__voter=e).exists()
+    ),
+    preview=lambda e: [
+        f"{e.holder.name} is recorded present, and their vote counted as cast in the room.",
+        "Only for a member who has not voted on that question online: an online vote stands.",
+    ],
+    form_class=InRoomVoteForm,
+    perform=_in_room,
+    icon="edit",
 )

@@ -12,7 +12,7 @@ from wagtail.permissions import register_permission_policy
 from capital import permissions
 from capital.admin_actions import ObjectAction
 from capital.admin_scoping import ReadOnlyPermissionPolicy, ServiceSaveMixin, SocietyScopedViewSet
-from governance.admin_board import SEAT_THE_ELECTED, MeetingPaperViewSet, ProposalViewSet
+from governance.admin_board import RECORD_IN_ROOM, SEAT_THE_ELECTED, MeetingPaperViewSet, ProposalViewSet
 from governance.errors import GovernanceError
 from governance.forms_admin import ScopedForm
 from governance.models import DecisionEntry, GovernanceRules, Meeting, Question, RollEntry
@@ -246,6 +246,7 @@ class RollEntryViewSet(SocietyScopedViewSet):
             perform=_mark_present,
             icon="tick",
         ),
+        RECORD_IN_ROOM,
     )
 
 

@@ -185,3 +185,39 @@ def test_only_a_director_gives_seats(client, society, secretary, counted_electio
     client.force_login(secretary)
     assert refused(client.post(action_url("question", "seat", counted_election.pk)))
     assert not SocietyRole.objects.filter(society=society, role="director").exclude(user=secretary).exists()
+
+
+def test_the_secretary_records_votes_in_the_room_for_members_present(client, society, members, secretary):
+    meeting = called_meeting(
+        society=society, questions=[("ordinary", "Approve the accounts"), ("election", "Elect directors", 2)]
+    )
+    resolution, election = meeting.questions.order_by("number")
+    candidate = stand(question=election, holder=members[5])
+    vote(question=resolution, holder=members[1], choice="for")
+    entry, online = (meeting.roll.get(holder=m) for m in members[:2])
+    client.force_login(secretary)
+
+    url = action_url("rollentry", "vote_in_room", entry.pk)
+    assert client.post(url, {"question": resolution.pk, "choice": "against"}).status_code == 302
+    assert client.post(url, {"question": election.pk, "candidates": [candidate.pk]}).status_code == 302
+    ballots = {b.question_id: b for b in entry.ballots.all()}
+    assert (ballots[resolution.pk].choice, ballots[resolution.pk].method) == ("against", "in_room")
+    assert ballots[election.pk].candidates == [candidate.pk]
+    entry.refresh_from_db()
+    assert entry.present
+
+    # A member who voted online keeps their vote: the resolution is not offered for them.
+    response = client.post(
+        action_url("rollentry", "vote_in_room", online.pk), {"question": resolution.pk, "choice": "against"}
+    )
+    assert response.status_code == 200
+    assert online.ballots.get().choice == "for"
+
+
+def test_only_the_secretary_records_a_vote_in_the_room(client, society, members, director):
+    meeting = called_meeting(society=society)
+    entry = meeting.roll.get(holder=members[0])
+    client.force_login(director)
+    url = action_url("rollentry", "vote_in_room", entry.pk)
+    assert refused(client.post(url, {"question": meeting.questions.get().pk, "choice": "for"}))
+    assert not entry.ballots.exists()

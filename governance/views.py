@@ -11,6 +11,7 @@ from capital.errors import Refusal
 from governance import reads
 from governance.forms import ProposalForm, RequisitionForm, VoteForm
 from governance.models import DecisionEntry, Proposal, Question, Requisition, receipt_hash
+from governance.services.meetings import stand
 from governance.services.members import propose, second, sign_requisition, start_requisition
 from governance.services.voting import vote
 from shares.models import Holder
@@ -66,6 +67,12 @@ def ballots(request):
         (question, ballot, VoteForm(question=question, auto_id=f"q{question.pk}_%s"))
         for question, ballot in view.get("ballots_to_cast", [])
     ]
+    standing = {
+        question.pk
+        for question, _ in view.get("ballots_to_cast", [])
+        for candidate in question.candidates.all()
+        if candidate.member.holder_id == getattr(view["holder"], "pk", None)
+    }
     member_of = reads.member_societies(view["holder"])
     return render(
         request,
@@ -73,6 +80,7 @@ def ballots(request):
         {
             **view,
             "forms": forms,
+            "standing": standing,
             "proposal_form": ProposalForm(societies=member_of, auto_id="proposal_%s"),
             "requisition_form": RequisitionForm(societies=member_of, auto_id="requisition_%s"),
         },
@@ -189,4 +197,20 @@ def sign(request, requisition_id):
         messages.error(request, str(error))
     else:
         messages.success(request, "You signed the requisition.")
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def stand_for(request, question_id):
+    """A member on the roll stands in an election, with a few words about themselves."""
+    question = get_object_or_404(Question.objects.select_related("meeting__society"), pk=question_id)
+    statement = request.POST.get("statement", "").strip()[:2000]
+    try:
+        stand(question=question, holder=_holder(request.user), statement=statement)
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"You stand in {question.title!r}: members can now vote for you.")
     return redirect("governance:ballots")

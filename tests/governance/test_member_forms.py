@@ -6,9 +6,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from governance.models import Proposal, Requisition, Seconder, Signature
+from governance.models import Candidate, Proposal, Requisition, Seconder, Signature
 from governance.services.members import propose, start_requisition
 from tests import factories
+from tests.builders import called_meeting
 
 
 def as_user(client, holder):
@@ -135,3 +136,21 @@ def test_an_investor_only_holder_cannot_requisition_or_sign_by_the_form_or_the_a
     response = post_json(investor, f"/api/v1/requisitions/{requisition.pk}/sign")
     assert response.status_code == 403 and "never carry a vote" in response.json()["detail"]
     assert Signature.objects.filter(requisition=requisition).count() == 1
+
+
+def test_a_member_stands_for_election_on_their_meetings_screen(client, society, members, investor_only):
+    election = called_meeting(society=society, questions=[("election", "Elect directors", 2)]).questions.get()
+    as_user(client, members[0])
+    assert "Stand for election" in page_after(client.get(reverse("governance:ballots")))
+    page = page_after(
+        client.post(
+            reverse("governance:stand", args=[election.pk]), {"statement": "I fix bikes."}, follow=True
+        )
+    )
+    assert "You stand in &#x27;Elect directors&#x27;" in page and "Stand for election" not in page
+    assert [(c.member.holder, c.statement) for c in Candidate.objects.all()] == [(members[0], "I fix bikes.")]
+
+    as_user(client, investor_only)
+    page = page_after(client.post(stand_url, follow=True))
+    assert "Only a member on the roll at the record date may stand" in page
+    assert Candidate.objects.count() == 1

@@ -142,11 +142,8 @@ def test_a_member_stands_for_election_on_their_meetings_screen(client, society, 
     election = called_meeting(society=society, questions=[("election", "Elect directors", 2)]).questions.get()
     as_user(client, members[0])
     assert "Stand for election" in page_after(client.get(reverse("governance:ballots")))
-    page = page_after(
-        client.post(
-            reverse("governance:stand", args=[election.pk]), {"statement": "I fix bikes."}, follow=True
-        )
-    )
+    stand_url = reverse("governance:stand", args=[election.pk])
+    page = page_after(client.post(stand_url, {"statement": "I fix bikes."}, follow=True))
     assert "You stand in &#x27;Elect directors&#x27;" in page and "Stand for election" not in page
     assert [(c.member.holder, c.statement) for c in Candidate.objects.all()] == [(members[0], "I fix bikes.")]
 

@@ -71,7 +71,9 @@ def member_view(holder):
     )
     mine = {
         b.question_id: b
-        for b in Ballot.objects.filter(voter__holder=holder).select_related("question__meeting__society")
+        for b in Ballot.objects.filter(voter__holder=holder)
+        .select_related("question__meeting__society")
+        .prefetch_related("question__decision_entries")
     }
     member_of = member_societies(holder)
     societies = (

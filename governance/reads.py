@@ -59,8 +59,14 @@ def member_view(holder):
     """A member's governance screen: meetings to come, ballots to cast, receipts, proposals to second."""
     if holder is None:
         return {"holder": None}
-    entries = RollEntry.objects.filter(holder=holder).select_related("meeting__society")
-    meetings = [e.meeting for e in entries if e.meeting.state in (Meeting.State.CALLED, Meeting.State.HELD)]
+    entries = RollEntry.objects.filter(holder=holder).select_related(
+        "meeting__society__governance_rules", "proxy__holder"
+    )
+    meetings = []
+    for entry in entries:
+        if entry.meeting.state in (Meeting.State.CALLED, Meeting.State.HELD):
+            entry.meeting.my_entry = entry  # whom the member appointed their proxy, if anyone
+            meetings.append(entry.meeting)
     open_questions = (
         Question.objects.filter(
             meeting__roll__holder=holder, state=Question.State.OPEN, meeting__state__in=["called", "held"]
@@ -93,6 +99,22 @@ def member_view(holder):
         .exclude(signatures__member=holder)
         .select_related("society"),
         "member_of": member_of,
+        "proxy_for": proxy_ballots(holder),
         "societies": Society.objects.filter(pk__in=societies),
         "today": timezone.localdate(),
     }
+
+
+def proxy_ballots(holder) -> list[tuple[RollEntry, Question, Ballot | None]]:
+    """The open questions `holder` may vote on as the proxy of members who appointed them."""
+    appointed = RollEntry.objects.filter(
+        proxy__holder=holder, meeting__state__in=[Meeting.State.CALLED, Meeting.State.HELD]
+    ).select_related("holder", "meeting__society")
+    rows = []
+    for entry in appointed:
+        cast = {b.question_id: b for b in entry.ballots.all()}
+        questions = entry.meeting.questions.filter(state=Question.State.OPEN).prefetch_related(
+            "candidates__member__holder"
+        )
+        rows += [(entry, question, cast.get(question.pk)) for question in questions]
+    return rows

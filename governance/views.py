@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 from capital.errors import Refusal
 from governance import reads
 from governance.forms import ProposalForm, RequisitionForm, VoteForm
-from governance.models import DecisionEntry, Proposal, Question, Requisition, receipt_hash
+from governance.models import DecisionEntry, Meeting, Proposal, Question, Requisition, RollEntry, receipt_hash
 from governance.services.meetings import stand
 from governance.services.members import propose, second, sign_requisition, start_requisition
-from governance.services.voting import vote
+from governance.services.voting import appoint_proxy, vote, vote_as_proxy
 from shares.models import Holder
 
 
@@ -73,6 +73,10 @@ def ballots(request):
         for candidate in question.candidates.all()
         if candidate.member.holder_id == getattr(view["holder"], "pk", None)
     }
+    proxy_forms = [
+        (entry, question, ballot, VoteForm(question=question, auto_id=f"p{entry.pk}_q{question.pk}_%s"))
+        for entry, question, ballot in view.get("proxy_for", [])
+    ]
     member_of = reads.member_societies(view["holder"])
     return render(
         request,
@@ -81,6 +85,7 @@ def ballots(request):
             **view,
             "forms": forms,
             "standing": standing,
+            "proxy_forms": proxy_forms,
             "proposal_form": ProposalForm(societies=member_of, auto_id="proposal_%s"),
             "requisition_form": RequisitionForm(societies=member_of, auto_id="requisition_%s"),
         },
@@ -213,4 +218,56 @@ def stand_for(request, question_id):
         messages.error(request, str(error))
     else:
         messages.success(request, f"You stand in {question.title!r}: members can now vote for you.")
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def appoint(request, meeting_id):
+    """A member appoints another member on the meeting's roll, named by email address, as proxy."""
+    meeting = get_object_or_404(Meeting, pk=meeting_id)
+    email = request.POST.get("email", "").strip()
+    proxy = RollEntry.objects.filter(meeting=meeting, holder__email__iexact=email).select_related("holder")
+    proxy = proxy.first() if email else None
+    if proxy is None:
+        messages.error(
+            request, "No member on this meeting's roll has that email address: check it with them."
+        )
+        return redirect("governance:ballots")
+    try:
+        appoint_proxy(meeting=meeting, member=_holder(request.user), proxy=proxy.holder)
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{proxy.holder.name} is your proxy for {meeting.title}.")
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def cast_as_proxy(request, question_id, entry_id):
+    """A proxy votes for a member who appointed them."""
+    question = get_object_or_404(Question.objects.select_related("meeting__society"), pk=question_id)
+    entry = get_object_or_404(
+        RollEntry.objects.select_related("holder"), pk=entry_id, meeting=question.meeting
+    )
+    form = VoteForm(request.POST, question=question)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("governance:ballots")
+    try:
+        vote_as_proxy(
+            question=question,
+            proxy=_holder(request.user),
+            member=entry.holder,
+            choice=form.cleaned_data.get("choice"),
+            candidates=form.cleaned_data.get("candidates"),
+            user=request.user,
+        )
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Your vote for {entry.holder.name} on {question.title!r} is recorded.")
     return redirect("governance:ballots")

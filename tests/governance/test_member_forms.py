@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from governance.models import Candidate, Proposal, Requisition, Seconder, Signature
+from governance.models import Ballot, Candidate, GovernanceRules, Proposal, Requisition, Seconder, Signature
 from governance.services.members import propose, start_requisition
 from tests import factories
 from tests.builders import called_meeting
@@ -151,3 +151,32 @@ def test_a_member_stands_for_election_on_their_meetings_screen(client, society, 
     page = page_after(client.post(stand_url, follow=True))
     assert "Only a member on the roll at the record date may stand" in page
     assert Candidate.objects.count() == 1
+
+
+def test_a_member_appoints_a_proxy_who_votes_for_them(client, society, members, investor_only):
+    rules = GovernanceRules.of(society)
+    rules.proxies_allowed = True
+    rules.save()
+    meeting = called_meeting(society=society)
+    question = meeting.questions.get()
+    appoint = reverse("governance:appoint-proxy", args=[meeting.pk])
+
+    as_user(client, members[1])
+    page = page_after(client.post(appoint, {"email": investor_only.email}, follow=True))
+    assert "No member on this meeting&#x27;s roll has that email address" in page
+    page = page_after(client.post(appoint, {"email": members[0].email.upper()}, follow=True))
+    assert "Member 0 is your proxy" in page and "Your proxy: Member 0." in page
+
+    entry = meeting.roll.get(holder=members[1])
+    as_user(client, members[0])
+    assert "For Member 1 · 1. Approve the accounts" in page_after(client.get(reverse("governance:ballots")))
+    url = reverse("governance:vote-as-proxy", args=[question.pk, entry.pk])
+    page = page_after(client.post(url, {"choice": "against"}, follow=True))
+    assert "Your vote for Member 1 on &#x27;Approve the accounts&#x27; is recorded." in page
+    ballot = Ballot.objects.get(question=question)
+    assert (ballot.voter, ballot.choice, ballot.method) == (entry, "against", "proxy")
+
+    as_user(client, members[2])  # not Member 1's proxy
+    page = page_after(client.post(url, {"choice": "for"}, follow=True))
+    assert "You are not Member 1&#x27;s proxy" in page
+    assert Ballot.objects.get(question=question).choice == "against"

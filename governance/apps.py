@@ -11,6 +11,12 @@ class GovernanceConfig(AppConfig):
 
     def ready(self):
         from capital.decisions import decision_taken
+        from capital.signals import demo_loaded
+        from governance.dashboard import meetings_panel
+        from governance.demo import add_demo_meetings
         from governance.services.record import record_announced
+        from shares.member_panels import register_member_panel
 
         decision_taken.connect(record_announced, dispatch_uid="governance.record_announced")
+        register_member_panel(meetings_panel)
+        demo_loaded.connect(add_demo_meetings, dispatch_uid="governance.add_demo_meetings")

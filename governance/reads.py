@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from capital.models import Society
-from governance.models import Ballot, DecisionEntry, Meeting, Proposal, Question, RollEntry
+from governance.models import Ballot, DecisionEntry, Meeting, Proposal, Question, Requisition, RollEntry
 from governance.services.record import chain_head
 
 
@@ -44,12 +44,29 @@ def head(society: Society):
     return chain_head(society)
 
 
+def member_societies(holder) -> QuerySet:
+    """The societies `holder` holds membership shares in today (one member, one vote)."""
+    if holder is None:
+        return Society.objects.none()
+    return Society.objects.filter(
+        share_classes__confers_membership=True,
+        share_classes__holdings__holder=holder,
+        share_classes__holdings__shares__gt=0,
+    ).distinct()
+
+
 def member_view(holder):
     """A member's governance screen: meetings to come, ballots to cast, receipts, proposals to second."""
     if holder is None:
         return {"holder": None}
-    entries = RollEntry.objects.filter(holder=holder).select_related("meeting__society")
-    meetings = [e.meeting for e in entries if e.meeting.state in (Meeting.State.CALLED, Meeting.State.HELD)]
+    entries = RollEntry.objects.filter(holder=holder).select_related(
+        "meeting__society__governance_rules", "proxy__holder"
+    )
+    meetings = []
+    for entry in entries:
+        if entry.meeting.state in (Meeting.State.CALLED, Meeting.State.HELD):
+            entry.meeting.my_entry = entry  # whom the member appointed their proxy, if anyone
+            meetings.append(entry.meeting)
     open_questions = (
         Question.objects.filter(
             meeting__roll__holder=holder, state=Question.State.OPEN, meeting__state__in=["called", "held"]
@@ -60,9 +77,16 @@ def member_view(holder):
     )
     mine = {
         b.question_id: b
-        for b in Ballot.objects.filter(voter__holder=holder).select_related("question__meeting__society")
+        for b in Ballot.objects.filter(voter__holder=holder)
+        .select_related("question__meeting__society")
+        .prefetch_related("question__decision_entries")
     }
-    societies = {m.society_id for m in meetings} | {e.meeting.society_id for e in entries}
+    member_of = member_societies(holder)
+    societies = (
+        {m.society_id for m in meetings}
+        | {e.meeting.society_id for e in entries}
+        | set(member_of.values_list("pk", flat=True))
+    )
     return {
         "holder": holder,
         "meetings": sorted(meetings, key=lambda m: m.starts_at),
@@ -71,6 +95,26 @@ def member_view(holder):
         "proposals": Proposal.objects.filter(society__in=societies, state=Proposal.State.SECONDING)
         .exclude(proposer=holder)
         .exclude(seconders__member=holder),
+        "requisitions": Requisition.objects.filter(society__in=member_of, state=Requisition.State.SIGNING)
+        .exclude(signatures__member=holder)
+        .select_related("society"),
+        "member_of": member_of,
+        "proxy_for": proxy_ballots(holder),
         "societies": Society.objects.filter(pk__in=societies),
         "today": timezone.localdate(),
     }
+
+
+def proxy_ballots(holder) -> list[tuple[RollEntry, Question, Ballot | None]]:
+    """The open questions `holder` may vote on as the proxy of members who appointed them."""
+    appointed = RollEntry.objects.filter(
+        proxy__holder=holder, meeting__state__in=[Meeting.State.CALLED, Meeting.State.HELD]
+    ).select_related("holder", "meeting__society")
+    rows = []
+    for entry in appointed:
+        cast = {b.question_id: b for b in entry.ballots.all()}
+        questions = entry.meeting.questions.filter(state=Question.State.OPEN).prefetch_related(
+            "candidates__member__holder"
+        )
+        rows += [(entry, question, cast.get(question.pk)) for question in questions]
+    return rows

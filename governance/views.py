@@ -9,10 +9,11 @@ from django.views.decorators.http import require_POST
 
 from capital.errors import Refusal
 from governance import reads
-from governance.forms import VoteForm
-from governance.models import DecisionEntry, Proposal, Question, receipt_hash
-from governance.services.members import second
-from governance.services.voting import vote
+from governance.forms import ProposalForm, RequisitionForm, VoteForm
+from governance.models import DecisionEntry, Meeting, Proposal, Question, Requisition, RollEntry, receipt_hash
+from governance.services.meetings import stand
+from governance.services.members import propose, second, sign_requisition, start_requisition
+from governance.services.voting import appoint_proxy, vote, vote_as_proxy
 from shares.models import Holder
 
 
@@ -66,7 +67,29 @@ def ballots(request):
         (question, ballot, VoteForm(question=question, auto_id=f"q{question.pk}_%s"))
         for question, ballot in view.get("ballots_to_cast", [])
     ]
-    return render(request, "governance/member.html", {**view, "forms": forms})
+    standing = {
+        question.pk
+        for question, _ in view.get("ballots_to_cast", [])
+        for candidate in question.candidates.all()
+        if candidate.member.holder_id == getattr(view["holder"], "pk", None)
+    }
+    proxy_forms = [
+        (entry, question, ballot, VoteForm(question=question, auto_id=f"p{entry.pk}_q{question.pk}_%s"))
+        for entry, question, ballot in view.get("proxy_for", [])
+    ]
+    member_of = reads.member_societies(view["holder"])
+    return render(
+        request,
+        "governance/member.html",
+        {
+            **view,
+            "forms": forms,
+            "standing": standing,
+            "proxy_forms": proxy_forms,
+            "proposal_form": ProposalForm(societies=member_of, auto_id="proposal_%s"),
+            "requisition_form": RequisitionForm(societies=member_of, auto_id="requisition_%s"),
+        },
+    )
 
 
 @never_cache
@@ -108,4 +131,143 @@ def second_proposal(request, proposal_id):
         messages.error(request, str(error))
     else:
         messages.success(request, f"You seconded {proposal.title!r}.")
+    return redirect("governance:ballots")
+
+
+def _members_form(request, form_class):
+    """The form bound to the request, its society limited to the member's own: an investor-only
+    holder has none to choose, so the form refuses them."""
+    return form_class(request.POST, societies=reads.member_societies(_holder(request.user)))
+
+
+def _form_errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
+@never_cache
+@login_required
+@require_POST
+def new_proposal(request):
+    form = _members_form(request, ProposalForm)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("governance:ballots")
+    data = form.cleaned_data
+    try:
+        proposal = propose(
+            society=data["society"],
+            holder=_holder(request.user),
+            title=data["title"],
+            text=data["text"],
+            kind=data["kind"],
+        )
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"Your proposal {proposal.title!r} now waits for other members to second it."
+        )
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def new_requisition(request):
+    form = _members_form(request, RequisitionForm)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("governance:ballots")
+    try:
+        start_requisition(
+            society=form.cleaned_data["society"],
+            holder=_holder(request.user),
+            purpose=form.cleaned_data["purpose"],
+        )
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Your requisition is signed; other members can now sign it too.")
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def sign(request, requisition_id):
+    requisition = get_object_or_404(Requisition, pk=requisition_id)
+    try:
+        sign_requisition(requisition=requisition, holder=_holder(request.user))
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "You signed the requisition.")
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def stand_for(request, question_id):
+    """A member on the roll stands in an election, with a few words about themselves."""
+    question = get_object_or_404(Question.objects.select_related("meeting__society"), pk=question_id)
+    statement = request.POST.get("statement", "").strip()[:2000]
+    try:
+        stand(question=question, holder=_holder(request.user), statement=statement)
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"You stand in {question.title!r}: members can now vote for you.")
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def appoint(request, meeting_id):
+    """A member appoints another member on the meeting's roll, named by email address, as proxy."""
+    meeting = get_object_or_404(Meeting, pk=meeting_id)
+    email = request.POST.get("email", "").strip()
+    proxy = RollEntry.objects.filter(meeting=meeting, holder__email__iexact=email).select_related("holder")
+    proxy = proxy.first() if email else None
+    if proxy is None:
+        messages.error(
+            request, "No member on this meeting's roll has that email address: check it with them."
+        )
+        return redirect("governance:ballots")
+    try:
+        appoint_proxy(meeting=meeting, member=_holder(request.user), proxy=proxy.holder)
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{proxy.holder.name} is your proxy for {meeting.title}.")
+    return redirect("governance:ballots")
+
+
+@never_cache
+@login_required
+@require_POST
+def cast_as_proxy(request, question_id, entry_id):
+    """A proxy votes for a member who appointed them."""
+    question = get_object_or_404(Question.objects.select_related("meeting__society"), pk=question_id)
+    entry = get_object_or_404(
+        RollEntry.objects.select_related("holder"), pk=entry_id, meeting=question.meeting
+    )
+    form = VoteForm(request.POST, question=question)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("governance:ballots")
+    try:
+        vote_as_proxy(
+            question=question,
+            proxy=_holder(request.user),
+            member=entry.holder,
+            choice=form.cleaned_data.get("choice"),
+            candidates=form.cleaned_data.get("candidates"),
+            user=request.user,
+        )
+    except Refusal as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Your vote for {entry.holder.name} on {question.title!r} is recorded.")
     return redirect("governance:ballots")

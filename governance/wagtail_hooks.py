@@ -12,6 +12,7 @@ from wagtail.permissions import register_permission_policy
 from capital import permissions
 from capital.admin_actions import ObjectAction
 from capital.admin_scoping import ReadOnlyPermissionPolicy, ServiceSaveMixin, SocietyScopedViewSet
+from governance.admin_board import RECORD_IN_ROOM, SEAT_THE_ELECTED, MeetingPaperViewSet, ProposalViewSet
 from governance.errors import GovernanceError
 from governance.forms_admin import ScopedForm
 from governance.models import DecisionEntry, GovernanceRules, Meeting, Question, RollEntry
@@ -216,6 +217,7 @@ class QuestionViewSet(SocietyScopedViewSet):
             perform=lambda q, by, data: f"{close_question(question=q, by=by)} is counted.",
             icon="lock",
         ),
+        SEAT_THE_ELECTED,
     )
 
 
@@ -244,6 +246,7 @@ class RollEntryViewSet(SocietyScopedViewSet):
             perform=_mark_present,
             icon="tick",
         ),
+        RECORD_IN_ROOM,
     )
 
 
@@ -265,7 +268,15 @@ class GovernanceGroup(ViewSetGroup):
     menu_label = "Meetings and decisions"
     menu_icon = "date"
     menu_order = 230
-    items = (MeetingViewSet, QuestionViewSet, RollEntryViewSet, GovernanceRulesViewSet, DecisionEntryViewSet)
+    items = (
+        MeetingViewSet,
+        MeetingPaperViewSet,
+        QuestionViewSet,
+        ProposalViewSet,
+        RollEntryViewSet,
+        GovernanceRulesViewSet,
+        DecisionEntryViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

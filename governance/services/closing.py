@@ -6,14 +6,19 @@ size, the members present without a ballot, and every counted ballot by the hash
 stored ballots and checks them against it.
 """
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from capital import permissions
 from governance import tally
 from governance.errors import GovernanceError
 from governance.models import Ballot, Candidate, GovernanceRules, Meeting, Question
 from governance.services.record import decided_by_name, record
+
+logger = logging.getLogger(__name__)
 
 RULE_FIELDS = (
     "quorum_members",
@@ -131,10 +136,48 @@ def _summary(question: Question, result: dict) -> str:
     )
 
 
+def close_if_due(*, question_id: int, now=None) -> Question | None:
+    """Close and count one ballot if its closing time has passed and it is still open; otherwise
+    do nothing. Safe to run twice, or after the secretary closed it at the meeting: the question
+    is locked and its state read again inside the lock, so it is counted once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        question = (
+            Question.objects.select_for_update()
+            .filter(pk=question_id, state=Question.State.OPEN, voting_closes_at__lte=now)
+            .exclude(meeting__state=Meeting.State.DRAFT)
+            .first()
+        )
+        if question is None:
+            return None
+        return close_question(question=question, now=now)
+
+
+@task()
+def close_at_closing_time(question_id: int) -> bool:
+    """Run at a ballot's closing time (scheduled when the notice goes out): count it, once."""
+    return close_if_due(question_id=question_id) is not None
+
+
+def schedule_closing(meeting: Meeting) -> int:
+    """After the notice commits: one task per question with a closing time, to run at that time.
+    A backend that cannot defer work (the immediate one) is told nothing: the secretary closes
+    those ballots at the meeting. Returns how many were scheduled."""
+    if not close_at_closing_time.get_backend().supports_defer:
+        logger.warning("The task backend cannot run work later: %s's ballots close at the meeting.", meeting)
+        return 0
+    due = meeting.questions.filter(state=Question.State.OPEN, voting_closes_at__isnull=False)
+    scheduled = list(due.values_list("pk", "voting_closes_at"))
+    for question_id, closes in scheduled:
+        close_at_closing_time.using(run_after=closes).enqueue(question_id)
+    return len(scheduled)
+
+
 def close_due(now=None) -> list[Question]:
-    """Close every ballot whose closing time has passed (run by the task at the closing time)."""
+    """Close every ballot whose closing time has passed (a catch-up for any task that was lost)."""
     now = now or timezone.now()
     due = Question.objects.filter(state=Question.State.OPEN, voting_closes_at__lte=now).exclude(
         meeting__state=Meeting.State.DRAFT
     )
-    return [close_question(question=q, now=now) for q in due]
+    closed = (close_if_due(question_id=pk, now=now) for pk in due.values_list("pk", flat=True))
+    return [q for q in closed if q is not None]

@@ -10,6 +10,7 @@ from django_tasks import task
 from capital import permissions
 from governance.errors import GovernanceError
 from governance.models import Candidate, GovernanceRules, Meeting, Proposal, Question, Requisition, RollEntry
+from governance.services.closing import schedule_closing
 from shares.models import Holder
 from shares.notify import holder_message, send_now
 from shares.services.membership import voting_roll
@@ -130,7 +131,8 @@ def clear_days(sent: datetime.date, held: datetime.date) -> int:
 
 
 def send_notice(*, meeting: Meeting, by=None, now=None) -> Meeting:
-    """Call the meeting: take the roll and email every member on it (a background job). Refused
+    """Call the meeting: take the roll, email every member on it (a background job) and schedule
+    each ballot's closing at its closing time. Refused
     if the notice would be shorter than the rules allow or the record date is still to come."""
     permissions.require(by, "run_meetings", meeting.society)
     now = now or timezone.now()
@@ -152,6 +154,7 @@ def send_notice(*, meeting: Meeting, by=None, now=None) -> Meeting:
         meeting.notices_total = take_roll(meeting)
         meeting.save(update_fields=["state", "notice_sent_at", "notices_total"])
         transaction.on_commit(lambda: send_notices.enqueue(meeting.pk))
+        transaction.on_commit(lambda: schedule_closing(meeting), robust=True)
     return meeting
 
 

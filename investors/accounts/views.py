@@ -27,6 +27,7 @@ from investors.accounts.forms import (
     SignUpForm,
 )
 from investors.applications.services import holder_for_applicant
+from shares.member_panels import member_panels
 
 TEMPLATES = "investors/account"
 
@@ -128,7 +129,8 @@ def resend_verification(request):
 def dashboard(request):
     # The board may have registered this address since the account was verified: link it first.
     data = dashboard_for(request.user, holder=holder_for_applicant(user=request.user))
-    return render(request, f"{TEMPLATES}/dashboard.html", {"dashboard": data})
+    panels = member_panels(data.holder)  # what the apps above add (a member's meetings, say)
+    return render(request, f"{TEMPLATES}/dashboard.html", {"dashboard": data, "panels": panels})
 
 
 @never_cache

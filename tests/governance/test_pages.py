@@ -107,3 +107,17 @@ def test_the_api_takes_a_members_vote(client, meeting, members):
     )
     assert response.status_code == 200
     assert Ballot.objects.get(question=question).receipt_code == response.json()["receipt_code"]
+
+
+def test_a_members_receipt_links_to_their_vote_in_the_published_result(client, meeting, members):
+    question = meeting.questions.get()
+    ballot = vote(question=question, holder=members[0], choice="against")
+    close_question(question=question)
+    members[0].user = factories.UserFactory(email=members[0].email)
+    members[0].save()
+    client.force_login(members[0].user)
+    entry = DecisionEntry.objects.get(question=question)
+    link = f"/decisions/{meeting.society.slug}/{entry.sequence}/?receipt={ballot.receipt_code}#receipts"
+    assert f'href="{link}"' in client.get(reverse("governance:ballots")).content.decode()
+    found = client.get(link.split("#")[0]).content.decode()
+    assert "Your vote was counted: <strong>against</strong>" in found

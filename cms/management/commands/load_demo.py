@@ -13,6 +13,7 @@ from djmoney.money import Money
 from capital.models import Offer, ReturnSchedule, ShareClass, Society, SocietyRole
 from capital.schedules import save_return_schedule
 from capital.services import appoint_board_member, close_offer, open_offer, save_offer, save_share_class
+from capital.signals import demo_loaded
 from cms.demo import (
     SOLAR_OFFER_TITLE,
     add_demo_pages,
@@ -61,15 +62,18 @@ class Command(BaseCommand):
             society = Society.objects.get(slug=SLUG)
             pages_added = add_demo_pages(society=society, board=BOARD)
             fairshares_added = add_fairshares(society=society)
+            # The apps above (governance's meetings) add their part of the demo, if missing.
+            others_added = sum(added or 0 for _, added in demo_loaded.send(sender=Command, society=society))
         if not already_loaded:
             self.stdout.write(
                 self.style.SUCCESS("Loaded the demo society, its offers, investors and web pages.")
             )
-        elif pages_added or fairshares_added:
+        elif pages_added or fairshares_added or others_added:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"The demo was loaded; added {pages_added} web pages"
                     + (" and its worker and customer classes" if fairshares_added else "")
+                    + (f" and {others_added} general meeting(s)" if others_added else "")
                     + "."
                 )
             )

@@ -162,6 +162,8 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Commonshare <noreply@localhost>")
+# For django.core.mail.backends.filebased.EmailBackend: a folder every process writes its mail to.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
 
 # Money: every amount is a django-money Money; the society's currency wins over this default.
 DEFAULT_CURRENCY = "GBP"
@@ -172,6 +174,8 @@ CURRENCIES = ("GBP", "EUR")
 # documents (certificates, statements, summaries), refunds (card refunds through Stripe), and
 # housekeeping (Wagtail's reference index and file clean-up), the one to serve last.
 TASK_QUEUES = ["default", "documents", "refunds", "housekeeping"]
+# A document job is split into chunks of this many documents, which any number of workers take.
+DOCUMENT_CHUNK_SIZE = int(os.environ.get("DOCUMENT_CHUNK_SIZE", "25"))
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

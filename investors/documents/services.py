@@ -165,6 +165,13 @@ def request_documents(
     )
 
 
+def request_register_pdf(*, society: Society, by=None) -> DocumentJob:
+    """The register of members as a PDF, made in the background (a large society's takes
+    minutes); a request while one is being made joins it."""
+    permissions.require(by, _permission_for(JobKind.REGISTER_PDF), society)
+    return _queue_job(society=society, kind=JobKind.REGISTER_PDF, by=by)
+
+
 def documents_after_allocation(offer: Offer) -> DocumentJob:
     """Certificates for an offer's allocation, emailed to each investor once it commits."""
     return _queue_job(society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, send_emails=True)
@@ -209,7 +216,7 @@ def _check_batch(society: Society, kind: str, offer, run, tax_year, surplus_run=
             raise DocumentError(
                 f"Choose a tax year that has ended, from 2000 to {last_ended} (the year it starts in)."
             )
-    elif kind != JobKind.SOCIETY_CERTIFICATES:
+    elif kind not in (JobKind.SOCIETY_CERTIFICATES, JobKind.REGISTER_PDF):
         raise DocumentError(f"There is no batch of documents called {kind!r}.")
 
 

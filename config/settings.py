@@ -171,9 +171,9 @@ CURRENCIES = ("GBP", "EUR")
 
 # Background work through the Tasks API: the database backend, served by `manage.py db_worker`.
 # Each kind of work has its queue, so a certificate never waits behind Wagtail's housekeeping:
-# documents (certificates, statements, summaries), refunds (card refunds through Stripe), and
-# housekeeping (Wagtail's reference index and file clean-up), the one to serve last.
-TASK_QUEUES = ["default", "documents", "refunds", "housekeeping"]
+# documents (certificates, statements, summaries), mail (holder emails), refunds (card refunds
+# through Stripe), and housekeeping (Wagtail's reference index and file clean-up), served last.
+TASK_QUEUES = ["default", "documents", "mail", "refunds", "housekeeping"]
 # A document job is split into chunks of this many documents, which any number of workers take.
 DOCUMENT_CHUNK_SIZE = int(os.environ.get("DOCUMENT_CHUNK_SIZE", "25"))
 TASKS = {

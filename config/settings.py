@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "cms",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "djmoney",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -176,11 +177,20 @@ CURRENCIES = ("GBP", "EUR")
 TASK_QUEUES = ["default", "documents", "mail", "refunds", "housekeeping"]
 # A document job is split into chunks of this many documents, which any number of workers take.
 DOCUMENT_CHUNK_SIZE = int(os.environ.get("DOCUMENT_CHUNK_SIZE", "25"))
+# TASKS_BACKEND=rq is the scale-out option: RQ on Redis (REDIS_URL) through django-tasks-rq,
+# served by `manage.py rqworker QUEUE…`; the database backend stays the default.
+TASK_BACKENDS = {"db": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASK_BACKENDS.get(TASKS_BACKEND, TASKS_BACKEND),
         "QUEUES": TASK_QUEUES,
     }
+}
+# A document chunk or a refund can take minutes; RQ would stop a job after 180 s.
+RQ_QUEUES = {
+    queue: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 3600}
+    for queue in TASK_QUEUES
 }
 
 # Card payments. With no secret key, card payment says it is not configured; bank transfers work.

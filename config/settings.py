@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_rq",
+    "health_check",
     "djmoney",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -299,6 +300,9 @@ NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
 # cookies only over it. X-Forwarded-Proto is believed only when a proxy is said to be in front.
 SITE_URL = WAGTAILADMIN_BASE_URL
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes over plain http
+# /healthz warns about a task queue whose oldest task has waited longer than this (seconds).
+HEALTH_QUEUE_WAIT_WARNING = int(os.environ.get("HEALTH_QUEUE_WAIT_WARNING", "600"))
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)

@@ -60,7 +60,7 @@ def _worker(name: str, media: Path, mail: Path, log: Path) -> subprocess.Popen:
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
     }
     command = [sys.executable, "manage.py", "db_worker", "--queue-name", "documents"]
-    command += ["--no-reload", "--no-startup-delay", "--interval", "0.2", "--verbosity", "0"]
+    command += ["--no-reload", "--no-startup-delay", "--interval", "0.2", "--verbosity", "1"]
     with log.open("wb") as out:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
@@ -152,6 +152,11 @@ def test_three_workers_one_killed_mid_chunk_make_and_email_each_document_once(se
         )
     except AssertionError:
         print(*(log.read_text() for log in logs), sep="\n----\n")
+        print(
+            list(DocumentJobChunk.objects.values_list("position", "state", "attempt", "done", "claimed_at"))
+        )
+        print(list(DBTaskResult.objects.values_list("task_path", "queue_name", "status")))
+        print(DocumentJob.objects.values("state", "done", "total", "emailed", "error").get())
         raise
     finally:
         for worker in workers:
@@ -176,4 +181,4 @@ def test_three_workers_one_killed_mid_chunk_make_and_email_each_document_once(se
 
 
 def _task_waiting() -> bool:
-    return DBTaskResult.objects.filter(status="READY").exists()
+    return DBTaskResult.objects.filter(status="READY", queue_name="documents").exists()

@@ -55,7 +55,7 @@ class TaskQueue(HealthCheck):
 
             try:
                 queue = django_rq.get_queue(self.queue)
-                job_ids = queue.get_job_ids(0, 0)
+                job_ids = queue.get_job_ids(0, 1)  # the oldest waiting job, at the queue's head
                 first = queue.fetch_job(job_ids[0]) if job_ids else None
                 return queue.count, first.enqueued_at if first else None
             except Exception as error:  # Redis down: the queue cannot be read

@@ -66,3 +66,12 @@ def test_tasks_backend_rq_selects_rq_on_redis_url_and_passes_the_checks():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == f"django_tasks_rq.RQBackend {REDIS_URL}"
     assert "System check identified no issues" in result.stdout + result.stderr
+
+
+def test_healthz_reads_each_queues_depth_from_redis(client, db, rq_tasks):
+    make_documents.enqueue(1)
+    make_documents.enqueue(2)
+    queues = client.get("/healthz").json()["queues"]
+    assert queues["documents"]["depth"] == 2 and queues["documents"]["status"] == "OK"
+    assert 0 <= queues["documents"]["oldest_waiting_seconds"] < 60
+    assert queues["mail"] == {"status": "OK", "depth": 0, "oldest_waiting_seconds": None}

@@ -6,16 +6,28 @@ each. Runs on an in-memory SQLite database of its own; the database is not what 
 
 Usage: python bench/documents.py [BATCH]   (default 1,000 certificates; about 25 minutes on 2
 cores, since each measurement is repeated under tracemalloc)
+
+`python bench/documents.py workers [COUNT]` (on PostgreSQL, DATABASE_URL) measures one document
+job shared by `manage.py db_worker` processes instead: the certificates of COUNT holders
+(default 60) made by 1 worker, then made again by 2, with documents per second and the speed-up.
+It creates and drops its own throwaway database (<name>_bench).
 """
 
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ["DATABASE_URL"] = "sqlite://:memory:"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORKERS_MODE = len(sys.argv) > 1 and sys.argv[1] == "workers"
+if WORKERS_MODE:
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-documents-")
+else:
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
@@ -76,7 +88,73 @@ def combined_pdf(certificates) -> bytes:
     return documents[0].copy(pages).write_pdf()
 
 
+CHUNK = 5
+
+
+def _worker(database: dict) -> subprocess.Popen:
+    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    url = f"postgres://{database['USER']}{password}@{host}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{url}/{database['NAME']}",
+        "DOCUMENT_CHUNK_SIZE": str(CHUNK),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    command = [sys.executable, "manage.py", "db_worker", "--queue-name", "documents", "--no-reload"]
+    command += ["--no-startup-delay", "--interval", "0.1", "--verbosity", "0"]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def one_job(society, director, workers: int, *, again: bool) -> tuple[int, float]:
+    """Seconds for `workers` processes to make every certificate of the society, as one job."""
+    from django.db import connection
+
+    from investors.documents.services import request_documents
+    from investors.models import DocumentJob
+
+    processes = [_worker(connection.settings_dict) for _ in range(workers)]
+    try:
+        time.sleep(10)  # the workers start (Django and WeasyPrint load) before the clock does
+        started = time.perf_counter()
+        job = request_documents(
+            society=society, kind=DocumentJob.Kind.SOCIETY_CERTIFICATES, regenerate=again, by=director
+        )
+        while DocumentJob.objects.filter(pk=job.pk, state__in=DocumentJob.UNFINISHED).exists():
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        job.refresh_from_db()
+        assert job.state == DocumentJob.State.FINISHED and job.done == job.total, job
+        return job.total, seconds
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def workers_main():
+    from bench.throwaway_db import throwaway_postgres
+    from tests.builders import board_seat
+
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+    with throwaway_postgres("documents"):
+        certificates = seed(count)
+        society = certificates[0].society
+        director = board_seat(society=society, role="director")
+        made, one = one_job(society, director, 1, again=False)
+        _, two = one_job(society, director, 2, again=True)
+    print(f"documents: one job of {made} certificates in chunks of {CHUNK}, {os.cpu_count()} cores")
+    print(f"{'workers':>7} {'seconds':>8} {'documents/s':>12}")
+    print(f"{1:>7} {one:>8.1f} {made / one:>12.1f}")
+    print(f"{2:>7} {two:>8.1f} {made / two:>12.1f}")
+    print(f"speed-up with 2 workers: {one / two:.2f}x")
+
+
 def main():
+    if WORKERS_MODE:
+        return workers_main()
     batch = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     call_command("migrate", verbosity=0)
     certificates = seed(batch)

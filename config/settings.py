@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "cms",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
+    "health_check",
     "djmoney",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -152,6 +154,24 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Media (stored documents, logos, uploads) on S3-compatible storage when MEDIA_S3_BUCKET is set
+# (AWS, MinIO, Ceph, …: MEDIA_S3_ENDPOINT_URL for one that is not AWS); files are private and
+# reached through signed links or the site's own downloads. Otherwise under MEDIA_ROOT.
+if os.environ.get("MEDIA_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["MEDIA_S3_BUCKET"],
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -162,6 +182,8 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Commonshare <noreply@localhost>")
+# For django.core.mail.backends.filebased.EmailBackend: a folder every process writes its mail to.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
 
 # Money: every amount is a django-money Money; the society's currency wins over this default.
 DEFAULT_CURRENCY = "GBP"
@@ -169,14 +191,25 @@ CURRENCIES = ("GBP", "EUR")
 
 # Background work through the Tasks API: the database backend, served by `manage.py db_worker`.
 # Each kind of work has its queue, so a certificate never waits behind Wagtail's housekeeping:
-# documents (certificates, statements, summaries), refunds (card refunds through Stripe), and
-# housekeeping (Wagtail's reference index and file clean-up), the one to serve last.
-TASK_QUEUES = ["default", "documents", "refunds", "housekeeping"]
+# documents (certificates, statements, summaries), mail (holder emails), refunds (card refunds
+# through Stripe), and housekeeping (Wagtail's reference index and file clean-up), served last.
+TASK_QUEUES = ["default", "documents", "mail", "refunds", "housekeeping"]
+# A document job is split into chunks of this many documents, which any number of workers take.
+DOCUMENT_CHUNK_SIZE = int(os.environ.get("DOCUMENT_CHUNK_SIZE", "25"))
+# TASKS_BACKEND=rq is the scale-out option: RQ on Redis (REDIS_URL) through django-tasks-rq,
+# served by `manage.py rqworker QUEUE…`; the database backend stays the default.
+TASK_BACKENDS = {"db": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASK_BACKENDS.get(TASKS_BACKEND, TASKS_BACKEND),
         "QUEUES": TASK_QUEUES,
     }
+}
+# A document chunk or a refund can take minutes; RQ would stop a job after 180 s.
+RQ_QUEUES = {
+    queue: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 3600}
+    for queue in TASK_QUEUES
 }
 
 # Card payments. With no secret key, card payment says it is not configured; bank transfers work.
@@ -267,6 +300,9 @@ NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
 # cookies only over it. X-Forwarded-Proto is believed only when a proxy is said to be in front.
 SITE_URL = WAGTAILADMIN_BASE_URL
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes over plain http
+# /healthz warns about a task queue whose oldest task has waited longer than this (seconds).
+HEALTH_QUEUE_WAIT_WARNING = int(os.environ.get("HEALTH_QUEUE_WAIT_WARNING", "600"))
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)

@@ -6,8 +6,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.views import favicon, news_opt_out
 from config.api import api
+from config.health import HealthView
 
 urlpatterns = [
+    # For the load balancer and the operator: database, cache, storage, each task queue.
+    path("healthz", HealthView.as_view(), name="healthz"),
     # Wagtail's admin logs in through the site's login, with its two-factor step.
     path("admin/login/", RedirectView.as_view(url="/account/login/", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),

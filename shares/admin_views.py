@@ -3,8 +3,9 @@ members as CSV or PDF, the ledger with its hashes as CSV). Read-only; every row 
 the register's services."""
 
 import io
+from collections.abc import Callable
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -74,8 +75,23 @@ def register_csv_download(request, slug):
     return _download(out.getvalue(), "text/csv; charset=utf-8", society, "register.csv")
 
 
+# How "Register (PDF)" is made when an app above registers a maker (investors' document job: a
+# large society's register takes minutes to render, so never in the request); else right here.
+_register_pdf_makers: list[Callable[[object, Society], HttpResponse]] = []
+
+
+def register_pdf_maker(maker: Callable[[object, Society], HttpResponse]) -> None:
+    """`maker(request, society)` answers the board's POST to "Register (PDF)"."""
+    if maker not in _register_pdf_makers:
+        _register_pdf_makers.append(maker)
+
+
 def register_pdf_download(request, slug):
     society = _society(request, slug)
+    if _register_pdf_makers:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return _register_pdf_makers[-1](request, society)
     return _download(register_pdf(society), "application/pdf", society, "register.pdf")
 
 

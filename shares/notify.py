@@ -6,9 +6,10 @@ investors through `investors.notify` (its templates under `templates/investors/e
 governance with its own templates. Every message is a plain-text template, rendered with the
 recipient's name cleaned by `name_for_email`: anyone can type anything as a name, and what they
 typed goes to someone else's mailbox, so it must never become a link or a message of its own.
-The mail is sent after the transaction that decided it commits (at once outside one), so no
-email describes something that was rolled back; a mail server that is down is logged and never
-turns a decision already saved into an error page.
+The mail is queued after the transaction that decided it commits (at once outside one), so no
+email describes something that was rolled back, and sent by a worker from the `mail` queue of its
+own, so a slow mail server holds up neither a request nor the documents queue; a mail server that
+is down is logged and never turns a decision already saved into an error page.
 
 Every message also carries an HTML part: the template's own `.html` when there is one,
 otherwise the plain text set in the society's letterhead (its name and logo, from
@@ -27,6 +28,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
@@ -116,15 +118,39 @@ def _on_commit(build) -> None:
     template or address that cannot be used is then logged and leaves the decision, and the
     other after-commit work (the next card refund, a document job), as they were."""
 
-    def build_and_send():
+    def build_and_queue():
         try:
             email = build()
         except Exception:
             logger.exception("Could not build an email after a commit; it was not sent")
             return
+        queue_email(email)
+
+    transaction.on_commit(build_and_queue, robust=True)
+
+
+def queue_email(email: EmailMultiAlternatives) -> None:
+    """Hand the built message to the `mail` queue; if even that fails, send it here and now."""
+    try:
+        send_queued_email.enqueue(
+            subject=email.subject,
+            body=email.body,
+            from_email=email.from_email,
+            to=list(email.to),
+            alternatives=[[content, mimetype] for content, mimetype in email.alternatives],
+        )
+    except Exception:
+        logger.exception("Could not queue %r; sending it at once", email.subject)
         send_now(email)
 
-    transaction.on_commit(build_and_send, robust=True)
+
+@task(queue_name="mail")
+def send_queued_email(*, subject: str, body: str, from_email: str, to: list, alternatives: list) -> bool:
+    """Send one holder email from the `mail` queue (True if the mail server took it)."""
+    email = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email, to=to)
+    for content, mimetype in alternatives:
+        email.attach_alternative(content, mimetype)
+    return send_now(email)
 
 
 def send_now(email: EmailMultiAlternatives) -> bool:

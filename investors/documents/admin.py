@@ -3,20 +3,21 @@ resume one that stalled."""
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from capital import permissions
 from capital.admin_actions import AdminPage
 from capital.admin_scoping import RoleMenuItem
 from capital.errors import Refusal
 from capital.models import Offer, Society
-from investors.documents.services import may_resume, request_documents, resume_job
+from investors.documents.services import may_resume, request_documents, request_register_pdf, resume_job
 from investors.models import DistributionRun, DocumentJob, SurplusRun
+from shares.admin_views import register_pdf_maker
 
 
 class DocumentJobForm(forms.Form):
@@ -142,8 +143,56 @@ def resume_document_job(request, pk):
     return redirect("document_jobs")
 
 
+def start_register_pdf(request, society):
+    """The board's "Register (PDF)": a background job, then its page with the stored file."""
+    try:
+        job = request_register_pdf(society=society, by=request.user)
+    except Refusal as error:
+        messages.error(request, str(error))
+        return redirect("register")
+    return redirect("register_pdf_job", pk=job.pk)
+
+
+register_pdf_maker(start_register_pdf)
+
+
+def _register_job(request, pk) -> DocumentJob:
+    job = (
+        DocumentJob.objects.filter(pk=pk, kind=DocumentJob.Kind.REGISTER_PDF)
+        .select_related("society")
+        .first()
+    )
+    if job is None or not permissions.may(request.user, "view_register", job.society):
+        raise Http404
+    return job
+
+
+class RegisterPdfJobView(AdminPage, TemplateView):
+    """How the register PDF is coming on; once made, the link to it (the page reloads itself)."""
+
+    template_name = "investors/admin/register_pdf_job.html"
+    page_title = "Register of members (PDF)"
+    header_icon = "list-ol"
+
+    def get_context_data(self, **kwargs):
+        job = _register_job(self.request, self.kwargs["pk"])
+        return super().get_context_data(job=job, resumable=may_resume(job), **kwargs)
+
+
+def register_pdf_file(request, pk):
+    job = _register_job(request, pk)
+    if job.state != DocumentJob.State.FINISHED or not job.file:
+        raise Http404
+    filename = f"{job.society.slug}-register-{timezone.localtime(job.finished_at):%Y-%m-%d}.pdf"
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
 def admin_urls():
     return [
+        path("documents/register/<int:pk>/", RegisterPdfJobView.as_view(), name="register_pdf_job"),
+        path("documents/register/<int:pk>/register.pdf", register_pdf_file, name="register_pdf_file"),
         path("documents/bulk/", DocumentJobsView.as_view(), name="document_jobs"),
         path("documents/bulk/<int:pk>/progress/", document_job_progress, name="document_job_progress"),
         path("documents/bulk/<int:pk>/resume/", resume_document_job, name="document_job_resume"),

@@ -15,9 +15,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -25,12 +26,12 @@ from capital import permissions
 from capital.models import Offer, Society
 from investors.documents.pdfs import annual_summary_pdf, statement_pdf, surplus_statement_pdf
 from investors.errors import DocumentError
-from investors.models import DistributionRun, Document, DocumentJob, SurplusRun
+from investors.models import DistributionRun, Document, DocumentJob, DocumentJobChunk, SurplusRun
 from investors.notify import MAIL_FAILURES, holder_message
 from investors.runs.statements import statement_holders, summary_holders
 from investors.runs.tax_year import tax_year, tax_year_of
 from investors.surplus.statements import surplus_statement_holders
-from shares.documents import certificate_pdf
+from shares.documents import certificate_pdf, register_pdf
 from shares.models import Certificate, Holder
 
 logger = logging.getLogger(__name__)
@@ -38,9 +39,12 @@ logger = logging.getLogger(__name__)
 Kind = Document.Kind
 JobKind = DocumentJob.Kind
 JobState = DocumentJob.State
+ChunkState = DocumentJobChunk.State
 
 # A running job that has made nothing for this long has lost its worker and may be resumed.
 STALLED_AFTER = datetime.timedelta(minutes=5)
+# A chunk whose worker has shown no sign of life for as long is taken over by the next to ask.
+CHUNK_CLAIM_EXPIRES = STALLED_AFTER
 
 
 # --- One document --------------------------------------------------------------------------------
@@ -161,6 +165,13 @@ def request_documents(
     )
 
 
+def request_register_pdf(*, society: Society, by=None) -> DocumentJob:
+    """The register of members as a PDF, made in the background (a large society's takes
+    minutes); a request while one is being made joins it."""
+    permissions.require(by, _permission_for(JobKind.REGISTER_PDF), society)
+    return _queue_job(society=society, kind=JobKind.REGISTER_PDF, by=by)
+
+
 def documents_after_allocation(offer: Offer) -> DocumentJob:
     """Certificates for an offer's allocation, emailed to each investor once it commits."""
     return _queue_job(society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, send_emails=True)
@@ -205,7 +216,7 @@ def _check_batch(society: Society, kind: str, offer, run, tax_year, surplus_run=
             raise DocumentError(
                 f"Choose a tax year that has ended, from 2000 to {last_ended} (the year it starts in)."
             )
-    elif kind != JobKind.SOCIETY_CERTIFICATES:
+    elif kind not in (JobKind.SOCIETY_CERTIFICATES, JobKind.REGISTER_PDF):
         raise DocumentError(f"There is no batch of documents called {kind!r}.")
 
 
@@ -259,27 +270,45 @@ def _enqueue(job_id: int) -> None:
 
 @task(queue_name="documents")
 def make_documents(job_id: int) -> int:
-    """Make (and email) one batch of documents; run again, it finishes what is missing."""
-    return run_job(job_id).done
+    """Split one batch into chunks and queue a task per chunk, which any number of workers take
+    at once; run again (a resume), it queues again whatever is not finished."""
+    job, orphaned_before, chunk_ids = start_job(job_id)
+    orphaned = orphaned_before.isoformat() if orphaned_before else None
+    for chunk_id in chunk_ids:
+        make_document_chunk.enqueue(chunk_id, orphaned)
+    return len(chunk_ids)
+
+
+@task(queue_name="documents")
+def make_document_chunk(chunk_id: int, orphaned_before: str | None = None) -> int:
+    """Make (and email) one chunk of a job's documents."""
+    since = datetime.datetime.fromisoformat(orphaned_before) if orphaned_before else None
+    return run_chunk(chunk_id, orphaned_before=since)
 
 
 def resume_job(job: DocumentJob, *, by=None) -> DocumentJob:
     """Queue a job again (see `may_resume`); it makes and sends only what is still missing."""
-    permissions.require(by, "issue_documents", job.society)
+    permissions.require(by, _permission_for(job.kind), job.society)
     with transaction.atomic():
         job = DocumentJob.objects.select_for_update().get(pk=job.pk)
         if not may_resume(job):
             raise DocumentError(
                 "This job is not stuck: it is queued, running or finished with every email sent."
             )
-        job.state, job.error, job.heartbeat_at, job.unsent = JobState.QUEUED, "", timezone.now(), 0
+        # Its figures stay until each chunk, run again, counts itself afresh.
+        job.state, job.error, job.heartbeat_at = JobState.QUEUED, "", timezone.now()
         try:
             with transaction.atomic():
-                job.save(update_fields=["state", "error", "heartbeat_at", "unsent"])
+                job.save(update_fields=["state", "error", "heartbeat_at"])
         except IntegrityError:
             raise DocumentError("The same documents are already being made by a newer job.") from None
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def _permission_for(kind: str) -> str:
+    """The register PDF is for whoever may see the register; other batches, for the board."""
+    return "view_register" if kind == JobKind.REGISTER_PDF else "issue_documents"
 
 
 def may_resume(job: DocumentJob, now: datetime.datetime | None = None) -> bool:
@@ -300,13 +329,7 @@ def is_stalled(job: DocumentJob, now: datetime.datetime | None = None) -> bool:
 
 @dataclass
 class JobItem:
-    holder: Holder
-    make: Callable[[datetime.datetime | None], Document]
-
-
-def _items(job: DocumentJob) -> list[JobItem]:
-    rows, item = _sources(job)
-    return [item(row) for row in rows]
+    make: Callable[[datetime.datetime | None], Document | None]
 
 
 def _count_items(job: DocumentJob) -> int:
@@ -325,58 +348,165 @@ def _sources(job: DocumentJob) -> tuple[QuerySet, Callable[[object], JobItem]]:
         else:
             certificates = certificates.filter(society=job.society_id)
         return certificates.order_by("number"), lambda c: JobItem(
-            c.holder, lambda since: certificate_document(c, remade_since=since)
+            lambda since: certificate_document(c, remade_since=since)
         )
     if job.kind == JobKind.RUN_STATEMENTS:
         run = DistributionRun.objects.select_related("share_class__society").get(pk=job.run_id)
         return statement_holders(run).order_by("pk"), lambda h: JobItem(
-            h, lambda since: statement_document(run, h, remade_since=since)
+            lambda since: statement_document(run, h, remade_since=since)
         )
     if job.kind == JobKind.SURPLUS_STATEMENTS:
         surplus_run = SurplusRun.objects.select_related("society").get(pk=job.surplus_run_id)
         return surplus_statement_holders(surplus_run).order_by("pk"), lambda h: JobItem(
-            h, lambda since: surplus_statement_document(surplus_run, h, remade_since=since)
+            lambda since: surplus_statement_document(surplus_run, h, remade_since=since)
+        )
+    if job.kind == JobKind.REGISTER_PDF:
+        return Society.objects.filter(pk=job.society_id).order_by("pk"), lambda society: JobItem(
+            lambda since: _store_register_pdf(job, society)
         )
     return summary_holders(job.society, job.tax_year).order_by("pk"), lambda h: JobItem(
-        h, lambda since: summary_document(job.society, h, job.tax_year, remade_since=since)
+        lambda since: summary_document(job.society, h, job.tax_year, remade_since=since)
+    )
+
+
+def _chunk_size() -> int:
+    return max(1, int(getattr(settings, "DOCUMENT_CHUNK_SIZE", 25)))
+
+
+def start_job(job_id: int) -> tuple[DocumentJob, datetime.datetime | None, list[int]]:
+    """Mark the job running and return the chunks still to make, splitting it into chunks the
+    first time (the rows it covers are fixed then), with the moment it was resumed, if it was.
+
+    A resumed job runs every chunk again: what exists is skipped, and an email the mail server
+    refused is tried again."""
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().select_related("society").get(pk=job_id)
+        if job.state not in DocumentJob.UNFINISHED:
+            return job, None, []
+        # A job queued again after it ran (`resume_job`: it had stalled, failed or left emails
+        # unsent) has no worker of its earlier run left alive: a chunk or a send one of them
+        # claimed before the resume will never be finished by it, however young the claim.
+        resumed_at = job.heartbeat_at if job.state == JobState.QUEUED and job.started_at else None
+        if job.state == JobState.QUEUED:
+            if not job.chunks.exists():
+                keys = list(_sources(job)[0].values_list("pk", flat=True))
+                size = _chunk_size()
+                DocumentJobChunk.objects.bulk_create(
+                    DocumentJobChunk(job=job, position=position, keys=keys[start : start + size])
+                    for position, start in enumerate(range(0, len(keys), size))
+                )
+                job.total, job.done = len(keys), 0
+            else:
+                finished = [ChunkState.DONE, ChunkState.FAILED]
+                job.chunks.filter(state__in=finished).update(state=ChunkState.QUEUED)
+            job.state = JobState.RUNNING
+            job.started_at = job.heartbeat_at = timezone.now()
+            job.save(update_fields=["state", "total", "done", "started_at", "heartbeat_at"])
+        pending = list(job.chunks.exclude(state=ChunkState.DONE).values_list("pk", flat=True))
+    if not pending:
+        _finish_if_complete(job.pk)
+    return job, resumed_at, pending
+
+
+def run_chunk(chunk_id: int, *, orphaned_before: datetime.datetime | None = None) -> int:
+    """Make (and email) the documents of one chunk, if no other worker has it. Returns how many
+    it made; 0 when the chunk was taken, finished, or its job is not running."""
+    now = timezone.now()
+    free = Q(state__in=[ChunkState.QUEUED, ChunkState.FAILED]) | Q(
+        state=ChunkState.RUNNING, claimed_at__lt=now - CHUNK_CLAIM_EXPIRES
+    )
+    if orphaned_before is not None:
+        free |= Q(state=ChunkState.RUNNING, claimed_at__lt=orphaned_before)
+    with transaction.atomic():
+        chunk = (
+            DocumentJobChunk.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(free, pk=chunk_id, job__state=JobState.RUNNING)
+            .first()
+        )
+        if chunk is None:
+            return 0
+        if chunk.done:  # taken over (or run again): what it counted is counted again from here
+            DocumentJob.objects.filter(pk=chunk.job_id).update(
+                done=F("done") - chunk.done,
+                emailed=F("emailed") - chunk.emailed,
+                unsent=F("unsent") - chunk.unsent,
+            )
+        chunk.state, chunk.claimed_at = ChunkState.RUNNING, now
+        chunk.done = chunk.emailed = chunk.unsent = 0
+        chunk.attempt += 1
+        chunk.save(update_fields=["state", "attempt", "done", "emailed", "unsent", "claimed_at"])
+    job = DocumentJob.objects.select_related("society").get(pk=chunk.job_id)
+    mine = DocumentJobChunk.objects.filter(pk=chunk.pk, attempt=chunk.attempt)
+    rows, item = _sources(job)
+    since = job.created_at if job.regenerate else None
+    made = emailed = unsent = 0
+    try:
+        for row in rows.filter(pk__in=chunk.keys):
+            document = item(row).make(since)
+            sent = refused = 0
+            if job.send_emails and document is not None:
+                outcome = _email_once(document, orphaned_before)
+                # Sent in this job by a worker that was lost before counting it: counted here.
+                sent = int(
+                    outcome == SENT
+                    or outcome == ALREADY
+                    and Document.objects.filter(pk=document.pk, emailed_at__gte=job.created_at).exists()
+                )
+                refused = int(outcome == REFUSED)
+            made, emailed, unsent = made + 1, emailed + sent, unsent + refused
+            with transaction.atomic():
+                if not mine.update(done=made, emailed=emailed, unsent=unsent, claimed_at=timezone.now()):
+                    return made - 1  # another worker took the chunk over and counts it
+                DocumentJob.objects.filter(pk=job.pk).update(
+                    done=F("done") + 1,
+                    heartbeat_at=timezone.now(),
+                    emailed=F("emailed") + sent,
+                    unsent=F("unsent") + refused,
+                )
+    except Exception as error:
+        logger.exception("Document job %s failed in chunk %s", job.pk, chunk.position)
+        with transaction.atomic():
+            mine.update(state=ChunkState.FAILED)
+            DocumentJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+                state=JobState.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
+            )
+        raise
+    # Committed on its own before the job's last check, so that of two workers finishing the
+    # last two chunks at once, the later always sees both done.
+    if mine.update(state=ChunkState.DONE, claimed_at=timezone.now()):
+        _finish_if_complete(job.pk)
+    return made
+
+
+def _finish_if_complete(job_id: int) -> None:
+    unfinished = DocumentJobChunk.objects.filter(job=OuterRef("pk")).exclude(state=ChunkState.DONE)
+    DocumentJob.objects.filter(pk=job_id, state=JobState.RUNNING).exclude(Exists(unfinished)).update(
+        state=JobState.FINISHED, finished_at=timezone.now()
     )
 
 
 def run_job(job_id: int) -> DocumentJob:
-    """Make (and email) every document of the job that is not made yet. Safe to run again after
-    a crash, or by two workers at once: what exists is skipped, and an email is sent once."""
-    with transaction.atomic():
-        job = DocumentJob.objects.select_for_update().select_related("society").get(pk=job_id)
-        if job.state not in DocumentJob.UNFINISHED:
-            return job
-        items = _items(job)
-        # A job queued again after it ran (`resume_job`: it had stalled, failed or left emails
-        # unsent) has no worker of its earlier run left alive: a send one of them claimed before
-        # the resume will never be finished by it, however young the claim.
-        resumed_at = job.heartbeat_at if job.state == JobState.QUEUED and job.started_at else None
-        job.state, job.total, job.done = JobState.RUNNING, len(items), 0
-        job.started_at = job.heartbeat_at = timezone.now()
-        job.save(update_fields=["state", "total", "done", "started_at", "heartbeat_at"])
-    since = job.created_at if job.regenerate else None
-    try:
-        for done, item in enumerate(items, start=1):
-            document = item.make(since)
-            outcome = _email_once(document, orphaned_before=resumed_at) if job.send_emails else None
-            DocumentJob.objects.filter(pk=job.pk).update(
-                done=done,
-                heartbeat_at=timezone.now(),
-                emailed=F("emailed") + int(outcome == SENT),
-                unsent=F("unsent") + int(outcome == REFUSED),
-            )
-    except Exception as error:
-        logger.exception("Document job %s failed", job.pk)
-        DocumentJob.objects.filter(pk=job.pk).update(
-            state=JobState.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
-        )
-        raise
-    DocumentJob.objects.filter(pk=job.pk).update(state=JobState.FINISHED, finished_at=timezone.now())
+    """Make (and email) every document of the job that is not made yet, in this process. Safe
+    to run again after a crash, or beside workers taking the same job's chunks: a chunk is made
+    by one worker at a time, what exists is skipped, and an email is sent once."""
+    job, orphaned_before, chunk_ids = start_job(job_id)
+    for chunk_id in chunk_ids:
+        run_chunk(chunk_id, orphaned_before=orphaned_before)
     job.refresh_from_db()
     return job
+
+
+def _store_register_pdf(job: DocumentJob, society: Society) -> None:
+    """The register of members as it stands, kept on the job for the board to download."""
+    pdf = register_pdf(society)
+    digest = hashlib.sha256(pdf).hexdigest()
+    stored = DocumentJob.objects.get(pk=job.pk)
+    old_file = stored.file.name
+    name = f"register-{timezone.localdate():%Y-%m-%d}-{digest[:8]}.pdf"
+    stored.file.save(name, ContentFile(pdf), save=False)
+    DocumentJob.objects.filter(pk=job.pk).update(file=stored.file.name)
+    if old_file and old_file != stored.file.name:
+        stored.file.storage.delete(old_file)
 
 
 # --- Email -----------------------------------------------------------------------------------------

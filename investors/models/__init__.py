@@ -1,7 +1,7 @@
 from investors.models.applications import Application, Payment, Refund, new_payment_reference
 from investors.models.bank import BankStatementImport, BankStatementLine
 from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
-from investors.models.documents import Document, DocumentJob
+from investors.models.documents import Document, DocumentJob, DocumentJobChunk
 from investors.models.estates import Estate, EstateTransmission
 from investors.models.nominations import Nomination, Nominee
 from investors.models.redemptions import RedemptionFund, RedemptionFundMovement, RedemptionRequest
@@ -21,6 +21,7 @@ __all__ = [
     "DistributionRun",
     "Document",
     "DocumentJob",
+    "DocumentJobChunk",
     "Estate",
     "EstateTransmission",
     "InterestElection",

@@ -22,6 +22,10 @@ def document_path(document: "Document", filename: str) -> str:
     return f"documents/{document.society.slug}/{document.kind}/{filename}"
 
 
+def job_file_path(job: "DocumentJob", filename: str) -> str:
+    return f"documents/{job.society.slug}/{job.kind}/{filename}"
+
+
 class Document(models.Model):
     """One stored PDF for one holder. `digest` is the SHA-256 of the file, to spot a changed file;
     `emailed_at` is set once the holder has been sent it, so a repeated job never emails twice;
@@ -126,6 +130,7 @@ class DocumentJob(models.Model):
         RUN_STATEMENTS = "run_statements", "Statements for a distribution run"
         ANNUAL_SUMMARIES = "annual_summaries", "Yearly summaries for a tax year"
         SURPLUS_STATEMENTS = "surplus_statements", "Statements for a surplus run"
+        REGISTER_PDF = "register_pdf", "The register of members (PDF)"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -165,6 +170,9 @@ class DocumentJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="The last document the job made.")
+    file = models.FileField(
+        upload_to=job_file_path, blank=True, help_text="The one file a job made (the register PDF)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -206,6 +214,13 @@ class DocumentJob(models.Model):
                         surplus_run__isnull=False,
                         tax_year__isnull=True,
                     )
+                    | Q(
+                        kind="register_pdf",
+                        offer__isnull=True,
+                        run__isnull=True,
+                        surplus_run__isnull=True,
+                        tax_year__isnull=True,
+                    )
                 ),
                 name="document_job_names_its_batch",
             ),
@@ -234,3 +249,38 @@ class DocumentJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else self.done * 100 // self.total
+
+
+class DocumentJobChunk(models.Model):
+    """A slice of a job's documents, taken by one worker at a time; any number of workers take
+    a job's chunks at once. `keys` are the rows (certificates or holders) it makes documents for.
+
+    A worker claims a chunk by raising `attempt` in a conditional UPDATE and reports progress
+    only while its attempt is the chunk's, so a chunk taken over from a lost worker is counted
+    once: what the chunk counted (`done`, `emailed`, `unsent`) comes off the job's figures when it
+    is taken over, and is counted again. `claimed_at` is the claiming worker's last sign of life."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(DocumentJob, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    keys = models.JSONField(help_text="The primary keys of the rows the chunk makes documents for.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    attempt = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    emailed = models.PositiveIntegerField(default=0)
+    unsent = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="one_chunk_per_job_position"),
+        ]
+
+    def __str__(self):
+        return f"Chunk {self.position} of job {self.job_id} ({self.state})"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.db import transaction
+from django_tasks import default_task_backend
 
 from investors.models import Refund
 from investors.notify import email_holder, name_for_email
@@ -124,3 +125,28 @@ def test_every_email_has_an_html_part_headed_by_the_societys_name_and_logo(
         r'<img src="https://shares\.example\.coop/[^"]+\.png" alt="' + re.escape(society.name), html
     )
     assert "We are refunding £10.00" in html and "We are refunding £10.00" in message.body
+
+
+def test_a_holder_email_waits_in_the_mail_queue_until_a_worker_sends_it(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": settings.TASK_QUEUES}
+    }
+    holder = factories.HolderFactory(name="Ann Other", email="ann@example.org")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        email_holder(
+            holder=holder,
+            template="card_not_charged",
+            subject="We could not charge your card (CS-ABCD2345)",
+            application=type("A", (), {"offer": type("O", (), {"title": "Solar"}), "payment_reference": "X"}),
+            why="Your card was declined.",
+        )
+    assert mail.outbox == [], "nothing is sent from the request"
+    (queued,) = default_task_backend.results
+    assert (queued.task.queue_name, queued.task.name) == ("mail", "send_queued_email")
+
+    assert queued.task.call(*queued.args, **queued.kwargs) is True  # what the mail worker runs
+    (sent,) = mail.outbox
+    assert sent.to == ["ann@example.org"] and "Ann Other" in sent.body
+    assert sent.alternatives[0].mimetype == "text/html" and "Solar" in sent.alternatives[0].content

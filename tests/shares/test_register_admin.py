@@ -8,7 +8,9 @@ from tests.builders import board_seat
 Role = SocietyRole.Role
 
 
-def test_the_register_page_verifies_and_downloads_for_the_board_only(client, profit_class):
+def test_the_register_page_verifies_and_downloads_for_the_board_only(
+    client, profit_class, django_capture_on_commit_callbacks
+):
     society = profit_class.society
     client.force_login(board_seat(society=society, role=Role.SECRETARY))
     page = client.post("/admin/register/", {"society": society.slug}).content.decode()
@@ -19,10 +21,16 @@ def test_the_register_page_verifies_and_downloads_for_the_board_only(client, pro
     assert register.status_code == 200 and "A" in register.content.decode()
     ledger = client.get(f"/admin/register/{society.slug}/ledger.csv").content.decode()
     assert head.entry_hash in ledger
-    pdf = client.get(f"/admin/register/{society.slug}/register.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The PDF is made by a background job (tests/investors/documents/test_register_pdf_job.py).
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/admin/register/{society.slug}/register.pdf")
+    assert started.status_code == 302
+    pdf = client.get(started["Location"] + "register.pdf")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
 
     client.force_login(board_seat(society=factories.SocietyFactory(), role=Role.DIRECTOR))
     for url in ("register.csv", "register.pdf", "ledger.csv"):
         assert client.get(f"/admin/register/{society.slug}/{url}").status_code == 404
+    assert client.post(f"/admin/register/{society.slug}/register.pdf").status_code == 404
+    assert client.get(started["Location"]).status_code == 404
     assert client.post("/admin/register/", {"society": society.slug}).status_code == 404

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from djmoney.models.fields import MoneyField
 
 from capital.models import MONEY, Society
@@ -34,6 +35,9 @@ class BankStatementImport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now, help_text="The last sign of life of the upload or worker importing it."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -41,6 +41,10 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d 
 # Files with more lines than this are imported by a background job rather than in the request.
 IN_REQUEST_LINES = 2000
 CHUNK = 2000
+# A statement whose importer has shown no sign of life for this long has lost its worker (killed,
+# or its machine restarted): reading updates the sign at least every 10,000 lines, and recording
+# holds the statement's row lock until it commits, so a live import is never taken for stalled.
+STALLED_AFTER = datetime.timedelta(minutes=5)
 Status = BankStatementLine.Status
 ImportState = BankStatementImport.State
 
@@ -76,6 +80,7 @@ def import_bank_statement(*, society: Society, text: str, source_name: str = "",
     (changing nothing) if the file cannot be read (a missing column, a NUL byte, a bad date or
     amount, named with its line) or was imported already."""
     permissions.require(by, "record_payments", society)
+    _resume_if_stalled(society, text)
     rows = parse_statement(text, society.currency)
     with transaction.atomic():
         statement = _claim(society, text, source_name, by, state=ImportState.RECORDING, lines=len(rows))
@@ -91,6 +96,7 @@ def queue_bank_statement(
     state and `progress` say how far the job has gone. The header and NUL bytes are checked now;
     a bad line later fails the job with its line number, importing nothing."""
     permissions.require(by, "record_payments", society)
+    _resume_if_stalled(society, text)
     check_text(text)
     _columns(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))).fieldnames)
     with transaction.atomic():
@@ -110,18 +116,23 @@ def run_statement_import(statement_id: int) -> BankStatementImport:
         statement = BankStatementImport.objects.select_for_update().get(pk=statement_id)
         if statement.state != ImportState.QUEUED:
             return statement  # taken by another worker, or finished
-        statement.state = ImportState.READING
-        statement.save(update_fields=["state"])
+        statement.state, statement.heartbeat_at = ImportState.READING, timezone.now()
+        statement.save(update_fields=["state", "heartbeat_at"])
     society = statement.society
     by = statement.imported_by
 
     def progress(lines_read: int) -> None:
-        BankStatementImport.objects.filter(pk=statement.pk).update(lines_read=lines_read)
+        BankStatementImport.objects.filter(pk=statement.pk).update(
+            lines_read=lines_read, heartbeat_at=timezone.now()
+        )
 
     try:
         rows = parse_statement(statement.content, society.currency, progress=progress)
         BankStatementImport.objects.filter(pk=statement.pk).update(
-            state=ImportState.RECORDING, lines_read=len(rows), lines_total=len(rows)
+            state=ImportState.RECORDING,
+            lines_read=len(rows),
+            lines_total=len(rows),
+            heartbeat_at=timezone.now(),
         )
         with transaction.atomic():
             statement = BankStatementImport.objects.select_for_update().get(pk=statement_id)
@@ -145,12 +156,69 @@ def run_statement_import(statement_id: int) -> BankStatementImport:
     return statement
 
 
+def resume_stalled_imports(*, society: Society | None = None, digest: str | None = None) -> int:
+    """Queue again every statement whose import stopped without finishing (its worker killed,
+    its machine restarted, or its task lost before a worker took it): nothing of it was stored,
+    since a statement is recorded in one transaction, so it starts again from its first line.
+    A statement being recorded right now is locked and left alone. Returns how many."""
+    stalled = BankStatementImport.objects.filter(
+        state__in=[ImportState.QUEUED, ImportState.READING, ImportState.RECORDING],
+        heartbeat_at__lt=timezone.now() - STALLED_AFTER,
+    )
+    if society is not None:
+        stalled = stalled.filter(society=society)
+    if digest is not None:
+        stalled = stalled.filter(digest=digest)
+    resumed = 0
+    for pk in stalled.values_list("pk", flat=True):
+        with transaction.atomic():
+            statement = (
+                stalled.filter(pk=pk).select_for_update(skip_locked=True).select_related("society").first()
+            )
+            if statement is None:
+                continue  # finished, resumed by someone else, or being recorded now
+            was = statement.get_state_display().lower()
+            statement.state, statement.lines_read, statement.heartbeat_at = (
+                ImportState.QUEUED,
+                0,
+                timezone.now(),
+            )
+            statement.save(update_fields=["state", "lines_read", "heartbeat_at"])
+            record_audit(
+                society=statement.society,
+                actor=None,
+                action="bank.import_resumed",
+                summary=(
+                    f"{statement.source_name or 'Bank statement'}: its import stopped ({was}) and starts "
+                    "again from the first line; nothing of it had been stored."
+                ),
+                statement=statement.pk,
+            )
+            transaction.on_commit(lambda pk=statement.pk: import_statement_job.enqueue(pk))
+        resumed += 1
+    return resumed
+
+
 def check_text(text: str) -> None:
     """Refuse what a statement never contains and the database cannot keep: NUL bytes."""
     position = text.find("\x00")
     if position >= 0:
         line = text.count("\n", 0, position) + 1
         raise PaymentError(f"Line {line} contains a NUL byte: this is not a bank statement as exported.")
+
+
+def _resume_if_stalled(society: Society, text: str) -> None:
+    """The same file uploaded again while its earlier import has stopped: start that one again
+    (telling the uploader) rather than answer that it is being imported."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    waiting = BankStatementImport.objects.filter(society=society, digest=digest).exclude(
+        state__in=[ImportState.DONE, ImportState.FAILED]
+    )
+    if waiting.exists() and resume_stalled_imports(society=society, digest=digest):
+        raise PaymentError(
+            "This statement file's import had stopped before it finished (nothing of it was stored); "
+            "it has started again. Its progress is under Bank statements."
+        )
 
 
 def _count_lines(text: str) -> int:

@@ -1,12 +1,22 @@
 """The same bank statement uploaded twice at the same moment (two treasurers, a double click
 reaching two web processes): real threads, real PostgreSQL, imported exactly once."""
 
+import datetime
+import threading
+
 import pytest
+from django.db import connection, transaction
+from django.utils import timezone
 
 from capital.models import AuditEntry
 from investors.errors import PaymentError
 from investors.models import Application, BankStatementImport, BankStatementLine, Payment
-from investors.payments.bank_import import import_bank_statement, queue_bank_statement, run_statement_import
+from investors.payments.bank_import import (
+    import_bank_statement,
+    queue_bank_statement,
+    resume_stalled_imports,
+    run_statement_import,
+)
 from tests import factories
 from tests.builders import unpaid_application
 from tests.pg.conftest import run_concurrently
@@ -89,3 +99,42 @@ def test_statement_payments_recorded_in_bulk_race_a_card_payment_for_the_same_ap
     assert target.payments.count() == 2
     assert target.state == Application.State.PAID
     assert target.refunds.count() == 1  # the second money in is owed back
+
+
+def test_a_statement_being_recorded_is_left_alone_until_its_worker_dies_then_imported_once():
+    offer = factories.OpenOfferFactory()
+    applications, text = a_statement(offer)
+    with transaction.atomic():  # a worker took it (the job queued at commit finds it taken)
+        queued = queue_bank_statement(society=offer.society, text=text, source_name="year.csv")
+        BankStatementImport.objects.filter(pk=queued.pk).update(
+            state=BankStatementImport.State.RECORDING,
+            heartbeat_at=timezone.now() - datetime.timedelta(hours=1),  # recording gives no sign of life
+        )
+    recording, die = threading.Event(), threading.Event()
+
+    def worker_recording_then_killed():
+        try:
+            with transaction.atomic():
+                BankStatementImport.objects.select_for_update().get(pk=queued.pk)
+                recording.set()
+                die.wait(timeout=30)
+                raise KeyboardInterrupt  # the process killed: its transaction never commits
+        except KeyboardInterrupt:
+            pass
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=worker_recording_then_killed)
+    worker.start()
+    assert recording.wait(timeout=30)
+
+    assert resume_stalled_imports() == 0  # locked: its worker is still recording
+    die.set()
+    worker.join(timeout=30)
+    assert resume_stalled_imports() == 1
+
+    queued.refresh_from_db()
+    assert (queued.state, queued.error) == (BankStatementImport.State.DONE, "")
+    assert BankStatementLine.objects.count() == 203 and Payment.objects.count() == 3
+    assert Application.objects.filter(state=Application.State.PAID).count() == 3
+    assert resume_stalled_imports() == 0

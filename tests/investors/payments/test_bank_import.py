@@ -1,15 +1,22 @@
 """Bank statement import: exact matches recorded, the rest listed, the same file twice is harmless."""
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from capital.models import AuditEntry
 from investors.errors import PaymentError
 from investors.models import Application, BankStatementImport, BankStatementLine, Payment
-from investors.payments.bank_import import import_bank_statement, queue_bank_statement, run_statement_import
+from investors.payments.bank_import import (
+    import_bank_statement,
+    queue_bank_statement,
+    resume_stalled_imports,
+    run_statement_import,
+)
 from tests import factories
 from tests.builders import board_seat, unpaid_application
 
@@ -325,3 +332,61 @@ def test_a_large_upload_in_the_admin_is_queued_and_its_progress_listed(client, o
     assert "30 new lines (0 already imported): 1 matched" in listing
     refused = upload(client, open_offer.society, text)
     assert "already imported" in refused.content.decode()
+
+
+def stop_worker_while(statement_import, state, *, minutes_ago):
+    """What a worker killed part-way leaves behind: the state it had reached, and no sign of
+    life since."""
+    BankStatementImport.objects.filter(pk=statement_import.pk).update(
+        state=state, lines_read=10, heartbeat_at=timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    )
+
+
+@pytest.mark.parametrize("state", ["queued", "reading", "recording"])
+def test_a_statement_whose_worker_stopped_is_imported_again_from_its_first_line(
+    open_offer, state, django_capture_on_commit_callbacks
+):
+    application, text = big_statement(open_offer)
+    queued = queue_bank_statement(society=open_offer.society, text=text, source_name="year.csv")
+    stop_worker_while(queued, state, minutes_ago=6)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert resume_stalled_imports() == 1
+
+    queued.refresh_from_db()
+    assert queued.state == BankStatementImport.State.DONE
+    assert BankStatementLine.objects.filter(statement=queued).count() == 30
+    assert Payment.objects.filter(application=application).count() == 1
+    resumed = AuditEntry.objects.get(action="bank.import_resumed", data__statement=queued.pk)
+    assert "starts again from the first line" in resumed.summary
+    assert resume_stalled_imports() == 0  # finished: nothing left to resume
+
+
+def test_an_import_still_showing_signs_of_life_is_left_to_its_worker(open_offer):
+    _, text = big_statement(open_offer)
+    queued = queue_bank_statement(society=open_offer.society, text=text)
+    stop_worker_while(queued, "reading", minutes_ago=4)
+
+    assert resume_stalled_imports() == 0
+    queued.refresh_from_db()
+    assert (queued.state, queued.lines_read) == (BankStatementImport.State.READING, 10)
+    assert not AuditEntry.objects.filter(action="bank.import_resumed").exists()
+
+
+def test_uploading_a_stalled_file_again_restarts_its_import_and_says_so(
+    open_offer, django_capture_on_commit_callbacks
+):
+    _, text = big_statement(open_offer)
+    queued = queue_bank_statement(society=open_offer.society, text=text)
+    stop_worker_while(queued, "reading", minutes_ago=30)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(PaymentError, match="had stopped before it finished.*started again"),
+    ):
+        queue_bank_statement(society=open_offer.society, text=text)
+
+    queued.refresh_from_db()
+    assert queued.state == BankStatementImport.State.DONE
+    assert BankStatementImport.objects.count() == 1
+    assert BankStatementLine.objects.count() == 30

@@ -41,6 +41,12 @@ def save(page: Page) -> None:
 
 def test_a_director_sets_up_and_opens_an_offer(demo_site, screen):
     device, page = screen
+    offer_page = set_up_and_open_an_offer(page, device)
+    check_the_public_offer_page(page, offer_page, device)
+
+
+def set_up_and_open_an_offer(page: Page, device: str) -> OfferPage:
+    """From the director's login to an open offer with its published page; returns the page."""
     offer_document = document(title="Turbine offer document")
     offer_document.collection = society_collection(ShareClass.objects.first().society)
     offer_document.save()
@@ -115,7 +121,10 @@ def test_a_director_sets_up_and_opens_an_offer(demo_site, screen):
     expect(page.get_by_text(f"“{OFFER_TITLE}” is open.")).to_be_visible()
     offer.refresh_from_db()
     assert offer.state == Offer.State.OPEN
+    return offer_page
 
+
+def check_the_public_offer_page(page: Page, offer_page: OfferPage, device: str) -> None:
     page.goto(offer_page.url)
     strip = page.locator(".key-facts")
     expect(strip).to_contain_text("£20,000.00 to £80,000.00")

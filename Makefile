@@ -27,6 +27,7 @@ ADDRESS ?= 127.0.0.1:8000
 run: system-packages $(STAMP)
 	$(PY) manage.py migrate --no-input
 	SITE_URL=$${SITE_URL:-http://$(ADDRESS)} $(PY) manage.py load_demo
+	$(PY) manage.py schedule_daily
 	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "Serving http://$(ADDRESS)/ (admin at http://$(ADDRESS)/admin/; the logins are above). Ctrl-C stops it."; \

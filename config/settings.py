@@ -212,6 +212,9 @@ RQ_QUEUES = {
     for queue in TASK_QUEUES
 }
 
+# The daily jobs (investors/daily.py): when the self-queuing task runs each day, local time.
+DAILY_AT = os.environ.get("DAILY_AT", "06:00")
+
 # Card payments. With no secret key, card payment says it is not configured; bank transfers work.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")

@@ -15,7 +15,7 @@ from capital.models import ShareClass, SurplusRules
 from capital.services import appoint_board_member, close_offer, save_surplus_rules
 from investors.applications.allocation import allocate_offer
 from investors.applications.services import apply_for_shares
-from investors.models import Application, DistributionLine, PayoutAccount
+from investors.models import Application, DistributionLine, PayoutAccount, SurplusRun
 from investors.payments.cards import pay_by_card, start_card_payment
 from investors.payments.services import confirm_payment
 from investors.surplus.contributions import import_contributions
@@ -208,11 +208,18 @@ def fairshares_coop() -> Coop:
 
 
 def give_payout_accounts(run) -> None:
-    """Every holder on `run`'s lines without a payout account is given one (so the payment file
-    and "record paid" can go ahead)."""
-    for index, holder_id in enumerate(
-        DistributionLine.objects.filter(run=run).values_list("holder_id", flat=True).distinct()
-    ):
+    """Every holder on `run`'s lines (a distribution run, or a surplus run with its investor
+    runs) without a payout account is given one (so the payment file and "record paid" can go
+    ahead)."""
+    if isinstance(run, SurplusRun):
+        holder_ids = {*run.lines.values_list("holder_id", flat=True)}
+        for investor_run in run.investor_runs.all():
+            holder_ids |= {
+                *DistributionLine.objects.filter(run=investor_run).values_list("holder_id", flat=True)
+            }
+    else:
+        holder_ids = {*DistributionLine.objects.filter(run=run).values_list("holder_id", flat=True)}
+    for index, holder_id in enumerate(sorted(holder_ids)):
         PayoutAccount.objects.get_or_create(
             holder_id=holder_id, defaults={"sort_code": "400000", "account_number": f"{10000000 + index}"}
         )

@@ -1,6 +1,7 @@
 from investors.models.applications import Application, Payment, Refund, new_payment_reference
 from investors.models.bank import BankStatementImport, BankStatementLine
 from investors.models.cards import CardPayment, StripeCustomer, WebhookEvent
+from investors.models.daily import DailyRun
 from investors.models.documents import Document, DocumentJob, DocumentJobChunk
 from investors.models.estates import Estate, EstateTransmission
 from investors.models.nominations import Nomination, Nominee
@@ -16,6 +17,7 @@ __all__ = [
     "BankStatementLine",
     "CardPayment",
     "Contribution",
+    "DailyRun",
     "ContributionImport",
     "DistributionLine",
     "DistributionRun",

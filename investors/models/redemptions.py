@@ -9,6 +9,7 @@ from djmoney.models.fields import MoneyField
 from capital.lifecycle import Lifecycle
 from capital.models import MONEY, ShareClass
 from investors.errors import RedemptionError
+from investors.models.payouts import PayoutResolution, payout_resolution_constraint
 from shares.models import Holder, LedgerEntry
 
 
@@ -71,11 +72,12 @@ class RedemptionFundMovement(models.Model):
         return f"{self.get_kind_display()}: {self.amount}"
 
 
-class RedemptionRequest(Lifecycle, models.Model):
+class RedemptionRequest(Lifecycle, PayoutResolution, models.Model):
     """One holder's request to be redeemed: it waits in the class's queue (by `requested_at`)
     until a director approves the queue within what the fund holds and the society can afford
     (the shares leave the register as a redemption and the money is owed), or refuses it; the
-    treasurer then records the payment."""
+    treasurer then records the payment (`payout`: how it reaches a holder who gave no payout
+    account)."""
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting in the queue"
@@ -129,6 +131,7 @@ class RedemptionRequest(Lifecycle, models.Model):
             models.CheckConstraint(
                 condition=~Q(state="refused") | ~Q(refusal_reason=""), name="redemption_refusal_explained"
             ),
+            payout_resolution_constraint("redemption_payout_resolution_has_a_note"),
         ]
 
     def __str__(self):

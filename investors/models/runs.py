@@ -11,6 +11,7 @@ from djmoney.models.fields import MoneyField
 from capital.lifecycle import Lifecycle
 from capital.models import MONEY, ShareClass
 from investors.errors import RunError
+from investors.models.payouts import PayoutResolution, payout_resolution_constraint
 from shares.models import Holder, Holding
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
@@ -130,7 +131,7 @@ class DistributionRun(Lifecycle, models.Model):
         return f"The run for year {self.year} of {self.share_class.name}"
 
 
-class DistributionLine(models.Model):
+class DistributionLine(PayoutResolution, models.Model):
     """One holding's year in a run: the engine's line, kept so the payment, the register's
     changes and every later statement can be traced to it.
 
@@ -147,14 +148,6 @@ class DistributionLine(models.Model):
         CAPPED = "capped", "Reached its cap"
         REDEEMED = "redeemed", "Redeemed at the term's end"
 
-    class Payout(models.TextChoices):
-        """How the line's money reaches the holder: in the bank's payment file (the default),
-        or, when the holder gave no payout account, as the treasurer resolved it."""
-
-        BANK_FILE = "bank_file", "In the payment file"
-        PAID_OTHER_WAY = "paid_other_way", "Paid another way"
-        HELD = "held", "Held until the holder gives an account"
-
     run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="lines")
     holding = models.ForeignKey(Holding, on_delete=models.PROTECT, related_name="distribution_lines")
     holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="distribution_lines")
@@ -167,8 +160,6 @@ class DistributionLine(models.Model):
     closes_holding = models.BooleanField(default=False)
     cash = models.DecimalField(**AMOUNT, help_text="The part of `paid` paid in money.")
     reinvested_shares = models.PositiveIntegerField(default=0)
-    payout = models.CharField(max_length=16, choices=Payout.choices, default=Payout.BANK_FILE)
-    payout_note = models.TextField(blank=True, help_text="How it was paid, or why it is held.")
 
     class Meta:
         ordering = ["run_id", "holding_id"]
@@ -185,11 +176,7 @@ class DistributionLine(models.Model):
             models.CheckConstraint(
                 condition=Q(closes_holding=False) | ~Q(status="active"), name="line_closes_only_when_ended"
             ),
-            models.CheckConstraint(
-                condition=Q(payout="bank_file") | ~Q(payout_note=""),
-                name="line_payout_resolution_has_a_note",
-                violation_error_message="Say how the holder was paid, or why the payment is held.",
-            ),
+            payout_resolution_constraint("line_payout_resolution_has_a_note"),
         ]
 
     def __str__(self):

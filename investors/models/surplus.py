@@ -14,6 +14,7 @@ from djmoney.models.fields import MoneyField
 from capital.lifecycle import Lifecycle
 from capital.models import MONEY, ShareClass, Society
 from investors.errors import SurplusRunError
+from investors.models.payouts import PayoutResolution, payout_resolution_constraint
 from investors.models.runs import DistributionRun
 from shares.models import Holder, LedgerEntry
 
@@ -200,11 +201,11 @@ class SurplusRun(Lifecycle, models.Model):
         return f"The surplus run for the year ending {self.ends_on:%-d %B %Y}"
 
 
-class SurplusLine(models.Model):
+class SurplusLine(PayoutResolution, models.Model):
     """One member's share of the Labour or User part: what they contributed (or the labour
     shares they held), what they are paid, and how: in money (`cash`) or as new member shares
     at nominal value with the rest in money. `ledger_entry` is the issue of those shares, once
-    the run is approved."""
+    the run is approved. `payout` is how its money reaches a member who gave no payout account."""
 
     run = models.ForeignKey(SurplusRun, on_delete=models.CASCADE, related_name="lines")
     part = models.CharField(max_length=8, choices=Part.choices)
@@ -230,6 +231,7 @@ class SurplusLine(models.Model):
                 condition=Q(weight__gte=0, paid__gte=0, cash__gte=0), name="surplus_line_amounts_not_negative"
             ),
             models.CheckConstraint(condition=Q(cash__lte=F("paid")), name="surplus_line_cash_within_paid"),
+            payout_resolution_constraint("surplus_line_payout_resolution_has_a_note"),
         ]
 
     def __str__(self):

@@ -8,6 +8,7 @@ from stdnum import iban as iban_number
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 from investors.models import InterestElection
+from investors.models.payouts import Payout
 from investors.payouts.accounts import PayoutDetails
 
 SEPARATORS = re.compile(r"[\s-]+")
@@ -100,4 +101,22 @@ class PayoutAccountForm(forms.Form):
 class InterestElectionForm(forms.Form):
     take_as = forms.ChoiceField(
         choices=InterestElection.TakeAs.choices, widget=forms.RadioSelect, label="Take interest as"
+    )
+
+
+class ResolvePayoutForm(forms.Form):
+    """The treasurer's choice for a payment owed to a holder with no payout account (a run's
+    line, a surplus dividend or a redemption)."""
+
+    payout = forms.ChoiceField(
+        choices=[
+            (Payout.PAID_OTHER_WAY, "Paid another way"),
+            (Payout.HELD, "Hold it until they give an account"),
+        ],
+        widget=forms.RadioSelect,
+        label="What happens to this payment",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="How it was paid (a cheque number, say), or why it is held.",
     )

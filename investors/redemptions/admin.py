@@ -18,7 +18,11 @@ from capital.errors import Refusal
 from capital.models import ShareClass
 from capital.money import format_money
 from investors.models import RedemptionFund, RedemptionFundMovement, RedemptionRequest
+from investors.models.payouts import Payout
+from investors.payouts.forms import ResolvePayoutForm
+from investors.payouts.resolution import missing_accounts_sentence, unresolved
 from investors.redemptions.exports import redemption_payment_file_csv
+from investors.redemptions.payouts import resolve_redemption_payout, return_redemption_to_file
 from investors.redemptions.services import (
     approve_redemptions,
     mark_redemption_paid,
@@ -145,13 +149,43 @@ def _paid(request, by, data) -> str:
     return f"{request.holder}'s redemption is recorded as paid."
 
 
+def _paid_preview(request) -> list[str]:
+    sentences = [f"{format_money(request.amount)} was paid to {request.holder}."]
+    missing = unresolved(RedemptionRequest.objects.filter(pk=request.pk))
+    if missing:
+        sentences.append(
+            f"{missing_accounts_sentence(missing)} Recording it paid waits until they give one, or it "
+            "is recorded as paid another way."
+        )
+    return sentences
+
+
+def _payout_preview(request) -> list[str]:
+    return [
+        f"{request.holder} is owed {format_money(request.amount)} for {request.shares} "
+        f"{request.share_class.name} redeemed.",
+        "A payment paid another way or held leaves the payment file. If they give an account later, "
+        "put a held payment back in the file.",
+    ]
+
+
+def _resolve(request, by, data) -> str:
+    request = resolve_redemption_payout(request=request, payout=data["payout"], note=data["note"], by=by)
+    return f"{request.holder}'s redemption is {request.get_payout_display().lower()}."
+
+
+def _back_to_file(request, by, data) -> str:
+    request = return_redemption_to_file(request=request, by=by)
+    return f"{request.holder}'s redemption is back in the payment file."
+
+
 class RedemptionRequestViewSet(SocietyScopedViewSet):
     model = RedemptionRequest
     society_lookup = "share_class__society__in"
     icon = "arrow-left"
     menu_label = "Redemptions"
-    list_display = ["requested_at", "holder", "share_class", "shares", "amount", "state"]
-    list_filter = ["state"]
+    list_display = ["requested_at", "holder", "share_class", "shares", "amount", "state", "payout"]
+    list_filter = ["state", "payout"]
     ordering = ["requested_at", "pk"]
     inspect_view_enabled = True
     form_fields = []
@@ -176,10 +210,31 @@ class RedemptionRequestViewSet(SocietyScopedViewSet):
             permission="pay_redemptions",
             society_of=lambda request: request.share_class.society,
             applies=lambda request: request.may_become(State.PAID),
-            preview=lambda request: [f"{format_money(request.amount)} was paid to {request.holder}."],
+            preview=_paid_preview,
             perform=_paid,
             form_class=PaidForm,
             icon="tick",
+        ),
+        ObjectAction(
+            name="resolve-payout",
+            label="Pay another way or hold",
+            permission="pay_redemptions",
+            society_of=lambda request: request.share_class.society,
+            applies=lambda request: request.state == State.APPROVED and request.payout == Payout.BANK_FILE,
+            preview=_payout_preview,
+            perform=_resolve,
+            form_class=ResolvePayoutForm,
+            icon="warning",
+        ),
+        ObjectAction(
+            name="back-to-file",
+            label="Put back in the payment file",
+            permission="pay_redemptions",
+            society_of=lambda request: request.share_class.society,
+            applies=lambda request: request.state == State.APPROVED and request.payout == Payout.HELD,
+            preview=_payout_preview,
+            perform=_back_to_file,
+            icon="undo",
         ),
     )
 

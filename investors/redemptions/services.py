@@ -23,6 +23,7 @@ from investors.earmarks import earmarks
 from investors.errors import RedemptionError
 from investors.models import RedemptionFund, RedemptionFundMovement, RedemptionRequest
 from investors.notify import email_holder
+from investors.redemptions.payouts import refuse_payment_while_unresolved
 from shares.errors import RegisterError
 from shares.models import Holder, Holding, LedgerEntry
 from shares.services.register import remove_shares
@@ -340,6 +341,7 @@ def mark_redemption_paid(
     with transaction.atomic():
         request = _locked(request)
         request.transition_to(State.PAID)
+        refuse_payment_while_unresolved(request)
         request.paid_on, request.paid_reference = paid_on or timezone.localdate(), reference.strip()
         request.save(update_fields=["state", "paid_on", "paid_reference"])
         record_audit(

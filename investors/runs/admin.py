@@ -24,13 +24,10 @@ from capital.models import ShareClass
 from capital.money import format_money
 from investors.models import DistributionLine, DistributionRun
 from investors.payouts.accounts import holders_without_details
+from investors.payouts.forms import ResolvePayoutForm
+from investors.payouts.resolution import missing_accounts_sentence
 from investors.runs.exports import payment_file_csv
-from investors.runs.payouts import (
-    lines_without_payout_account,
-    missing_accounts_sentence,
-    resolve_line_payout,
-    return_line_to_file,
-)
+from investors.runs.payouts import lines_without_payout_account, resolve_line_payout, return_line_to_file
 from investors.runs.services import approve_run, mark_run_paid, start_run
 from investors.runs.totals import declared_in_words, run_totals
 
@@ -179,21 +176,6 @@ class LineFilterSet(WagtailFilterSet):
 class LineIndexView(IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("holder", "run__share_class__society")
-
-
-class ResolvePayoutForm(forms.Form):
-    payout = forms.ChoiceField(
-        choices=[
-            (DistributionLine.Payout.PAID_OTHER_WAY, "Paid another way"),
-            (DistributionLine.Payout.HELD, "Hold it until they give an account"),
-        ],
-        widget=forms.RadioSelect,
-        label="What happens to this payment",
-    )
-    note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="How it was paid (a cheque number, say), or why it is held.",
-    )
 
 
 def _owed_by_bank_file(line) -> bool:

@@ -1,9 +1,6 @@
-"""Who a run cannot pay by bank file yet: holders owed money who gave no payout account.
-
-The payment file and "record the run as paid" refuse while any such line is unresolved. The
-treasurer resolves each one: the holder gives an account (from their dashboard), the money is
-paid another way (a cheque, say), or it is held until they give one. Held and otherwise-paid
-lines stay out of the payment file.
+"""Who a distribution run cannot pay by bank file yet: holders owed money who gave no payout
+account. The rule is `investors.payouts.resolution`'s, shared with surplus runs and
+redemptions; this module says which of a run's lines it applies to and audits each resolution.
 """
 
 from django.db import transaction
@@ -14,10 +11,15 @@ from capital.money import format_money
 from capital.services import record_audit
 from investors.errors import RunError
 from investors.models import DistributionLine, DistributionRun
-from investors.payouts.accounts import holders_without_details
+from investors.payouts.resolution import (
+    put_back_in_file,
+    refuse_while_unresolved,
+    set_resolution,
+    unresolved,
+)
 
 Payout = DistributionLine.Payout
-NAMED = 10  # holders named in a refusal; the rest are counted
+WHERE = "from the run's lines"
 
 
 def owed_money(run: DistributionRun) -> QuerySet:
@@ -27,27 +29,11 @@ def owed_money(run: DistributionRun) -> QuerySet:
 
 def lines_without_payout_account(run: DistributionRun) -> list[DistributionLine]:
     """Lines still meant for the payment file whose holder has no complete payout account."""
-    waiting = owed_money(run).filter(payout=Payout.BANK_FILE)
-    holder_ids = set(waiting.values_list("holder_id", flat=True))
-    missing = holders_without_details(holder_ids)
-    return list(waiting.filter(holder_id__in=missing).select_related("holder").order_by("holding_id"))
-
-
-def missing_accounts_sentence(lines: list[DistributionLine]) -> str:
-    names = ", ".join(line.holder.name for line in lines[:NAMED])
-    more = f" and {len(lines) - NAMED} more" if len(lines) > NAMED else ""
-    if len(lines) == 1:
-        return f"1 holder owed money has no payout account: {names}."
-    return f"{len(lines)} holders owed money have no payout account: {names}{more}."
+    return unresolved(owed_money(run).order_by("holding_id"))
 
 
 def refuse_while_accounts_missing(run: DistributionRun, doing: str) -> None:
-    lines = lines_without_payout_account(run)
-    if lines:
-        raise RunError(
-            f"{missing_accounts_sentence(lines)} Before {doing}, resolve each from the run's lines: "
-            "ask them to give an account on their dashboard, record it paid another way, or hold it."
-        )
+    refuse_while_unresolved(owed_money(run), doing=doing, where=WHERE, error=RunError)
 
 
 def resolve_line_payout(*, line: DistributionLine, payout: str, note: str, by) -> DistributionLine:
@@ -56,11 +42,6 @@ def resolve_line_payout(*, line: DistributionLine, payout: str, note: str, by) -
     year is started again)."""
     run = line.run
     permissions.require(by, "pay_runs", run.society)
-    if payout not in (Payout.PAID_OTHER_WAY, Payout.HELD):
-        raise RunError("Choose paid another way, or held.")
-    note = note.strip()
-    if not note:
-        raise RunError("Say how the holder was paid, or why the payment is held.")
     with transaction.atomic():
         run = (
             DistributionRun.objects.select_for_update(of=("self",))
@@ -73,8 +54,7 @@ def resolve_line_payout(*, line: DistributionLine, payout: str, note: str, by) -
                 f"this one is {run.get_state_display().lower()}."
             )
         line = _locked_line(line)
-        line.payout, line.payout_note = payout, note
-        line.save(update_fields=["payout", "payout_note"])
+        set_resolution(line, payout=payout, note=note, error=RunError)
         record_audit(
             society=run.society,
             actor=by,
@@ -82,7 +62,7 @@ def resolve_line_payout(*, line: DistributionLine, payout: str, note: str, by) -
             summary=(
                 f"{run.share_class.name}, year {run.year}: "
                 f"{format_money(run.society.money(line.bank_amount))} to {line.holder.name} "
-                f"{line.get_payout_display().lower()}: {note}"
+                f"{line.get_payout_display().lower()}: {line.payout_note}"
             ),
             run=run.pk,
             line=line.pk,
@@ -97,10 +77,9 @@ def return_line_to_file(*, line: DistributionLine, by) -> DistributionLine:
     permissions.require(by, "pay_runs", run.society)
     with transaction.atomic():
         line = _locked_line(line)
-        if line.run.state != DistributionRun.State.APPROVED or line.payout != Payout.HELD:
+        if line.run.state != DistributionRun.State.APPROVED:
             raise RunError("Only a held payment of a run not yet recorded as paid goes back in the file.")
-        line.payout, line.payout_note = Payout.BANK_FILE, ""
-        line.save(update_fields=["payout", "payout_note"])
+        put_back_in_file(line, error=RunError)
         record_audit(
             society=run.society,
             actor=by,

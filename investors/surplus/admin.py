@@ -21,9 +21,17 @@ from capital.errors import Refusal
 from capital.models import Society
 from capital.money import format_money
 from investors.models import ContributionImport, SurplusLine, SurplusRun
+from investors.models.payouts import Payout
 from investors.models.surplus import Part
+from investors.payouts.forms import ResolvePayoutForm
+from investors.payouts.resolution import missing_accounts_sentence
 from investors.surplus.contributions import import_contributions
 from investors.surplus.exports import payment_total, surplus_payment_file_csv
+from investors.surplus.payouts import (
+    resolve_dividend_payout,
+    return_dividend_to_file,
+    rows_without_payout_account,
+)
 from investors.surplus.services import approve_surplus_run, mark_surplus_run_paid, start_surplus_run
 
 State = SurplusRun.State
@@ -48,6 +56,12 @@ def surplus_run_summary(run: SurplusRun) -> list[str]:
     if counts["member_shares"]:
         sentences.append(f"{counts['member_shares']:,} member shares are issued with the approval.")
     sentences.extend(run.notes)
+    missing = rows_without_payout_account(run)
+    if missing:
+        sentences.append(
+            f"{missing_accounts_sentence(missing)} The payment file and recording the split as paid wait "
+            "until each is resolved (paid another way, held, or the account given)."
+        )
     return sentences
 
 
@@ -120,14 +134,64 @@ class SurplusRunViewSet(SocietyScopedViewSet):
     )
 
 
+def _dividend_preview(line) -> list[str]:
+    return [
+        f"{line.holder.name} is owed a {line.get_part_display()} dividend of "
+        f"{format_money(line.run.society.money(line.cash))} "
+        f"for the year ending {line.run.ends_on:%-d %B %Y}.",
+        "A payment paid another way or held leaves the payment file. If they give an account later, "
+        "put a held payment back in the file.",
+    ]
+
+
+def _resolve_dividend(line, by, data) -> str:
+    line = resolve_dividend_payout(line=line, payout=data["payout"], note=data["note"], by=by)
+    return f"{line.holder.name}'s dividend is {line.get_payout_display().lower()}."
+
+
+def _dividend_back_to_file(line, by, data) -> str:
+    line = return_dividend_to_file(line=line, by=by)
+    return f"{line.holder.name}'s dividend is back in the payment file."
+
+
+DIVIDEND_ACTIONS = (
+    ObjectAction(
+        name="resolve-payout",
+        label="Pay another way or hold",
+        permission="pay_runs",
+        society_of=lambda line: line.run.society,
+        applies=lambda line: (
+            line.run.state == State.APPROVED and line.cash > 0 and line.payout == Payout.BANK_FILE
+        ),
+        preview=_dividend_preview,
+        perform=_resolve_dividend,
+        form_class=ResolvePayoutForm,
+        icon="warning",
+    ),
+    ObjectAction(
+        name="back-to-file",
+        label="Put back in the payment file",
+        permission="pay_runs",
+        society_of=lambda line: line.run.society,
+        applies=lambda line: line.run.state == State.APPROVED and line.payout == Payout.HELD,
+        preview=_dividend_preview,
+        perform=_dividend_back_to_file,
+        icon="undo",
+    ),
+)
+
+
 class SurplusLineViewSet(SocietyScopedViewSet):
     model = SurplusLine
     society_lookup = "run__society__in"
     icon = "list-ul"
     menu_label = "Surplus dividends"
-    list_display = ["run", "part", "holder", "weight", "paid", "cash", "member_shares"]
-    list_filter = ["part"]
+    list_display = ["run", "part", "holder", "weight", "paid", "cash", "member_shares", "payout"]
+    list_filter = ["part", "payout"]
+    search_fields = ["holder__name", "holder__email"]
+    inspect_view_enabled = True
     form_fields = []
+    object_actions = DIVIDEND_ACTIONS
 
 
 class ContributionImportViewSet(SocietyScopedViewSet):

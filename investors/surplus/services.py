@@ -32,6 +32,7 @@ from investors.models.surplus import Part as LinePart
 from investors.runs.register_input import ledger_head
 from investors.runs.services import approve_run, mark_run_paid, start_run
 from investors.surplus.contributions import current_contributions
+from investors.surplus.payouts import refuse_while_accounts_missing
 from shares.errors import RegisterError
 from shares.models import Holder, Holding, LedgerEntry
 from shares.services.membership import balances_as_of
@@ -464,7 +465,8 @@ def _members(count: int) -> str:
 
 
 def mark_surplus_run_paid(*, run: SurplusRun, by, paid_on: datetime.date | None = None) -> SurplusRun:
-    """Record that the bank has paid an approved surplus run, and the investor runs with it."""
+    """Record that the bank has paid an approved surplus run, and the investor runs with it;
+    refused while anyone owed money has no payout account and was not paid another way or held."""
     permissions.require(by, "pay_runs", run.society)
     paid_on = paid_on or timezone.localdate()
     with transaction.atomic():
@@ -474,6 +476,7 @@ def mark_surplus_run_paid(*, run: SurplusRun, by, paid_on: datetime.date | None 
             raise SurplusRunError(
                 f"A year's surplus is paid after it ends ({run.ends_on}), not on {paid_on}."
             )
+        refuse_while_accounts_missing(run, "recording the surplus run as paid")
         for investor_run in run.investor_runs.filter(state=DistributionRun.State.APPROVED).order_by("pk"):
             mark_run_paid(run=investor_run, by=by, paid_on=paid_on)
         run.paid_by, run.paid_at, run.paid_on = by, timezone.now(), paid_on

@@ -55,20 +55,26 @@ def community_members() -> tuple[ShareClass, list[Holder]]:
     return community, sorted(holders, key=lambda holder: holder.pk)
 
 
-def match_the_bank_line_from_the_to_do_home(journey: Journey) -> Application:
+def match_the_bank_line_from_the_to_do_home(
+    journey: Journey, application: Application | None = None, bank_reference: str = "D PATEL SOLAR SHARES"
+) -> Application:
+    """The treasurer matches a bank line whose reference is not the application's (Dev's, on the
+    solar offer, unless another is given) from the to-do home."""
     page = journey.page
-    offer = solar_offer()
-    application = apply_for_shares(
-        offer=offer,
-        holder=Holder.objects.get(email="dev@example.org"),
-        shares=offer.shares_for(offer.minimum_per_investor),
-        payment_method=Application.PaymentMethod.BANK_TRANSFER,
-    )
+    if application is None:
+        offer = solar_offer()
+        application = apply_for_shares(
+            offer=offer,
+            holder=Holder.objects.get(email="dev@example.org"),
+            shares=offer.shares_for(offer.minimum_per_investor),
+            payment_method=Application.PaymentMethod.BANK_TRANSFER,
+        )
     amount = application.amount.amount
     import_bank_statement(
-        society=offer.society, text=f"Date,Amount,Reference\n2026-11-21,{amount},D PATEL SOLAR SHARES\n"
+        society=application.offer.society,
+        text=f"Date,Amount,Reference\n2026-11-21,{amount},{bank_reference}\n",
     )
-    line = BankStatementLine.objects.get(reference="D PATEL SOLAR SHARES")
+    line = BankStatementLine.objects.get(reference=bank_reference)
 
     log_in_to_the_admin(page, "tom.treasurer")
     expect(page.get_by_text("1 bank line not matched: match, refund or dismiss each.")).to_be_visible()

@@ -52,8 +52,12 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Approved run {run.pk}.")
         if payment_file:
+            try:
+                text = payment_file_csv(run)
+            except Refusal as error:
+                raise CommandError(f"The run is approved; no payment file yet. {error}") from error
             with open(payment_file, "w", encoding="utf-8", newline="") as out:
-                out.write(payment_file_csv(run))
+                out.write(text)
             payments = run.lines.filter(Q(cash__gt=0) | Q(redeemed__gt=0)).count()
             self.stdout.write(f"Payment file written to {payment_file} ({payments} payments).")
 

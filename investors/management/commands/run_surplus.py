@@ -49,8 +49,12 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Approved surplus run {run.pk}.")
         if payment_file:
+            try:
+                text = surplus_payment_file_csv(run)
+            except Refusal as error:
+                raise CommandError(f"The split is approved; no payment file yet. {error}") from error
             with open(payment_file, "w", encoding="utf-8", newline="") as out:
-                out.write(surplus_payment_file_csv(run))
+                out.write(text)
             self.stdout.write(f"Payment file written to {payment_file}.")
 
     def _preview(self, run) -> None:

@@ -173,8 +173,9 @@ def test_a_director_approves_the_register_records_redemptions_and_the_fund_pays(
     assert verify_register(redeemable.society).ok
     assert mail.outbox[-1].to == [holder.email] and "£220.00 will be paid to you" in mail.outbox[-1].body
 
+    factories.PayoutAccountFactory(holder=holder)
     rows = redemption_payment_file_csv(redeemable).splitlines()
-    assert rows[1].endswith(f",220.00,REDEEM R{request.pk}")
+    assert rows[1].endswith(f",12-34-56,12345678,,220.00,REDEEM R{request.pk}")
     treasurer = board_seat(society=redeemable.society, role="treasurer")
     with pytest.raises(RedemptionError, match="reference"):
         mark_redemption_paid(request=request, reference="", by=treasurer)

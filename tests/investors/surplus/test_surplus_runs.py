@@ -15,7 +15,7 @@ from capital.errors import CapitalError
 from capital.models import AuditEntry
 from capital.services import save_surplus_rules
 from investors.errors import SurplusRunError
-from investors.models import DistributionRun, Document, SurplusRun
+from investors.models import DistributionRun, Document, PayoutAccount, SurplusRun
 from investors.runs.services import start_run
 from investors.surplus.exports import surplus_payment_file_csv
 from investors.surplus.services import approve_surplus_run, mark_surplus_run_paid, start_surplus_run
@@ -266,7 +266,7 @@ def test_only_a_director_approves_and_the_treasurer_records_it_paid_with_the_inv
     approve_surplus_run(run=run, by=board_seat(society=coop.society, role="director"), on_date=APPROVED_ON)
     with pytest.raises(SurplusRunError, match="paid after it ends"):
         mark_surplus_run_paid(run=run, by=treasurer, paid_on=YEAR_END)
-    give_payout_accounts(run.investor_runs.get())
+    give_payout_accounts(run)
     run = mark_surplus_run_paid(run=run, by=treasurer, paid_on=datetime.date(2024, 5, 2))
     assert run.state == State.PAID and run.investor_runs.get().state == DistributionRun.State.PAID
     assert run.investor_runs.get().paid_on == datetime.date(2024, 5, 2)
@@ -278,13 +278,16 @@ def test_the_payment_file_pays_each_dividend_in_money_and_the_investors_returns(
     with pytest.raises(SurplusRunError, match="draft"):
         surplus_payment_file_csv(run)
     run = approve_surplus_run(run=run, by=None, on_date=APPROVED_ON)
+    give_payout_accounts(run)
     rows = surplus_payment_file_csv(run).splitlines()
     di, fay = coop.members["Di"], coop.members["Fay"]
     assert rows[0] == "name,sort_code,account_number,iban,amount,reference"
     assert f"D Jones,12-34-56,12345678,,1876.56,SURPLUS23 U H{di.pk}" in rows
-    assert f"Ann,,,,0.95,SURPLUS23 L H{coop.members['Ann'].pk}" in rows
+    ann = PayoutAccount.objects.get(holder=coop.members["Ann"])
+    assert f"Ann,40-00-00,{ann.account_number},,0.95,SURPLUS23 L H{coop.members['Ann'].pk}" in rows
     holding = Holding.objects.get(holder=fay, share_class=coop.investor)
-    assert f"Fay,,,,1875.00,RETURN Y1 H{holding.pk}" in rows
+    fay_account = PayoutAccount.objects.get(holder=fay).account_number
+    assert f"Fay,40-00-00,{fay_account},,1875.00,RETURN Y1 H{holding.pk}" in rows
     assert len(rows) == 1 + 5 + 2
 
 
@@ -303,6 +306,7 @@ def test_the_board_previews_approves_and_downloads_in_the_admin(client, coop):
     assert client.post(url).status_code == 302
     run.refresh_from_db()
     assert run.state == State.APPROVED
+    give_payout_accounts(run)
     download = client.get(f"/admin/surplus/{run.pk}/payment-file/")
     assert download.status_code == 200 and b"SURPLUS23 U" in download.content
 
@@ -322,6 +326,8 @@ def test_the_command_previews_and_approves(coop, tmp_path):
     assert "Reserves £1,500.00" in out.getvalue() and "Not approved" in out.getvalue()
     path = tmp_path / "pay.csv"
     out = io.StringIO()
+    for member in coop.members.values():
+        factories.PayoutAccountFactory(holder=member)
     call_command(
         "run_surplus", coop.society.slug, "2023-12-31", "--surplus", "10000", "--approve",
         "--payment-file", str(path), stdout=out,

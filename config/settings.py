@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -91,6 +92,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (no inline script or style) and Permissions-Policy on every response.
+    "capital.middleware.ContentSecurityPolicyMiddleware",
+    "capital.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -189,9 +193,50 @@ STRIPE_JS_URL = os.environ.get(
     f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
 )
 
+# Content-Security-Policy (django-csp): scripts, styles, fonts and frames from this site only, never
+# inline; the card page adds Stripe's script, frames and API (investors/payments/views.py), an offer
+# page may frame the video hosts below. Wagtail's admin still needs inline scripts and styles in some
+# widgets, so under /admin/ they are allowed (capital/middleware.py says which and why).
+VIDEO_EMBED_ORIGINS = [
+    "https://www.youtube.com",
+    "https://www.youtube-nocookie.com",
+    "https://player.vimeo.com",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the two-factor set-up's QR code; blob: for Wagtail's image previews.
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'", *VIDEO_EMBED_ORIGINS],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+CSP_RELAXED_PREFIXES = ["/admin/"]
+CSP_RELAXED_UPDATE = {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]}
+# Permissions-Policy: device features no page uses are switched off, for the page and any frame in it.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "usb": [],
+    "payment": ["self", "https://js.stripe.com"],
+}
+
 WAGTAIL_SITE_NAME = "Commonshare"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# No avatars from Gravatar: nobody's address goes to another site, and the admin's images stay 'self'.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 
 LOGIN_URL = "account:login"

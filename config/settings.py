@@ -36,6 +36,18 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "DEBUG is false but SECRET_KEY is the development default. "
         "Set SECRET_KEY to a long random value before serving the site."
     )
+# Keys that encrypt personal data at rest (capital/encryption.py): comma-separated, the first
+# encrypts, every one decrypts. Each is combined with SECRET_KEY, so a changed SECRET_KEY keeps
+# the old one in SECRET_KEY_FALLBACKS until `manage.py reencrypt_fields` has run (docs/deploy.md).
+DEVELOPMENT_FIELD_ENCRYPTION_KEY = "development-only-field-encryption-key"
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", DEVELOPMENT_FIELD_ENCRYPTION_KEY if DEBUG else "")
+if not DEBUG and (not FIELD_ENCRYPTION_KEYS or DEVELOPMENT_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "DEBUG is false but FIELD_ENCRYPTION_KEYS is not set (or holds the development key). "
+        "Set it to a long random value: it encrypts dates of birth, bank details and two-factor secrets."
+    )
+SALT_KEY = FIELD_ENCRYPTION_KEYS  # django-fernet-encrypted-fields' name for them
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

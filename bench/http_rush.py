@@ -37,6 +37,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # The sessions made here are signed with the key the served site uses.
 os.environ.setdefault("SECRET_KEY", __import__("secrets").token_urlsafe(50))
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", __import__("secrets").token_urlsafe(32))
 
 import django  # noqa: E402
 

@@ -4,8 +4,11 @@ Every view that loads one object checks its society as well as the list, so a bo
 who guesses another society's address gets a 404, not the row.
 """
 
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -16,7 +19,7 @@ from capital import spreadsheets
 from capital.admin_actions import ObjectActionView, object_actions_for, object_links_for
 from capital.errors import Refusal
 from capital.models import SocietyRole
-from capital.permissions import ACTION_ROLES, societies_for
+from capital.permissions import ACTION_ROLES, societies_for, societies_where, who_may
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -41,6 +44,16 @@ def _scope_index_view(view_class, society_lookup, viewset):
 
         def get_base_queryset(self):
             return _scoped(super().get_base_queryset(), society_lookup, self.request.user)
+
+        @cached_property
+        def editable_pks(self) -> set:
+            return viewset.editable_pks(self.request.user)
+
+        def get_edit_url(self, instance):
+            return super().get_edit_url(instance) if instance.pk in self.editable_pks else None
+
+        def get_add_url(self):
+            return super().get_add_url() if viewset.may_edit(self.request.user) else None
 
         def get_list_more_buttons(self, instance):
             buttons = super().get_list_more_buttons(instance)
@@ -75,6 +88,52 @@ def _scope_object_view(view_class, society_lookup, viewset):
     return ScopedObjectView
 
 
+def _view_only_inspect(view_class, viewset):
+    """The inspect page offers "Edit" only to a role that may save the row."""
+
+    class ViewOnlyInspectView(view_class):
+        def get_edit_url(self):
+            return super().get_edit_url() if viewset.may_edit(self.request.user, self.object) else None
+
+    return ViewOnlyInspectView
+
+
+def _limit_choices(form, societies) -> None:
+    """Offer only rows of the societies where the user may save: the form cannot be refused on save."""
+    for name, lookup in (("society", "pk__in"), ("share_class", "society__in"), ("meeting", "society__in")):
+        if name in form.fields and hasattr(form.fields[name], "queryset"):
+            form.fields[name].queryset = form.fields[name].queryset.filter(**{lookup: societies})
+
+
+def _only_for_editors(view_class, viewset, *, editing: bool):
+    """An add or edit form opens only for a role that may save it; anyone else is shown the row
+    (or the list) to read, with who may change it, instead of a form refused on saving."""
+
+    class EditorsOnlyView(view_class):
+        def dispatch(self, request, *args, **kwargs):
+            if viewset.edit_permission is None:
+                return super().dispatch(request, *args, **kwargs)
+            instance = None
+            if editing:
+                instance = self.object = self.get_object()  # another society's row: 404
+            if viewset.may_edit(request.user, instance):
+                return super().dispatch(request, *args, **kwargs)
+            verb = "change" if editing else "add"
+            roles = who_may(viewset.edit_permission)
+            messages.info(request, f"Only a {roles} may {verb} this; it is here to read.")
+            if editing:
+                return redirect(viewset.return_url(instance))
+            return redirect(viewset.get_url_name("index"))
+
+        def get_form(self, *args, **kwargs):
+            form = super().get_form(*args, **kwargs)
+            if viewset.edit_permission is not None:
+                _limit_choices(form, societies_where(self.request.user, viewset.edit_permission))
+            return form
+
+    return EditorsOnlyView
+
+
 class SocietyScopedViewSet(ModelViewSet):
     """A ModelViewSet whose lists and single-object views are limited to the user's societies.
 
@@ -89,6 +148,9 @@ class SocietyScopedViewSet(ModelViewSet):
     object_actions = ()
     # Plain links on one row (capital.admin_actions.ObjectLink), such as downloads.
     object_links = ()
+    # The action (capital.permissions.ACTION_ROLES) that saving the add or edit form takes. A role
+    # without it gets no "Add" or "Edit" link and no form: it reads the row instead.
+    edit_permission = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,6 +163,25 @@ class SocietyScopedViewSet(ModelViewSet):
             "inspect_view_class",
         ):
             setattr(self, name, _scope_object_view(getattr(self, name), self.society_lookup, self))
+        self.inspect_view_class = _view_only_inspect(self.inspect_view_class, self)
+        self.add_view_class = _only_for_editors(self.add_view_class, self, editing=False)
+        self.edit_view_class = _only_for_editors(self.edit_view_class, self, editing=True)
+
+    def may_edit(self, user, instance=None) -> bool:
+        """May `user` save this row (or, with no row, add one in some society)?"""
+        if self.edit_permission is None:
+            return True
+        societies = societies_where(user, self.edit_permission)
+        if instance is None:
+            return societies.exists()
+        return self.model._default_manager.filter(pk=instance.pk, **{self.society_lookup: societies}).exists()
+
+    def editable_pks(self, user) -> set:
+        """The rows `user` may save, for a list to link to their forms."""
+        rows = self.model._default_manager.all()
+        if self.edit_permission is not None:
+            rows = rows.filter(**{self.society_lookup: societies_where(user, self.edit_permission)})
+        return set(rows.values_list("pk", flat=True))
 
     def all_object_actions(self) -> tuple:
         """The viewset's own actions and those other apps registered for its model."""

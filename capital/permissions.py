@@ -53,6 +53,20 @@ def societies_for(user):
     return Society.objects.filter(roles__user=user).distinct()
 
 
+def societies_where(user, action: str):
+    """The societies in which `user` may take `action`."""
+    if user.is_superuser:
+        return Society.objects.all()
+    if not user.is_authenticated:
+        return Society.objects.none()
+    return Society.objects.filter(roles__user=user, roles__role__in=ACTION_ROLES[action]).distinct()
+
+
+def who_may(action: str) -> str:
+    """The roles that may take `action`, as a person reads them: "director or secretary"."""
+    return " or ".join(sorted(role.label.lower() for role in ACTION_ROLES[action]))
+
+
 def may(user, action: str, society: Society) -> bool:
     if user.is_superuser:
         return True
@@ -65,5 +79,4 @@ def require(user, action: str, society: Society) -> None:
     """Refuse unless `user` may take `action` for `society`. `None` is the system (commands)."""
     if user is None or may(user, action, society):
         return
-    roles = " or ".join(sorted(role.label.lower() for role in ACTION_ROLES[action]))
-    raise CapitalError(f"Only a {roles} of {society} may do that.")
+    raise CapitalError(f"Only a {who_may(action)} of {society} may do that.")

@@ -121,6 +121,7 @@ class ReturnScheduleViewSet(SocietyScopedViewSet):
     """A class's return schedule: a share of profit or capped interest, set by its board."""
 
     model = ReturnSchedule
+    edit_permission = "manage_share_classes"
     society_lookup = "share_class__society__in"
     icon = "table"
     menu_label = "Return schedules"

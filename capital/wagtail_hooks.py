@@ -34,6 +34,7 @@ class SocietyEditView(ServiceSaveMixin, generic.EditView):
 
 class SocietyViewSet(SocietyScopedViewSet):
     model = Society
+    edit_permission = "manage_society"
     edit_view_class = SocietyEditView
     society_lookup = "pk__in"
     icon = "group"
@@ -70,6 +71,7 @@ class ShareClassEditView(ServiceSaveMixin, generic.EditView):
 
 class ShareClassViewSet(SocietyScopedViewSet):
     model = ShareClass
+    edit_permission = "manage_share_classes"
     icon = "tag"
     menu_label = "Share classes"
     list_display = ["name", "society", "kind", "nominal_value", "confers_membership"]
@@ -166,6 +168,7 @@ OFFER_ACTIONS = (
 
 class OfferViewSet(SocietyScopedViewSet):
     model = Offer
+    edit_permission = "manage_offers"
     society_lookup = "share_class__society__in"
     icon = "doc-full"
     menu_label = "Offers"
@@ -229,6 +232,7 @@ class SurplusRulesViewSet(SocietyScopedViewSet):
     """One set of FairShares surplus rules per society, set by its directors."""
 
     model = SurplusRules
+    edit_permission = "manage_surplus_rules"
     icon = "cogs"
     menu_label = "Surplus rules"
     list_display = [

@@ -36,6 +36,18 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "DEBUG is false but SECRET_KEY is the development default. "
         "Set SECRET_KEY to a long random value before serving the site."
     )
+# Keys that encrypt personal data at rest (capital/encryption.py): comma-separated, the first
+# encrypts, every one decrypts. Each is combined with SECRET_KEY, so a changed SECRET_KEY keeps
+# the old one in SECRET_KEY_FALLBACKS until `manage.py reencrypt_fields` has run (docs/deploy.md).
+DEVELOPMENT_FIELD_ENCRYPTION_KEY = "development-only-field-encryption-key"
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", DEVELOPMENT_FIELD_ENCRYPTION_KEY if DEBUG else "")
+if not DEBUG and (not FIELD_ENCRYPTION_KEYS or DEVELOPMENT_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "DEBUG is false but FIELD_ENCRYPTION_KEYS is not set (or holds the development key). "
+        "Set it to a long random value: it encrypts dates of birth, bank details and two-factor secrets."
+    )
+SALT_KEY = FIELD_ENCRYPTION_KEYS  # django-fernet-encrypted-fields' name for them
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -80,6 +92,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -93,6 +106,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (no inline script or style) and Permissions-Policy on every response.
+    "capital.middleware.ContentSecurityPolicyMiddleware",
+    "capital.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -225,9 +241,50 @@ STRIPE_JS_URL = os.environ.get(
     f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
 )
 
+# Content-Security-Policy (django-csp): scripts, styles, fonts and frames from this site only, never
+# inline; the card page adds Stripe's script, frames and API (investors/payments/views.py), an offer
+# page may frame the video hosts below. Wagtail's admin still needs inline scripts and styles in some
+# widgets, so under /admin/ they are allowed (capital/middleware.py says which and why).
+VIDEO_EMBED_ORIGINS = [
+    "https://www.youtube.com",
+    "https://www.youtube-nocookie.com",
+    "https://player.vimeo.com",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the two-factor set-up's QR code; blob: for Wagtail's image previews.
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'", *VIDEO_EMBED_ORIGINS],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+CSP_RELAXED_PREFIXES = ["/admin/"]
+CSP_RELAXED_UPDATE = {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]}
+# Permissions-Policy: device features no page uses are switched off, for the page and any frame in it.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "usb": [],
+    "payment": ["self", "https://js.stripe.com"],
+}
+
 WAGTAIL_SITE_NAME = "Commonshare"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# No avatars from Gravatar: nobody's address goes to another site, and the admin's images stay 'self'.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 
 LOGIN_URL = "account:login"

@@ -67,6 +67,7 @@ class RulesEdit(ServiceSaveMixin, generic.EditView):
 
 class GovernanceRulesViewSet(SocietyScopedViewSet):
     model = GovernanceRules
+    edit_permission = "manage_governance_rules"
     icon = "cog"
     menu_label = "Rules for meetings"
     list_display = [
@@ -160,6 +161,7 @@ MEETING_ACTIONS = (
 
 class MeetingViewSet(SocietyScopedViewSet):
     model = Meeting
+    edit_permission = "run_meetings"
     icon = "date"
     menu_label = "Meetings"
     list_display = ["title", "society", "kind", "starts_at", "record_date", "state", "notices_sent"]
@@ -188,6 +190,9 @@ class QuestionCreate(ServiceSaveMixin, generic.CreateView):
 
 class QuestionViewSet(SocietyScopedViewSet):
     model = Question
+    edit_permission = "propose_resolutions"
+    # An agenda item never changes once added (save_question refuses): no edit form to refuse.
+    edit_view_enabled = False
     society_lookup = "meeting__society__in"
     icon = "list-ul"
     menu_label = "Agenda"

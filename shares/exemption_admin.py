@@ -49,6 +49,7 @@ class HoldingLimitExemptionViewSet(SocietyScopedViewSet):
     """Registered societies this society's board has exempted from its holding limit."""
 
     model = HoldingLimitExemption
+    edit_permission = "grant_limit_exemptions"
     icon = "tick-inverse"
     menu_label = "Holding-limit exemptions"
     list_display = ["holder", "society", "granted_at", "granted_by"]

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from djmoney.models.fields import MoneyField
 
+from capital.encryption import EncryptedDateField
 from capital.models import MONEY, ShareClass, Society
 from shares.chain import GENESIS_HASH, ChainedEntry
 from shares.errors import RegisterError
@@ -27,7 +28,7 @@ class Holder(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField()
     postal_address = models.TextField()
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = EncryptedDateField(null=True, blank=True)  # encrypted at rest
     organisation_number = models.CharField(max_length=40, blank=True)
     is_registered_society = models.BooleanField(
         default=False,

@@ -12,7 +12,8 @@ def load_settings(**env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key
+        not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(env)
     code = (
@@ -40,11 +41,30 @@ def test_refuses_to_start_without_debug_on_the_development_secret_key():
 
 def test_starts_without_debug_when_given_a_secret_key_and_reads_database_url():
     result = load_settings(
-        DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@db.example:5432/shares"
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        FIELD_ENCRYPTION_KEYS="y" * 40,
+        DATABASE_URL="postgres://u@db.example:5432/shares",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "False"
     assert result.stdout.split()[3:] == ["django.db.backends.postgresql", "shares"]
+
+
+def test_refuses_to_start_without_debug_when_no_encryption_key_is_set():
+    for keys in ("", "development-only-field-encryption-key"):
+        result = load_settings(DEBUG="false", SECRET_KEY="x" * 50, FIELD_ENCRYPTION_KEYS=keys)
+        assert result.returncode != 0, keys
+        assert "FIELD_ENCRYPTION_KEYS is not set" in result.stderr
+
+
+def test_encryption_keys_are_read_as_a_list_newest_first():
+    code = "import config.settings as s; print(s.SALT_KEY)"
+    environment = {**os.environ, "FIELD_ENCRYPTION_KEYS": "new-key, old-key"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "['new-key', 'old-key']"
 
 
 def test_a_debug_value_that_is_not_a_boolean_is_refused():
@@ -55,6 +75,7 @@ def test_a_debug_value_that_is_not_a_boolean_is_refused():
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-long-random-production-secret-key-" + "x" * 40,
+    "FIELD_ENCRYPTION_KEYS": "a-long-random-field-encryption-key-" + "z" * 40,
     "ALLOWED_HOSTS": "shares.example.coop",
     "SITE_URL": "https://shares.example.coop",
 }
@@ -64,7 +85,8 @@ def deploy_check(**env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key
+        not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(PRODUCTION, **env)
     return subprocess.run(

@@ -11,6 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from capital import encryption
 from investors import notify as investors_notify
 from investors.accounts.middleware import needs_two_factor
 from shares import notify
@@ -66,6 +67,14 @@ class MFAAdapter(DefaultMFAAdapter):
         "cannot_delete_authenticator": "Board members and staff must keep two-factor: add another "
         "authenticator app or security key before removing this one.",
     }
+
+    def encrypt(self, text: str) -> str:
+        """Authenticator apps' secrets and recovery codes' seeds are stored encrypted
+        (capital/encryption.py)."""
+        return encryption.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return encryption.decrypt(encrypted_text)
 
     def can_delete_authenticator(self, authenticator) -> bool:
         if not needs_two_factor(authenticator.user):

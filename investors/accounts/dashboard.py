@@ -13,6 +13,7 @@ from djmoney.money import Money
 
 from capital.models import Offer
 from capital.returns import cap_amount
+from investors.accounts.held_about import held_about
 from investors.accounts.portfolio import Portfolio, portfolio_of
 from investors.models import (
     Application,
@@ -313,7 +314,7 @@ def personal_data(user) -> dict:
         "holder": None,
     }
     if holder is None:
-        return data
+        return {**data, **held_about(user, None)}
     data["holder"] = {
         "kind": holder.kind,
         "name": holder.name,
@@ -385,7 +386,7 @@ def personal_data(user) -> dict:
             "share_class__society"
         )
     ]
-    return data
+    return {**data, **held_about(user, holder)}
 
 
 def _applications(holder: Holder) -> list[dict]:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from capital.encryption import EncryptedDateField
 from capital.lifecycle import Lifecycle
 from capital.models import Society
 from investors.errors import NominationError
@@ -88,7 +89,7 @@ class Nominee(models.Model):
     name = models.CharField(max_length=200)
     postal_address = models.TextField()
     email = models.EmailField(blank=True)
-    date_of_birth = models.DateField(
+    date_of_birth = EncryptedDateField(
         null=True,
         blank=True,
         help_text="Needed to enter them on the register if shares are transferred to them.",

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from djmoney.models.fields import MoneyField
 
+from capital.encryption import EncryptedCharField
 from capital.lifecycle import Lifecycle
 from capital.models import MONEY, ShareClass
 from investors.errors import RunError
@@ -223,17 +224,17 @@ class PayoutAccount(models.Model):
 
     holder = models.OneToOneField(Holder, on_delete=models.CASCADE, related_name="payout_account")
     account_name = models.CharField(max_length=140, blank=True)
-    sort_code = models.CharField(
+    sort_code = EncryptedCharField(
         max_length=6,
         blank=True,
         validators=[RegexValidator(r"^\d{6}$", "A sort code is six digits, without dashes.")],
     )
-    account_number = models.CharField(
+    account_number = EncryptedCharField(
         max_length=8,
         blank=True,
         validators=[RegexValidator(r"^\d{8}$", "A UK account number is eight digits.")],
     )
-    iban = models.CharField(
+    iban = EncryptedCharField(
         max_length=34,
         blank=True,
         validators=[

@@ -11,6 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -47,6 +48,22 @@ class StripeUnavailable(PaymentError):
 
 def is_configured() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
+
+
+def browser_sources() -> dict[str, list[str]]:
+    """What the card page must let the browser reach (Content-Security-Policy sources): Stripe.js,
+    its frames and its API, or the test server standing in for Stripe."""
+    origins = {_origin(settings.STRIPE_JS_URL), _origin(settings.STRIPE_API_BASE)} - {""}
+    return {
+        "script-src": sorted(origins | {"https://js.stripe.com"}),
+        "frame-src": sorted(origins | {"https://js.stripe.com", "https://hooks.stripe.com"}),
+        "connect-src": sorted(origins | {"https://api.stripe.com"}),
+    }
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def _client() -> stripe.StripeClient:

@@ -2,7 +2,9 @@
 
 import json
 import logging
+from functools import wraps
 
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -30,7 +32,18 @@ def _own_application(request, reference) -> Application:
     return application
 
 
+def allows_stripe(view):
+    """The page loads Stripe.js: its script, frames and API join the page's Content-Security-Policy."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return csp_update(gateway.browser_sources())(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
 @login_required
+@allows_stripe
 def card_payment(request, reference):
     application = _own_application(request, reference)
     awaiting = application.state == Application.State.AWAITING_PAYMENT

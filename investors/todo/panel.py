@@ -10,6 +10,9 @@ class TodoPanel(Component):
     order = 50
     template_name = "investors/admin/todo_panel.html"
 
+    class Media:
+        css = {"all": ["css/admin_todo.css"]}  # no inline style: the admin's policy may tighten later
+
     def __init__(self, user):
         self.user = user
 

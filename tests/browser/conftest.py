@@ -86,6 +86,28 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture
+def new_context(new_context):
+    """Every browser context the test opens (`page`, `phone`) reports what the site's
+    Content-Security-Policy blocked; the test fails on any such report."""
+    blocked: list[str] = []
+
+    def make(**kwargs) -> BrowserContext:
+        context = new_context(**kwargs)
+        context.on(
+            "console",
+            lambda message: (
+                blocked.append(f"{message.page.url if message.page else ''}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return context
+
+    yield make
+    assert blocked == [], "The Content-Security-Policy blocked:\n" + "\n".join(blocked)
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args, live_server):
     return {**browser_context_args, "base_url": live_server.url}

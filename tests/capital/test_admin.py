@@ -180,7 +180,7 @@ def test_society_edits_go_through_the_service_and_a_treasurer_cannot_make_them(c
         "individual_withdrawable_limit": "100000.00",
         "minimum_member_age": "16",
     }
-    response = client.post(f"/admin/society/edit/{ours.society.pk}/", data)
-    assert "Only a director or secretary" in response.content.decode()
+    response = client.post(f"/admin/society/edit/{ours.society.pk}/", data, follow=True)
+    assert "Only a director or secretary may change this" in response.content.decode()
     ours.society.refresh_from_db()
     assert ours.society.name != "Renamed"

@@ -159,7 +159,8 @@ def test_progress_counts_paid_money_and_investors_but_not_cancelled_or_expired(
         "aria-valuenow": "4000.00",
         "aria-valuetext": "£4,000.00 raised of a maximum of £20,000.00 (20.0%)",
     }
-    assert 'style="width: 20.0%"' in html and 'style="left: 25.0%"' in html  # minimum marker at 5,000
+    assert 'class="progress__bar" x="0" y="3" width="20.0"' in html
+    assert 'class="progress__minimum" x="25.0"' in html  # the minimum marker at 5,000
 
 
 def test_progress_of_an_allocated_offer_counts_the_shares_issued_not_the_scaled_back_excess(

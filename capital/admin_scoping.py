@@ -5,6 +5,8 @@ who guesses another society's address gets a 404, not the row.
 """
 
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -34,6 +36,13 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
 def _scoped(queryset, society_lookup, user):
     return queryset.filter(**{society_lookup: societies_for(user)}).distinct()
+
+
+def _in_scope(model, pk, society_lookup, user) -> bool:
+    try:
+        return _scoped(model._default_manager.filter(pk=pk), society_lookup, user).exists()
+    except (ValueError, ValidationError):  # not even a key of this model
+        return False
 
 
 def _scope_index_view(view_class, society_lookup, viewset):
@@ -66,6 +75,15 @@ def _scope_index_view(view_class, society_lookup, viewset):
 
 def _scope_object_view(view_class, society_lookup, viewset):
     class ScopedObjectView(view_class):
+        def dispatch(self, request, *args, **kwargs):
+            # Another society's row is a 404 before anything else, even where the view would
+            # first refuse the user (editing a read-only row redirects): the same answer as for
+            # a row that does not exist.
+            pk = kwargs.get("pk")
+            if pk is not None and not _in_scope(self.model, unquote(str(pk)), society_lookup, request.user):
+                raise Http404
+            return super().dispatch(request, *args, **kwargs)
+
         @property
         def header_more_buttons(self):
             buttons = list(super().header_more_buttons)

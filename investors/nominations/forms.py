@@ -13,8 +13,10 @@ class NomineeForm(forms.Form):
         help_text="The register needs it if shares are transferred to them.",
     )
     email = forms.EmailField(required=False, label="Their email address (if you know it)")
+    # A blank first choice: a browser sends a select's first option even from a nominee's form
+    # left empty, which would then count as filled in and be refused for its missing name.
     relationship = forms.ChoiceField(
-        choices=Nominee.Relationship.choices, label="How they are related to you"
+        choices=[("", "Choose one")] + Nominee.Relationship.choices, label="How they are related to you"
     )
     is_officer_or_employee = forms.BooleanField(
         required=False, label="They are a director, officer or employee of the society"

@@ -72,6 +72,106 @@ def test_the_example_from_a_file_from_stdin_and_from_the_api_gives_one_answer(tm
     assert response.json() == EXPECTED
 
 
+# Worked by hand from the issue's contract, in pennies. Surplus 100.05:
+#   labour   50% of 10005 = 5002.5 -> 5003 (half up; half to even would give 5002)
+#   user     25% of 10005 = 2501.25 -> 2501
+#   investor 15% of 10005 = 1500.75 -> 1501
+#   reserves 10005 - 5003 - 2501 - 1501 = 1000
+# Labour 5003 by 700 : 1200 : 100 (of 2000) = 1751.05, 3001.8, 250.15: floors 1751, 3001, 250
+#   leave one penny, to the largest remainder (L2's .8), not to the first entry.
+# User 2501 by 1 : 2.5 : 1 (of 4.5) = 555.78, 1389.44, 555.78: floors 555, 1389, 555 leave two
+#   pennies, to U1 and U3 (.78 each) over U2 (.44).
+# Investor 1501 by 1000 : 1000 : 0 : 1000 = 500.33 each but I3's nothing: floors 500, 500, 0, 500
+#   leave one penny; I1, I2 and I4 tie, so it goes to the earliest, I1.
+HAND_WORKED = {
+    "surplus": "100.05",
+    "fractions": {"labour": "50", "user": "25", "investor": "15"},
+    "labour": [
+        {"ref": "L1", "contribution": "700"},
+        {"ref": "L2", "contribution": "1200"},
+        {"ref": "L3", "contribution": "100"},
+    ],
+    "user": [
+        {"ref": "U1", "contribution": "1"},
+        {"ref": "U2", "contribution": "2.5"},
+        {"ref": "U3", "contribution": "1.0000"},
+    ],
+    "investor": [
+        {"ref": "I1", "capital": "1000.00"},
+        {"ref": "I2", "capital": "1000"},
+        {"ref": "I3", "capital": "0.00"},
+        {"ref": "I4", "capital": "1000.0"},
+    ],
+}
+HAND_WORKED_SPLIT = {
+    "reserves": "10.00",
+    "parts": {
+        "labour": {
+            "amount": "50.03",
+            "lines": [
+                {"ref": "L1", "paid": "17.51"},
+                {"ref": "L2", "paid": "30.02"},
+                {"ref": "L3", "paid": "2.50"},
+            ],
+        },
+        "user": {
+            "amount": "25.01",
+            "lines": [
+                {"ref": "U1", "paid": "5.56"},
+                {"ref": "U2", "paid": "13.89"},
+                {"ref": "U3", "paid": "5.56"},
+            ],
+        },
+        "investor": {
+            "amount": "15.01",
+            "lines": [
+                {"ref": "I1", "paid": "5.01"},
+                {"ref": "I2", "paid": "5.00"},
+                {"ref": "I3", "paid": "0.00"},
+                {"ref": "I4", "paid": "5.00"},
+            ],
+        },
+    },
+}
+
+
+def test_the_issues_shape_gives_the_hand_worked_split_from_the_command_and_the_api(client):
+    assert run_command(HAND_WORKED) == HAND_WORKED_SPLIT
+    response = post(client, HAND_WORKED)
+    assert response.status_code == 200, response.content
+    assert response.json() == HAND_WORKED_SPLIT
+
+
+def test_rounding_three_parts_half_up_can_leave_reserves_a_penny_short(client):
+    # 50% of 3p is 1.5p, rounded up to 2p twice: the parts take 4p of 3p, reserves -0.01, and
+    # the figures still add up to the surplus.
+    data = {
+        "surplus": "0.03",
+        "fractions": {"labour": "50", "user": "50", "investor": "0"},
+        "labour": [{"ref": "L1", "contribution": "1"}],
+        "user": [{"ref": "U1", "contribution": "1"}],
+    }
+    wanted = {
+        "reserves": "-0.01",
+        "parts": {
+            "labour": {"amount": "0.02", "lines": [{"ref": "L1", "paid": "0.02"}]},
+            "user": {"amount": "0.02", "lines": [{"ref": "U1", "paid": "0.02"}]},
+            "investor": {"amount": "0.00", "lines": []},
+        },
+    }
+    assert run_command(data) == wanted
+    assert post(client, data).json() == wanted
+
+
+def test_a_surplus_of_exactly_nothing_pays_nothing_both_ways(client):
+    data = changed(("surplus",), "0")
+    output = run_command(data)
+    assert output == post(client, data).json()
+    assert output["reserves"] == "0.00"
+    assert [output["parts"][part]["amount"] for part in ("labour", "user", "investor")] == ["0.00"] * 3
+    assert {line["paid"] for part in output["parts"].values() for line in part["lines"]} == {"0.00"}
+
+
 def test_a_loss_pays_nothing_and_reserves_carry_it(client):
     output = post(client, changed(("surplus",), "-1250.50")).json()
     assert output["reserves"] == "-1250.50"
@@ -124,6 +224,10 @@ BAD_INPUTS = {
     "empty ref": (changed(("labour", 0, "ref"), ""), "labour[0].ref"),
     "duplicate ref": (changed(("user", 1, "ref"), "U1"), "user[1].ref"),
     "a part that is not a list": (changed(("investor",), {"ref": "I1"}), "investor"),
+    "a part that is null": (changed(("labour",), None), "labour"),
+    "surplus not finite": (changed(("surplus",), "NaN"), "surplus"),
+    "fraction finer than a hundredth": (changed(("fractions", "labour"), "30.125"), "fractions.labour"),
+    "a ref that is not a string": (changed(("labour", 0, "ref"), 7), "labour[0].ref"),
 }
 
 

@@ -97,3 +97,31 @@ def test_load_demo_prints_the_address_the_site_is_served_at(db, settings):
     call_command("load_demo", stdout=out)
     assert "The site: http://127.0.0.1:8311/  (admin at http://127.0.0.1:8311/admin/)" in out.getvalue()
     assert "127.0.0.1:8000" not in out.getvalue()
+
+
+def test_a_demo_loaded_before_fairshares_gets_its_worker_and_customer_classes_once(db, monkeypatch):
+    from cms.management.commands import load_demo
+
+    with monkeypatch.context() as before_fairshares:
+        before_fairshares.setattr(load_demo, "add_fairshares", lambda *, society: False)
+        call_command("load_demo", stdout=io.StringIO())
+    society = Society.objects.get(slug="riverside-energy")
+    assert not ShareClass.objects.filter(society=society, kind__in=["labour", "user"]).exists()
+
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "added 0 web pages and its worker and customer classes" in out.getvalue()
+    assert set(ShareClass.objects.filter(society=society).values_list("kind", flat=True)) >= {
+        "labour",
+        "user",
+    }
+    assert (
+        sorted(Contribution.objects.filter(batch__current=True).values_list("batch__part", flat=True))
+        == ["labour"] * 3 + ["user"] * 4
+    )
+    assert SurplusRun.objects.get(society=society).state == SurplusRun.State.DRAFT
+    loaded = counts()
+
+    call_command("load_demo", stdout=io.StringIO())
+    assert counts() == loaded
+    call_command("verify_register", "riverside-energy", stdout=io.StringIO())

@@ -132,6 +132,35 @@ def test_the_member_nominates_on_their_page(client, society, member):
     assert "In force now" in client.get(url).content.decode()
 
 
+def test_nominee_forms_left_empty_on_the_page_are_ignored_as_a_browser_sends_them(client, society, member):
+    url = f"/account/nominations/{society.pk}/"
+    client.force_login(member.user)
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>Choose one</option>' in page, "no relationship is chosen for anyone"
+    # A browser sends every field of every form, the empty ones blank and each select's chosen option.
+    fields = ("name", "postal_address", "date_of_birth", "email", "relationship", "percent")
+    form = {"form-TOTAL_FORMS": "4", "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "1"}
+    form |= {"form-MAX_NUM_FORMS": "5"}
+    form |= {f"form-{index}-{field}": "" for index in range(4) for field in fields}
+    form |= {
+        "form-0-name": "Nia",
+        "form-0-postal_address": "3 Hill Road",
+        "form-0-date_of_birth": "1995-07-01",
+        "form-0-relationship": "child",
+        "form-0-percent": "100",
+    }
+    saved = client.post(url, form)
+    assert saved.status_code == 302, saved.content.decode()
+    assert list(Nomination.objects.get().nominees.values_list("name", flat=True)) == ["Nia"]
+
+    form |= {"form-0-relationship": "", "form-1-name": "Ned"}
+    refused_page = client.post(url, form)
+    assert refused_page.status_code == 200
+    assert refused_page.content.decode().count("This field is required.") == 5, (
+        "Nia's missing relationship, and Ned's address, date of birth, relationship and share"
+    )
+
+
 def test_the_secretary_downloads_the_nominations_book(client, society, member):
     make_nomination(holder=member, society=society, nominees=[nominee("Nia", "50"), nominee("Ned", "50")])
     revoked = make_nomination(holder=member, society=society, nominees=[nominee("Ola")])

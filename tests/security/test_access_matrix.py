@@ -73,9 +73,13 @@ def world(db):
         "uidb64": "MQ",
         "uidb36": "1",
         "key": "not-a-real-key",
-        # Governance's questions and proposals: none in this world yet (each answers 404, never 500).
+        # Governance's meetings, questions, proposals and requisitions: none in this world yet (each answers
+        # 404, never 500).
         "question_id": 1,
         "proposal_id": 1,
+        "requisition_id": 1,
+        "meeting_id": 1,
+        "entry_id": 1,
     }
     return {"actors": actors, "fill": fill, "paid": paid, "society": society}
 

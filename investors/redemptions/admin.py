@@ -18,8 +18,7 @@ from capital.errors import Refusal
 from capital.models import ShareClass
 from capital.money import format_money
 from investors.models import RedemptionFund, RedemptionFundMovement, RedemptionRequest
-from investors.models.payouts import Payout
-from investors.payouts.forms import ResolvePayoutForm
+from investors.payouts.admin import payout_actions
 from investors.payouts.resolution import missing_accounts_sentence, unresolved
 from investors.redemptions.exports import redemption_payment_file_csv
 from investors.redemptions.payouts import resolve_redemption_payout, return_redemption_to_file
@@ -160,23 +159,18 @@ def _paid_preview(request) -> list[str]:
     return sentences
 
 
-def _payout_preview(request) -> list[str]:
-    return [
+PAYOUT_ACTIONS = payout_actions(
+    permission="pay_redemptions",
+    society_of=lambda request: request.share_class.society,
+    decided=lambda request: request.state == State.APPROVED,
+    owed=lambda request: (
         f"{request.holder} is owed {format_money(request.amount)} for {request.shares} "
-        f"{request.share_class.name} redeemed.",
-        "A payment paid another way or held leaves the payment file. If they give an account later, "
-        "put a held payment back in the file.",
-    ]
-
-
-def _resolve(request, by, data) -> str:
-    request = resolve_redemption_payout(request=request, payout=data["payout"], note=data["note"], by=by)
-    return f"{request.holder}'s redemption is {request.get_payout_display().lower()}."
-
-
-def _back_to_file(request, by, data) -> str:
-    request = return_redemption_to_file(request=request, by=by)
-    return f"{request.holder}'s redemption is back in the payment file."
+        f"{request.share_class.name} redeemed."
+    ),
+    what="redemption",
+    resolve=lambda request, **change: resolve_redemption_payout(request=request, **change),
+    back_to_file=lambda request, by: return_redemption_to_file(request=request, by=by),
+)
 
 
 class RedemptionRequestViewSet(SocietyScopedViewSet):
@@ -215,27 +209,7 @@ class RedemptionRequestViewSet(SocietyScopedViewSet):
             form_class=PaidForm,
             icon="tick",
         ),
-        ObjectAction(
-            name="resolve-payout",
-            label="Pay another way or hold",
-            permission="pay_redemptions",
-            society_of=lambda request: request.share_class.society,
-            applies=lambda request: request.state == State.APPROVED and request.payout == Payout.BANK_FILE,
-            preview=_payout_preview,
-            perform=_resolve,
-            form_class=ResolvePayoutForm,
-            icon="warning",
-        ),
-        ObjectAction(
-            name="back-to-file",
-            label="Put back in the payment file",
-            permission="pay_redemptions",
-            society_of=lambda request: request.share_class.society,
-            applies=lambda request: request.state == State.APPROVED and request.payout == Payout.HELD,
-            preview=_payout_preview,
-            perform=_back_to_file,
-            icon="undo",
-        ),
+        *PAYOUT_ACTIONS,
     )
 
 

@@ -24,7 +24,7 @@ from capital.models import ShareClass
 from capital.money import format_money
 from investors.models import DistributionLine, DistributionRun
 from investors.payouts.accounts import holders_without_details
-from investors.payouts.forms import ResolvePayoutForm
+from investors.payouts.admin import payout_actions
 from investors.payouts.resolution import missing_accounts_sentence
 from investors.runs.exports import payment_file_csv
 from investors.runs.payouts import lines_without_payout_account, resolve_line_payout, return_line_to_file
@@ -182,47 +182,17 @@ def _owed_by_bank_file(line) -> bool:
     return line.bank_amount > 0 and line.payout == DistributionLine.Payout.BANK_FILE
 
 
-def _line_preview(line) -> list[str]:
-    return [
+LINE_ACTIONS = payout_actions(
+    permission="pay_runs",
+    society_of=lambda line: line.run.society,
+    decided=lambda line: line.run.state == State.APPROVED and _owed_by_bank_file(line),
+    owed=lambda line: (
         f"{line.holder.name} is owed {format_money(line.run.society.money(line.bank_amount))} by "
-        f"{line.run.share_class.name}, year {line.run.year}.",
-        "A payment paid another way or held leaves the payment file. If they give an account later, "
-        "put a held payment back in the file.",
-    ]
-
-
-def _resolve(line, by, data) -> str:
-    line = resolve_line_payout(line=line, payout=data["payout"], note=data["note"], by=by)
-    return f"{line.holder.name}'s payment is {line.get_payout_display().lower()}."
-
-
-def _back_to_file(line, by, data) -> str:
-    line = return_line_to_file(line=line, by=by)
-    return f"{line.holder.name}'s payment is back in the payment file."
-
-
-LINE_ACTIONS = (
-    ObjectAction(
-        name="resolve-payout",
-        label="Pay another way or hold",
-        permission="pay_runs",
-        society_of=lambda line: line.run.society,
-        applies=lambda line: line.run.state == State.APPROVED and _owed_by_bank_file(line),
-        preview=_line_preview,
-        perform=_resolve,
-        form_class=ResolvePayoutForm,
-        icon="warning",
+        f"{line.run.share_class.name}, year {line.run.year}."
     ),
-    ObjectAction(
-        name="back-to-file",
-        label="Put back in the payment file",
-        permission="pay_runs",
-        society_of=lambda line: line.run.society,
-        applies=lambda line: line.run.state == State.APPROVED and line.payout == DistributionLine.Payout.HELD,
-        preview=_line_preview,
-        perform=_back_to_file,
-        icon="undo",
-    ),
+    what="payment",
+    resolve=lambda line, **change: resolve_line_payout(line=line, **change),
+    back_to_file=lambda line, by: return_line_to_file(line=line, by=by),
 )
 
 

@@ -21,9 +21,8 @@ from capital.errors import Refusal
 from capital.models import Society
 from capital.money import format_money
 from investors.models import ContributionImport, SurplusLine, SurplusRun
-from investors.models.payouts import Payout
 from investors.models.surplus import Part
-from investors.payouts.forms import ResolvePayoutForm
+from investors.payouts.admin import payout_actions
 from investors.payouts.resolution import missing_accounts_sentence
 from investors.surplus.contributions import import_contributions
 from investors.surplus.exports import payment_total, surplus_payment_file_csv
@@ -134,50 +133,18 @@ class SurplusRunViewSet(SocietyScopedViewSet):
     )
 
 
-def _dividend_preview(line) -> list[str]:
-    return [
+DIVIDEND_ACTIONS = payout_actions(
+    permission="pay_runs",
+    society_of=lambda line: line.run.society,
+    decided=lambda line: line.run.state == State.APPROVED and line.cash > 0,
+    owed=lambda line: (
         f"{line.holder.name} is owed a {line.get_part_display()} dividend of "
         f"{format_money(line.run.society.money(line.cash))} "
-        f"for the year ending {line.run.ends_on:%-d %B %Y}.",
-        "A payment paid another way or held leaves the payment file. If they give an account later, "
-        "put a held payment back in the file.",
-    ]
-
-
-def _resolve_dividend(line, by, data) -> str:
-    line = resolve_dividend_payout(line=line, payout=data["payout"], note=data["note"], by=by)
-    return f"{line.holder.name}'s dividend is {line.get_payout_display().lower()}."
-
-
-def _dividend_back_to_file(line, by, data) -> str:
-    line = return_dividend_to_file(line=line, by=by)
-    return f"{line.holder.name}'s dividend is back in the payment file."
-
-
-DIVIDEND_ACTIONS = (
-    ObjectAction(
-        name="resolve-payout",
-        label="Pay another way or hold",
-        permission="pay_runs",
-        society_of=lambda line: line.run.society,
-        applies=lambda line: (
-            line.run.state == State.APPROVED and line.cash > 0 and line.payout == Payout.BANK_FILE
-        ),
-        preview=_dividend_preview,
-        perform=_resolve_dividend,
-        form_class=ResolvePayoutForm,
-        icon="warning",
+        f"for the year ending {line.run.ends_on:%-d %B %Y}."
     ),
-    ObjectAction(
-        name="back-to-file",
-        label="Put back in the payment file",
-        permission="pay_runs",
-        society_of=lambda line: line.run.society,
-        applies=lambda line: line.run.state == State.APPROVED and line.payout == Payout.HELD,
-        preview=_dividend_preview,
-        perform=_dividend_back_to_file,
-        icon="undo",
-    ),
+    what="dividend",
+    resolve=lambda line, **change: resolve_dividend_payout(line=line, **change),
+    back_to_file=lambda line, by: return_dividend_to_file(line=line, by=by),
 )
 
 

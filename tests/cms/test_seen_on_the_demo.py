@@ -83,14 +83,23 @@ def _login_for(holder):
     return user
 
 
-def test_register_downloads_put_the_date_before_the_extension(client, profit_class):
+def test_register_downloads_put_the_date_before_the_extension(
+    client, profit_class, django_capture_on_commit_callbacks
+):
     society = profit_class.society
     client.force_login(board_seat(society=society, role="secretary"))
     today = timezone.localdate()
-    for name, extension in (("register", "csv"), ("register", "pdf"), ("ledger", "csv")):
+    for name, extension in (("register", "csv"), ("ledger", "csv")):
         response = client.get(f"/admin/register/{society.slug}/{name}.{extension}")
         expected = f'attachment; filename="{society.slug}-{name}-{today:%Y-%m-%d}.{extension}"'
         assert response["Content-Disposition"] == expected
+    # The PDF is made by a document job; its page links to the stored file.
+    with django_capture_on_commit_callbacks(execute=True):
+        job_page = client.post(f"/admin/register/{society.slug}/register.pdf")["Location"]
+    response = client.get(job_page + "register.pdf")
+    response.close()  # the stored file it streams
+    expected = f'attachment; filename="{society.slug}-register-{today:%Y-%m-%d}.pdf"'
+    assert response["Content-Disposition"] == expected
 
 
 def test_an_offer_closed_early_shows_the_day_it_closed(open_offer):

@@ -55,6 +55,7 @@ def list_decisions(
     society = reads.society_or_404(slug)
     entries = reads.decisions(society, kind=kind, year=year)
     limit = max(1, min(limit, 500))
+    offset = max(0, min(offset, 2**31))  # past the end is an empty page, never a database error
     return {
         "society": society.slug,
         "head": str(reads.head(society)),

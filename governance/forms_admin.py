@@ -1,9 +1,9 @@
-"""The board's forms in the admin: societies and meetings limited to the user's own."""
+"""The board's forms in the admin: societies, meetings and questions limited to the user's own."""
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from capital.permissions import societies_for
-from governance.models import Meeting
+from governance.models import Meeting, Question
 
 
 class ScopedForm(WagtailAdminModelForm):
@@ -18,3 +18,5 @@ class ScopedForm(WagtailAdminModelForm):
             self.fields["meeting"].queryset = Meeting.objects.filter(
                 society__in=societies, state=Meeting.State.DRAFT
             )
+        if "confirms" in self.fields:  # the first meeting's s.111 resolution a second one confirms
+            self.fields["confirms"].queryset = Question.objects.filter(meeting__society__in=societies)

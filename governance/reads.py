@@ -19,7 +19,9 @@ def decisions(society: Society, *, kind: str = "", year: int | None = None) -> Q
     entries = DecisionEntry.objects.filter(society=society).order_by("-sequence")
     if kind:
         entries = entries.filter(Q(kind=kind) | Q(kind__startswith=f"{kind}."))
-    if year:
+    if year is not None:
+        if not 1 <= year <= 9999:  # no date has such a year: nothing was decided in it
+            return entries.none()
         entries = entries.filter(decided_on__year=year)
     return entries
 
@@ -106,7 +108,9 @@ def member_view(holder):
 
 
 def proxy_ballots(holder) -> list[tuple[RollEntry, Question, Ballot | None]]:
-    """The open questions `holder` may vote on as the proxy of members who appointed them."""
+    """The open questions `holder` may vote on as the proxy of members who appointed them, with
+    the proxy's own vote on each if cast (a member who voted themselves is not listed: their
+    vote stands, and a proxy never sees how they voted)."""
     appointed = RollEntry.objects.filter(
         proxy__holder=holder, meeting__state__in=[Meeting.State.CALLED, Meeting.State.HELD]
     ).select_related("holder", "meeting__society")
@@ -116,5 +120,9 @@ def proxy_ballots(holder) -> list[tuple[RollEntry, Question, Ballot | None]]:
         questions = entry.meeting.questions.filter(state=Question.State.OPEN).prefetch_related(
             "candidates__member__holder"
         )
-        rows += [(entry, question, cast.get(question.pk)) for question in questions]
+        rows += [
+            (entry, question, cast.get(question.pk))
+            for question in questions
+            if question.pk not in cast or cast[question.pk].method == Ballot.Method.PROXY
+        ]
     return rows

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -21,7 +22,9 @@ def decision_list(request, slug):
     society = reads.society_or_404(slug)
     kind = request.GET.get("kind", "")
     year = request.GET.get("year", "")
-    entries = reads.decisions(society, kind=kind, year=int(year) if year.isdigit() else None)
+    entries = reads.decisions(
+        society, kind=kind, year=int(year) if year.isascii() and year.isdigit() else None
+    )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -227,6 +230,9 @@ def stand_for(request, question_id):
 def appoint(request, meeting_id):
     """A member appoints another member on the meeting's roll, named by email address, as proxy."""
     meeting = get_object_or_404(Meeting, pk=meeting_id)
+    holder = _holder(request.user)
+    if holder is None or not RollEntry.objects.filter(meeting=meeting, holder=holder).exists():
+        raise Http404  # the roll of a meeting is its members' to look up, nobody else's
     email = request.POST.get("email", "").strip()
     proxy = RollEntry.objects.filter(meeting=meeting, holder__email__iexact=email).select_related("holder")
     proxy = proxy.first() if email else None
@@ -236,7 +242,7 @@ def appoint(request, meeting_id):
         )
         return redirect("governance:ballots")
     try:
-        appoint_proxy(meeting=meeting, member=_holder(request.user), proxy=proxy.holder)
+        appoint_proxy(meeting=meeting, member=holder, proxy=proxy.holder)
     except Refusal as error:
         messages.error(request, str(error))
     else:

@@ -23,6 +23,15 @@ from governance.services.minutes import sign_off_minutes
 
 def save_rules(rules: GovernanceRules, by) -> GovernanceRules:
     permissions.require(by, "manage_governance_rules", rules.society)
+    if (
+        rules.pk
+        and Question.objects.filter(meeting__society=rules.society, state=Question.State.OPEN).exists()
+    ):
+        # Members were told the rules they vote under (secret or recorded, the thresholds).
+        raise GovernanceError(
+            f"A ballot of {rules.society} is open: its rules for meetings can change once every "
+            "open ballot has been counted."
+        )
     rules.full_clean()
     with transaction.atomic():
         rules.save()
@@ -32,8 +41,19 @@ def save_rules(rules: GovernanceRules, by) -> GovernanceRules:
 def save_meeting(meeting: Meeting, by) -> Meeting:
     permissions.require(by, "run_meetings", meeting.society)
     current = Meeting.objects.filter(pk=meeting.pk).first() if meeting.pk else None
-    if current and current.state != Meeting.State.DRAFT and current.starts_at != meeting.starts_at:
-        raise GovernanceError("The notice has gone out: the meeting's time can no longer change.")
+    if current and current.state == Meeting.State.CLOSED:
+        raise GovernanceError(
+            "The minutes are signed off: the meeting is part of the record and cannot change."
+        )
+    if current and current.state != Meeting.State.DRAFT:
+        fixed = {"society_id": "society", "kind": "kind", "record_date": "record date", "starts_at": "time"}
+        changed = [
+            name for field, name in fixed.items() if getattr(current, field) != getattr(meeting, field)
+        ]
+        if changed:
+            raise GovernanceError(
+                f"The notice has gone out: the meeting's {', '.join(changed)} can no longer change."
+            )
     meeting.full_clean()
     with transaction.atomic():
         meeting.save()

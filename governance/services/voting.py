@@ -82,14 +82,19 @@ def vote(
     with transaction.atomic():
         question = _open_question(question, now)
         entry = roll_entry(question, holder, lock=True)
-        rules = GovernanceRules.of(question.meeting.society)
-        closes = question.voting_closes_at
-        if closes is not None and now >= closes:
-            raise GovernanceError("Online voting on this question has closed; vote in the room.")
-        if not rules.advance_online_voting and now < question.meeting.starts_at:
-            raise GovernanceError("The rules do not allow voting before the meeting: vote in the room.")
+        _refuse_outside_online_voting(question, now)
         choice, chosen = _clean_choice(question, choice, candidates)
         return _write(question, entry, choice, chosen, method=Ballot.Method.ONLINE, user=user, replace=True)
+
+
+def _refuse_outside_online_voting(question: Question, now) -> None:
+    """Online votes, a member's own or their proxy's, only while the rules allow them."""
+    closes = question.voting_closes_at
+    if closes is not None and now >= closes:
+        raise GovernanceError("Online voting on this question has closed; vote in the room.")
+    rules = GovernanceRules.of(question.meeting.society)
+    if not rules.advance_online_voting and now < question.meeting.starts_at:
+        raise GovernanceError("The rules do not allow voting before the meeting: vote in the room.")
 
 
 def record_in_room(
@@ -121,11 +126,15 @@ def appoint_proxy(*, meeting: Meeting, member: Holder, proxy: Holder) -> RollEnt
     if not rules.proxies_allowed:
         raise GovernanceError("The society's rules do not allow proxies.")
     with transaction.atomic():
+        if not meeting.questions.filter(state=Question.State.OPEN).exists():
+            raise GovernanceError("This meeting has no ballot open: there is nothing for a proxy to vote on.")
         question = meeting.questions.first()
         appointing = roll_entry(question, member, lock=True)
         holding = roll_entry(question, proxy, lock=True)
         if appointing.pk == holding.pk:
             raise GovernanceError("Appoint another member as your proxy.")
+        if holding.proxy_id == appointing.pk:
+            raise GovernanceError(f"{proxy.name} has appointed you as their proxy; appoint another member.")
         if holding.proxy_for.exclude(pk=appointing.pk).count() >= rules.max_proxies_per_member:
             raise GovernanceError(
                 f"A proxy may vote for at most {rules.max_proxies_per_member} members; choose another."
@@ -145,5 +154,9 @@ def vote_as_proxy(
         entry = roll_entry(question, member, lock=True)
         if entry.proxy_id != holding.pk:
             raise GovernanceError(f"You are not {member.name}'s proxy for this meeting.")
+        _refuse_outside_online_voting(question, now)
+        own = Ballot.objects.filter(question=question, voter=entry).exclude(method=Ballot.Method.PROXY)
+        if own.exists():
+            raise GovernanceError(f"{member.name} has voted on this question themselves; their vote stands.")
         choice, chosen = _clean_choice(question, choice, candidates)
         return _write(question, entry, choice, chosen, method=Ballot.Method.PROXY, user=user, replace=True)

@@ -14,8 +14,10 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.core.servers.basehttp import WSGIServer
 from django.db import connections
 from django.test import Client
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import BrowserContext, Page
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,6 +31,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+class OneRequestAtATime(WSGIServer):
+    """The live server's requests served one after another, in its own thread. On SQLite the test
+    database lives in memory, and every thread of the live server uses the test's one connection:
+    two requests at once (a page and its favicon, say) then share one transaction, and the work a
+    request leaves for after its commit (its emails) could be dropped with the other's savepoint.
+    Each thread of a real server has its own connection; this one serves a request at a time."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,10 +1,12 @@
 """Helpers for tests that drive a real browser: screenshots, axe-core checks, focus checks."""
 
 import functools
+import time
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Locator, Page
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -106,3 +108,15 @@ def log_in_to_the_admin(page: Page, username: str, password: str) -> None:
     page.locator('input[name="code"]').fill(authenticator_code())
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
+
+
+def sent_mail(matches, *, expected: int = 1, timeout: float = 20.0) -> list:
+    """The emails `matches(message)` picks out, once `expected` of them have arrived (or the
+    timeout has passed: then whatever has). The live server sends them from its own thread, and
+    on a busy machine its last email can land a moment after the page has moved on."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [message for message in mail.outbox if matches(message)]
+        if len(found) >= expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -21,7 +20,7 @@ from investors.redemptions.services import set_aside
 from shares.models import Holder, Holding, LedgerEntry
 from shares.services.verification import verify_register
 from tests.browser import helpers
-from tests.browser.helpers import check_accessibility
+from tests.browser.helpers import check_accessibility, sent_mail
 from tests.browser.test_journeys import Journey
 from tests.builders import issue, pdf_text
 from tests.factories import gbp
@@ -95,7 +94,7 @@ def test_a_holder_transfers_investor_shares_to_someone_new_and_a_director_approv
     )
 
     # The receiver, new to the register, follows the emailed link and gives their details.
-    (link,) = [message for message in mail.outbox if message.to == ["rae@example.org"]]
+    (link,) = sent_mail(lambda message: message.to == ["rae@example.org"])
     path = re.search(r"https?://[^/\s]+(/transfers/accept/[^/\s]+/)", link.body).group(1)
     page.context.clear_cookies()
     page.goto(path)

@@ -18,7 +18,7 @@ from governance.services.meetings import stand
 from governance.services.voting import vote
 from shares.models import Holder
 from tests.browser import helpers
-from tests.browser.helpers import check_accessibility
+from tests.browser.helpers import check_accessibility, sent_mail
 from tests.browser.test_journeys import Journey
 
 DEVICES = ["desktop", "phone"]
@@ -89,9 +89,7 @@ def call_the_agm(journey: Journey) -> Meeting:
 def vote_online(journey: Journey, live_site, member: Holder) -> dict[str, str]:
     """The member follows the notice's link, votes on both questions and keeps the receipts."""
     page = journey.page
-    (notice,) = [
-        m for m in mail.outbox if m.to == [member.email] and m.subject.startswith(f"Notice of {MEETING}")
-    ]
+    (notice,) = sent_mail(lambda m: m.to == [member.email] and m.subject.startswith(f"Notice of {MEETING}"))
     assert RESOLUTION in notice.body and ELECTION in notice.body
     assert [name for name, _, kind in notice.attachments] == ["meeting.ics"]
     vote_link = re.search(r"https?://\S+/account/meetings/", notice.body).group(0)

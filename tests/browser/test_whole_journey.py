@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import mail
 from playwright.sync_api import expect
 
 from capital.models import Offer
@@ -22,7 +21,7 @@ from investors.payouts.accounts import PayoutDetails, save_payout_details
 from investors.runs.services import approve_run, start_run
 from shares.models import Holding
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import check_accessibility
+from tests.browser.helpers import check_accessibility, sent_mail
 from tests.browser.test_board_setup import OFFER_TITLE, set_up_and_open_an_offer
 from tests.browser.test_journeys import (
     Journey,
@@ -96,11 +95,9 @@ def test_a_co_op_runs_its_offer_from_set_up_to_a_paid_run(demo_site, screen, peo
     sign_up(investor, name=name, email=email)
     follow_the_link_and_choose_a_password(investor, name=name, email=email, password="ridge-turbine-77")
     application = apply_by_bank_transfer(investor, name=name)
-    [received] = [
-        message
-        for message in mail.outbox
-        if message.to == [email] and message.subject.startswith("Application received")
-    ]
+    [received] = sent_mail(
+        lambda message: message.to == [email] and message.subject.startswith("Application received")
+    )
     assert (
         application.payment_reference in received.subject and application.payment_reference in received.body
     )

@@ -18,8 +18,20 @@ def require_member(society, holder: Holder | None, *, what: str) -> None:
         raise NotOnRoll(f"Only members of {society} may {what}. Investor shares never carry a vote.")
 
 
+def _members_words(value: str, what: str, *, longest: int | None = None) -> str:
+    """A member's own words for the record: something written, no NUL, not too long to keep."""
+    value = (value or "").strip()
+    if not value or "\x00" in value:
+        raise GovernanceError(f"Write the {what}.")
+    if longest is not None and len(value) > longest:
+        raise GovernanceError(f"Keep the {what} to {longest} characters (it has {len(value)}).")
+    return value
+
+
 def propose(*, society, holder: Holder, title: str, text: str, kind="ordinary") -> Proposal:
     require_member(society, holder, what="propose a resolution")
+    title = _members_words(title, "proposal's title", longest=Proposal._meta.get_field("title").max_length)
+    text = _members_words(text, "resolution in full")
     with transaction.atomic():
         return Proposal.objects.create(society=society, proposer=holder, title=title, text=text, kind=kind)
 
@@ -30,6 +42,10 @@ def second(*, proposal: Proposal, holder: Holder) -> Proposal:
         raise GovernanceError("A proposer cannot second their own proposal.")
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.state not in (Proposal.State.SECONDING, Proposal.State.SECONDED):
+            raise GovernanceError(
+                f"“{proposal.title}” is {proposal.get_state_display().lower()}: it can no longer be seconded."
+            )
         Seconder.objects.get_or_create(proposal=proposal, member=holder)
         needed = GovernanceRules.of(proposal.society).seconders_needed
         if proposal.state == Proposal.State.SECONDING and proposal.seconders.count() >= needed:
@@ -61,6 +77,7 @@ def decline_proposal(*, proposal: Proposal, reasons: str, by=None) -> Proposal:
 
 def start_requisition(*, society, holder: Holder, purpose: str) -> Requisition:
     require_member(society, holder, what="requisition a general meeting")
+    purpose = _members_words(purpose, "purpose of the meeting")
     with transaction.atomic():
         requisition = Requisition.objects.create(society=society, purpose=purpose)
     return sign_requisition(requisition=requisition, holder=holder)

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from capital.services import appoint_board_member
 from governance.errors import GovernanceError
-from governance.models import Ballot, GovernanceRules, Meeting, Question
+from governance.models import Ballot, GovernanceRules, Meeting, Proposal, Question, Requisition
 from governance.services.closing import close_question
+from governance.services.members import propose, second, start_requisition
 from governance.services.voting import appoint_proxy, vote, vote_as_proxy
 from governance.wagtail_hooks import save_meeting, save_rules
 from tests import factories
@@ -170,3 +171,33 @@ def test_another_societys_secretary_is_not_offered_this_societys_questions_to_co
 
     assert page.status_code == 200
     assert "Approve the accounts" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "title, text, message",
+    [
+        ("", "That we do it.", "Write the proposal's title"),
+        ("T" * 201, "That.", "to 200 characters"),
+        ("A title", "  ", "Write the resolution"),
+        ("A title", "Nul\x00here", "Write the resolution"),
+    ],
+)
+def test_a_proposal_needs_a_title_that_fits_and_its_words(society, members, title, text, message):
+    with pytest.raises(GovernanceError, match=message):
+        propose(society=society, holder=members[0], title=title, text=text)
+    assert not Proposal.objects.exists()
+
+
+def test_a_declined_proposal_cannot_be_seconded_and_a_requisition_needs_a_purpose(
+    society, members, secretary
+):
+    proposal = propose(
+        society=society, holder=members[0], title="Solar on the school", text="That we fit it."
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(state=Proposal.State.DECLINED)
+
+    with pytest.raises(GovernanceError, match="can no longer be seconded"):
+        second(proposal=proposal, holder=members[1])
+    with pytest.raises(GovernanceError, match="Write the purpose"):
+        start_requisition(society=society, holder=members[1], purpose=" ")
+    assert not proposal.seconders.exists() and not Requisition.objects.exists()

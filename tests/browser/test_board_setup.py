@@ -35,6 +35,11 @@ def save(page: Page) -> None:
     # A press outside the picker closes it; not a click in the screen's corner, which on a phone
     # is the admin's menu button and opens the menu over the form.
     page.locator("body").dispatch_event("mousedown")
+    # A picker whose field was filled by typing does not always take that press as its cue: put
+    # it away as a person's click elsewhere would.
+    page.locator(".xdsoft_datetimepicker").evaluate_all(
+        "pickers => pickers.forEach(p => p.style.display = 'none')"
+    )
     page.locator("#w-editor-form footer button.button-longrunning").first.click()
     page.wait_for_load_state()
 

@@ -19,6 +19,7 @@ from governance.services.voting import vote
 from shares.models import Holder
 from tests.browser import helpers
 from tests.browser.helpers import check_accessibility, sent_mail
+from tests.browser.test_board_setup import save
 from tests.browser.test_journeys import Journey
 
 DEVICES = ["desktop", "phone"]
@@ -37,14 +38,6 @@ def screen(request) -> str:
 @pytest.fixture
 def screen_page(request, screen) -> Page:
     return request.getfixturevalue("page" if screen == "desktop" else "phone")
-
-
-def save(page: Page) -> None:
-    page.keyboard.press("Escape")  # a date picker left open would cover the button
-    if page.viewport_size["width"] > 800:  # on a phone the corner is the admin menu's button
-        page.locator("body").click(position={"x": 1, "y": 1})
-    page.locator("#w-editor-form footer button.button-longrunning").first.click()
-    page.wait_for_load_state()
 
 
 def call_the_agm(journey: Journey) -> Meeting:

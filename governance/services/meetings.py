@@ -158,7 +158,7 @@ def send_notice(*, meeting: Meeting, by=None, now=None) -> Meeting:
     return meeting
 
 
-@task()
+@task(queue_name="mail")
 def send_notices(meeting_id: int) -> int:
     """Email the notice, with its .ics invitation, to every member on the roll not yet sent it."""
     from governance.notice import notice_email

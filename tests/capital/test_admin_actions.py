@@ -11,7 +11,7 @@ from capital.errors import CapitalError
 from capital.models import Offer, SocietyRole
 from capital.services import BOARD_GROUP, appoint_board_member
 from tests import factories
-from tests.admin_pages import action_url, sent_to_log_in
+from tests.admin_pages import action_url, sent_to_log_in, sent_to_their_dashboard
 from tests.builders import board_seat, ready_to_open
 
 Role = SocietyRole.Role
@@ -97,7 +97,7 @@ def test_investors_and_visitors_are_kept_out_of_every_board_page(client, url, so
     assert sent_to_log_in(client.get(url))
     client.force_login(factories.UserFactory())  # an investor
     response = client.get(url)
-    assert sent_to_log_in(response) and society.name not in response.content.decode()
+    assert sent_to_their_dashboard(response) and society.name not in response.content.decode()
 
 
 def test_a_secretary_cannot_appoint_anyone_least_of_all_themselves_a_director(client, society):

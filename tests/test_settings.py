@@ -1,6 +1,7 @@
 """Settings come from the environment, with defaults that are safe to start from."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,29 @@ def test_forwarded_proto_is_believed_only_behind_a_stated_proxy():
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
     )
     assert alone.stdout.strip() == "None" and "HTTP_X_FORWARDED_PROTO" in behind.stdout
+
+
+def documented_web_environment() -> dict:
+    """The environment docs/deploy.md gives the web processes, its placeholders filled in."""
+    block = (ROOT / "docs" / "deploy.md").read_text().split("```sh", 1)[1].split("```", 1)[0]
+    pairs = dict(re.findall(r"\b([A-Z_]+)=(\S+)", block))
+    return {key: PRODUCTION.get(key, value) if value == "..." else value for key, value in pairs.items()}
+
+
+def test_the_documented_web_environment_believes_its_proxy_so_https_requests_are_not_redirected_again():
+    environment = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL"}}
+    environment.update(documented_web_environment(), DATABASE_URL="sqlite:///:memory:", REDIS_URL="")
+    code = (
+        "import django, logging; django.setup(); logging.disable(); from django.test import Client; "
+        "client = Client(raise_request_exception=False, HTTP_HOST='shares.example.coop'); "
+        "secure = client.get('/', headers={'x-forwarded-proto': 'https'}); plain = client.get('/'); "
+        "print(secure.status_code, plain.status_code, plain.get('Location'))"
+    )
+    environment["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    secure, plain, location = result.stdout.split()
+    assert secure != "301", "a request the proxy took over https was sent round to https again"
+    assert (plain, location) == ("301", "https://shares.example.coop/")

@@ -246,7 +246,7 @@ class BankStatementForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["society"].queryset = permissions.societies_for(user)
+        self.fields["society"].queryset = permissions.societies_where(user, "record_payments")
 
     def clean_statement(self):
         upload = self.cleaned_data["statement"]
@@ -263,6 +263,7 @@ class BankStatementImportView(AdminPage, FormView):
     submit_label = "Import"
     form_class = BankStatementForm
     page_title = "Import a bank statement"
+    permission = "record_payments"
     header_icon = "upload"
 
     def get_form_kwargs(self):

@@ -130,6 +130,10 @@ def test_the_board_takes_the_held_card_again_from_the_admin_and_its_shares_are_i
     )
     director = board_seat(society=held_offer.society, role="director")
     client.force_login(director)
+    home = client.get("/admin/").content.decode()
+    assert "1 card still to be taken after allocation" in home
+    listed = client.get("/admin/application/?card_still_to_take=True").content.decode()
+    assert held.payment_reference in listed and three_cards[0].payment_reference not in listed
     url = action_url("application", "take-card", held.pk)
     assert url in client.get(f"/admin/application/inspect/{held.pk}/").content.decode()
     assert "never taken twice" in client.get(url).content.decode()
@@ -152,6 +156,7 @@ def test_the_board_takes_the_held_card_again_from_the_admin_and_its_shares_are_i
     assert stripe_server.intent(card.intent_id)["status"] == "succeeded"
     assert Payment.objects.get(application=held).amount == gbp(333)
     assert verify_register(offer.society).ok
+    assert "still to be taken after allocation" not in client.get("/admin/").content.decode()
     # Again, by the same button or Stripe's webhook: nothing more is taken or issued.
     assert url not in client.get(f"/admin/application/inspect/{held.pk}/").content.decode()
     with pytest.raises(PaymentError, match="no card still to be taken"):

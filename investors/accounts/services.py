@@ -45,6 +45,9 @@ from shares.services.holders import holder_for_user
 SIGN_UP_SALT = "commonshare.accounts.verify-email"
 EMAIL_CHANGE_SALT = "commonshare.accounts.change-email"
 CORRECTABLE_FIELDS = ("name", "postal_address", "date_of_birth")
+# Stored encrypted on the holder: an audit entry says that it changed, never what it is.
+UNRECORDED_FIELDS = ("date_of_birth",)
+UNRECORDED = "changed (not recorded)"
 LINK_NOT_VALID = "This link is not valid any more. Ask for a new one below."
 
 
@@ -285,7 +288,7 @@ def correct_personal_details(
     """Correct the holder's own entry in the register of members (name, address, date of birth).
 
     Each society the holder is in gets an audit entry with the old and new values, because the
-    register must not change quietly.
+    register must not change quietly; for the date of birth (encrypted at rest) only that it changed.
     """
     with transaction.atomic():
         holder = Holder.objects.select_for_update().filter(user=user).first()
@@ -301,7 +304,11 @@ def correct_personal_details(
         changes = {}
         for field in CORRECTABLE_FIELDS:
             if getattr(holder, field) != wanted[field]:
-                changes[field] = [_plain(getattr(holder, field)), _plain(wanted[field])]
+                changes[field] = (
+                    UNRECORDED
+                    if field in UNRECORDED_FIELDS
+                    else [_plain(getattr(holder, field)), _plain(wanted[field])]
+                )
                 setattr(holder, field, wanted[field])
         if not changes:
             return holder

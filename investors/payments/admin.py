@@ -199,6 +199,10 @@ class BankStatementLineViewSet(SocietyScopedViewSet):
     inspect_view_enabled = True
     form_fields = []
     object_actions = BANK_LINE_ACTIONS
+    # The treasurer's download of the lines (CSV or XLSX), formula cells neutralised.
+    list_export = ["date", "amount.amount", "amount.currency", "reference", "source_name", "status", "note"]
+    export_headings = {"amount.amount": "Amount", "amount.currency": "Currency"}
+    export_filename = "bank-lines"
 
 
 class BankStatementImportViewSet(SocietyScopedViewSet):

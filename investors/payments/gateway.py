@@ -338,5 +338,5 @@ def verify_event(payload: bytes, signature: str | None) -> dict:
         raise ValueError("The signature is dated in the future.")
     try:
         return json.loads(payload)
-    except json.JSONDecodeError as error:
-        raise ValueError("The payload is not JSON.") from error
+    except (json.JSONDecodeError, RecursionError) as error:  # RecursionError: nested too deep
+        raise ValueError("The payload is not JSON that Stripe would send.") from error

@@ -24,7 +24,11 @@ logger = logging.getLogger(__name__)
 def receive_stripe_event(payload: bytes, signature: str | None) -> WebhookEvent:
     """Verify, store, then process an event. Raises `ValueError` for a bad or stale signature."""
     event = gateway.verify_event(payload, signature)
-    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+    if (
+        not isinstance(event, dict)
+        or not _is_text(event.get("id"), 255)
+        or not _is_text(event.get("type"), 100)
+    ):
         raise ValueError("The payload is not a Stripe event.")
     record, _ = WebhookEvent.objects.get_or_create(
         event_id=event["id"], defaults={"type": event["type"], "payload": event}
@@ -34,6 +38,11 @@ def receive_stripe_event(payload: bytes, signature: str | None) -> WebhookEvent:
     if record.outcome == Outcome.FAILED:
         raise ValueError(record.note)
     return record
+
+
+def _is_text(value, longest: int) -> bool:
+    """An event's id and type are short strings, as Stripe sends them (and as they are stored)."""
+    return isinstance(value, str) and 0 < len(value) <= longest
 
 
 def process_event(record: WebhookEvent) -> None:

@@ -1,5 +1,10 @@
 """Stripe's webhook: signed, stored by id, processed once, in any order."""
 
+import hashlib
+import hmac
+import json
+import time
+
 import pytest
 
 from investors.models import Application, CardPayment, Payment, Refund, WebhookEvent
@@ -7,7 +12,7 @@ from investors.payments.reconciliation import reconcile
 from tests import factories
 from tests.builders import pay_with_card, unpaid_application
 from tests.factories import gbp
-from tests.stripe_server import signed_event
+from tests.stripe_server import WEBHOOK_SECRET, signed_event
 
 URL = "/payments/stripe/webhook/"
 
@@ -205,3 +210,28 @@ def test_a_signature_dated_in_the_future_is_refused(client, authenticated_intent
     assert deliver(client, "payment_intent.succeeded", intent, age_seconds=-600).status_code == 400
     assert not WebhookEvent.objects.exists()
     assert deliver(client, "payment_intent.succeeded", intent, age_seconds=-60).status_code == 200
+
+
+def sign_raw(payload: bytes) -> str:
+    timestamp = int(time.time())
+    signature = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={signature.hexdigest()}"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        json.dumps({"id": "evt_" + "x" * 300, "type": "payment_intent.succeeded", "data": {}}).encode(),
+        json.dumps({"id": {"a": 1}, "type": "payment_intent.succeeded", "data": {}}).encode(),
+        json.dumps({"id": "evt_1", "type": ["payment_intent.succeeded"], "data": {}}).encode(),
+        b'{"id": "evt_deep", "type": "x", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=["id-too-long", "id-not-text", "type-not-text", "nested-too-deep"],
+)
+def test_a_signed_payload_that_is_no_stripe_event_is_refused_with_400_not_an_error(
+    client, db, stripe_server, payload
+):
+    signature = sign_raw(payload)
+    response = client.post(URL, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()

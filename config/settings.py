@@ -300,7 +300,9 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/account/login/"
 # Sign-up and changing one's address keep their own signed links (investors/accounts/services.py):
 # the owner of an address chooses the password from the emailed link.
 # allauth's backend is Django's ModelBackend (permissions included) signing in by username or address.
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+# (investors.accounts.backends: allauth's, checking a password once per login, so that a wrong
+# password takes as long for an address with an account as for one without.)
+AUTHENTICATION_BACKENDS = ["investors.accounts.backends.AuthenticationBackend"]
 ACCOUNT_ADAPTER = "investors.accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"login": "investors.accounts.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}  # investors by address, board members either way

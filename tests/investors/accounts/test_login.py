@@ -60,3 +60,29 @@ def test_the_reset_email_goes_through_the_notify_path_with_a_clean_name(
     assert "<b>" not in message.body and "x.example" not in message.body
     [url] = re.findall(r"https?://\S+", message.body)
     assert urlsplit(url).path.startswith("/account/password/reset/key/")
+
+
+def test_a_wrong_password_costs_one_hash_for_an_address_with_an_account_as_for_one_without(
+    client, db, monkeypatch
+):
+    """Otherwise the time a wrong password takes tells whether the address has an account."""
+    from django.contrib.auth import base_user
+
+    hashed = []
+
+    def counted(name):
+        real = getattr(base_user, name)
+        monkeypatch.setattr(base_user, name, lambda *a, **k: hashed.append(name) or real(*a, **k))
+
+    counted("make_password")  # allauth's timing mitigation for an unknown address
+    counted("check_password")
+    get_user_model().objects.create_user(username="ann@example.org", email="ann@example.org", password="pw-1")
+    hashed.clear()
+
+    costs = {}
+    for login in ("ann@example.org", "nobody@example.org", "ANN@example.org"):
+        hashed.clear()
+        response = client.post(reverse("account:login"), {"login": login, "password": "not the password"})
+        assert response.status_code == 200 and "_auth_user_id" not in client.session
+        costs[login] = len(hashed)
+    assert set(costs.values()) == {1}, costs

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from investors.accounts.services import normalise_email, sign_up_again
@@ -36,8 +37,13 @@ class SignUpForm(allauth_forms.SignupForm):
 
     def try_save(self, request):
         request.session["signup_email"] = self.cleaned_data["email"]
-        if self.account_already_exists:
-            sign_up_again(email=self.cleaned_data["email"], name=self.cleaned_data["name"])
+        if not self.account_already_exists:
+            try:
+                with transaction.atomic():
+                    return super().try_save(request)
+            except IntegrityError:  # the same address signing up twice at once: the other one won
+                self.account_already_exists = True
+        sign_up_again(email=self.cleaned_data["email"], name=self.cleaned_data["name"])
         return super().try_save(request)
 
     def save(self, request):

@@ -8,6 +8,7 @@ the rest. The username is the address; `email` stays blank until the address is 
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.account.stages import EmailVerificationStage
 from allauth.account.utils import get_next_redirect_url, user_email, user_username
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
@@ -65,6 +66,19 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
         return user
 
+    def get_login_stages(self) -> list[str]:
+        ours = "investors.accounts.adapter.AddressVerificationStage"
+        return [
+            ours if stage.endswith(".EmailVerificationStage") else stage
+            for stage in super().get_login_stages()
+        ]
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
+        """An account's first address gets the sign-up message (a sign-up trying to log in, say);
+        only a new address for an account that has one is asked to confirm a change."""
+        first = not accounts.has_verified_address(emailconfirmation.email_address.user)
+        super().send_confirmation_mail(request, emailconfirmation, signup or first)
+
     def respond_email_verification_sent(self, request, user):
         """The same "check your email" page whether or not the address had an account."""
         return HttpResponseRedirect(reverse("account:signup-sent"))
@@ -117,6 +131,18 @@ class AccountAdapter(DefaultAccountAdapter):
         notify.email_address(
             to=email, name=name, template=f"{template_prefix}_message", subject=subject, **context
         )
+
+
+class AddressVerificationStage(EmailVerificationStage):
+    """allauth's check that the account's address is verified, except for an account the board
+    made with no address at all (a board member, say): it logs in with its password as before.
+    Every sign-up has an address (allauth's `EmailAddress`, unverified until its link)."""
+
+    def handle(self):
+        user = self.login.user
+        if user is not None and not user.email and not EmailAddress.objects.filter(user=user).exists():
+            return None, True
+        return super().handle()
 
 
 class MFAAdapter(DefaultMFAAdapter):

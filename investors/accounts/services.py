@@ -67,13 +67,13 @@ def user_with_address(email: str):
     return users.order_by("pk").first()
 
 
+def has_verified_address(user) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
 def is_awaiting_verification(user) -> bool:
     """Signed up, but nobody has yet followed the link: no verified address, no password."""
-    return (
-        not user.email
-        and not user.has_usable_password()
-        and not EmailAddress.objects.filter(user=user, verified=True).exists()
-    )
+    return not user.email and not user.has_usable_password() and not has_verified_address(user)
 
 
 # --- Signing up -----------------------------------------------------------------------------------
@@ -173,21 +173,23 @@ def request_email_change(*, request, user, new_email: str) -> None:
     EmailAddress.objects.add_new_email(request, user, new_email)
 
 
-def confirm_email_change(*, request, confirmation, user) -> None:
-    """The owner of the account, logged in, follows the link sent to the new address: allauth
-    verifies it and makes it the account's address (`login_address_changed` does the rest).
+def confirm_address(*, request, confirmation, user=None) -> None:
+    """Someone follows the link sent to an address of an account that has a password: allauth
+    verifies it and makes it the account's address (`login_address_changed` does the rest when it
+    replaces one).
 
-    Only `user`, logged in, may follow a link sent for their account: otherwise whoever reads a
-    mistyped new address could take it over, confirm it, and reset the password.
+    A new address for an account that already has one is confirmed only by `user`, the account's
+    owner, logged in: otherwise whoever reads a mistyped new address could take the account over,
+    confirm it, and reset the password.
     """
     with transaction.atomic():
         address = EmailAddress.objects.select_for_update().filter(pk=confirmation.email_address.pk).first()
         if address is None or address.verified:
             raise AccountError(link_not_valid())
-        if address.user_id != user.pk:
+        if has_verified_address(address.user) and (user is None or address.user_id != user.pk):
             raise AccountError(SENT_FOR_ANOTHER_ACCOUNT)
         other = user_with_address(address.email)
-        if (other is not None and other.pk != user.pk) or not address.can_set_verified():
+        if (other is not None and other.pk != address.user_id) or not address.can_set_verified():
             raise AccountError(
                 f"Another account already uses {address.email}. "
                 "Log in to that account, or choose another address."

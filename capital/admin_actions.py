@@ -28,7 +28,18 @@ from capital.errors import Refusal
 
 
 class AdminPage(WagtailAdminTemplateMixin):
-    """A board page in the admin whose title shows in the breadcrumbs, as Wagtail's own pages do."""
+    """A board page in the admin whose title shows in the breadcrumbs, as Wagtail's own pages do.
+
+    `permission` is the action the page is for: someone whose role allows it in no society is
+    not offered a form they could never save, but sent back to the admin's home with who may."""
+
+    permission = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.permission and not permissions.societies_where(request.user, self.permission).exists():
+            messages.error(request, f"Only a {permissions.who_may(self.permission)} may do that.")
+            return redirect("wagtailadmin_home")
+        return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
         return [

@@ -51,6 +51,10 @@ def _scope_index_view(view_class, society_lookup, viewset):
             value = super().preprocess_field_value(field, value, export_format)
             return spreadsheets.safe_cell(value) if export_format == self.FORMAT_CSV else value
 
+        def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+            # Text is text in our workbooks whatever the library version would make of it.
+            return spreadsheets.xlsx_text_cells(super().generate_xlsx_row(worksheet, row_dict, date_format))
+
         def get_base_queryset(self):
             return _scoped(super().get_base_queryset(), society_lookup, self.request.user)
 

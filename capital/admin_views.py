@@ -22,9 +22,7 @@ class AppointForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["society"].queryset = Society.objects.filter(
-            pk__in=[s.pk for s in permissions.societies_for(user) if permissions.may(user, "manage_board", s)]
-        )
+        self.fields["society"].queryset = permissions.societies_where(user, "manage_board")
 
     def clean_email(self):
         email = self.cleaned_data["email"]
@@ -41,6 +39,7 @@ class AppointBoardMemberView(AdminPage, FormView):
     submit_label = "Appoint"
     form_class = AppointForm
     page_title = "Appoint a board member"
+    permission = "manage_board"
     header_icon = "user"
 
     def get_form_kwargs(self):

@@ -120,23 +120,25 @@ def validation_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def appoint_board_member(*, society: Society, user, role: str, by=None) -> SocietyRole:
-    """Give `user` a seat on the board, and the admin access that a seat needs."""
+def appoint_board_member(*, society: Society, user, role: str, by=None, named: str = "") -> SocietyRole:
+    """Give `user` a seat on the board, and the admin access that a seat needs. `named` is how
+    the public record names them (a member elected: their name on the register)."""
     permissions.require(by, "manage_board", society)
     with transaction.atomic():
         seat, created = SocietyRole.objects.get_or_create(society=society, user=user, role=role)
+        role_name = seat.get_role_display().lower()
         user.groups.add(sync_board_group())
         if created:
             record_audit(
                 society=society,
                 actor=by,
                 action="board.appointed",
-                summary=f"{user.get_username()} appointed {seat.get_role_display().lower()}",
+                summary=f"{user.get_username()} appointed {role_name}",
             )
             announce_decision(
                 society=society,
                 kind=Kind.BOARD_APPOINTED,
-                summary=f"{_board_name(user)} appointed {seat.get_role_display().lower()} of {society}.",
+                summary=f"{named or _board_name(user)} appointed {role_name} of {society}.",
                 actor=by,
                 role=seat.role,
                 user=user.pk,
@@ -179,8 +181,10 @@ def remove_board_member(*, seat: SocietyRole, by=None) -> None:
 
 
 def _board_name(user) -> str:
-    """How a board member is named in the public record: their full name, else their login."""
-    return user.get_full_name() or user.get_username()
+    """How a board member is named in the public record: their full name, else their login
+    (never an investor's login, which is their email address)."""
+    name = user.get_full_name() or user.get_username()
+    return "A board member with no name on record" if "@" in name else name
 
 
 def save_society(*, society: Society, by=None) -> Society:

@@ -4,14 +4,19 @@ made plain text first.
 Names, addresses and references are typed by investors and board members. A cell beginning
 with `=`, `+`, `-`, `@`, a tab or a carriage return is run as a formula by Excel, LibreOffice
 and Google Sheets when the file is opened, so such a cell gets a leading apostrophe. A cell
-that is simply a number (`-5.00`, `+44`) is left as it is so the treasurer's sums still work.
+that is simply a number as the platform writes amounts (`-5.00`, `12`) is left as it is so the
+treasurer's sums still work; the platform never writes a number with a `+`, so `+1` is text
+someone typed and is neutralised too.
+
+XLSX needs no apostrophe: `xlsx_text_cells` writes every text cell as text (openpyxl would
+otherwise store a string beginning with `=` as a formula).
 """
 
 import csv
 import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def safe_cell(value):
@@ -21,6 +26,14 @@ def safe_cell(value):
     if _PLAIN_NUMBER.fullmatch(value):
         return value
     return "'" + value
+
+
+def xlsx_text_cells(cells):
+    """openpyxl cells, each one holding text marked as text, never as a formula."""
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+        yield cell
 
 
 class _SafeWriter:

@@ -321,6 +321,9 @@ class AuditEntryViewSet(SocietyScopedViewSet):
     list_display = ["recorded_at", "society", "action", "summary", "actor"]
     list_filter = ["action"]
     inspect_view_enabled = True
+    # The board's download of its audit trail (CSV or XLSX), formula cells neutralised.
+    list_export = ["recorded_at", "society", "action", "summary", "actor"]
+    export_filename = "audit-trail"
 
 
 for model in (AuditEntry, SocietyRole):

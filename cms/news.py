@@ -109,7 +109,7 @@ def send_news(*, page_id: int) -> int:
     return sent
 
 
-@task()
+@task(queue_name="mail")
 def send_news_task(page_id: int) -> int:
     return send_news(page_id=page_id)
 

@@ -13,6 +13,9 @@ api = NinjaAPI(
     title="Commonshare API",
     version="1",
     urls_namespace="api-v1",
+    # No interactive docs page: Ninja's loads Swagger from a CDN with an inline script, which the
+    # site's Content-Security-Policy refuses. The schema itself is at /api/v1/openapi.json.
+    docs_url=None,
     description=(
         "Community shares and patient capital: public tools for co-ops and their investors. Each "
         f"client may make {settings.API_THROTTLE_RATE.replace('/', ' requests a ')}; past that it gets 429."

@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from capital.public_address import why_not_public_https
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -373,6 +375,11 @@ NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
 # HTTPS in production: the site redirects to it, tells browsers to keep to it (HSTS) and sends
 # cookies only over it. X-Forwarded-Proto is believed only when a proxy is said to be in front.
 SITE_URL = WAGTAILADMIN_BASE_URL
+if not DEBUG and (problem := why_not_public_https(SITE_URL)):
+    raise ImproperlyConfigured(
+        f"SITE_URL is {SITE_URL!r}: {problem}. Set it to the site's public https address, e.g. "
+        "https://shares.example.coop: it goes into every emailed link and certificate (commonshare.E001)."
+    )
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes over plain http
 # /healthz warns about a task queue whose oldest task has waited longer than this (seconds).

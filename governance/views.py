@@ -12,7 +12,7 @@ from capital.errors import Refusal
 from governance import reads
 from governance.forms import ProposalForm, RequisitionForm, VoteForm
 from governance.models import DecisionEntry, Meeting, Proposal, Question, Requisition, RollEntry, receipt_hash
-from governance.services.meetings import stand
+from governance.services.meetings import stand, why_no_one_can_stand
 from governance.services.members import propose, second, sign_requisition, start_requisition
 from governance.services.voting import appoint_proxy, vote, vote_as_proxy
 from shares.models import Holder
@@ -76,6 +76,11 @@ def ballots(request):
         for candidate in question.candidates.all()
         if candidate.member.holder_id == getattr(view["holder"], "pk", None)
     }
+    may_stand = {
+        question.pk
+        for question, _ in view.get("ballots_to_cast", [])
+        if question.is_election and not why_no_one_can_stand(question)
+    }
     proxy_forms = [
         (entry, question, ballot, VoteForm(question=question, auto_id=f"p{entry.pk}_q{question.pk}_%s"))
         for entry, question, ballot in view.get("proxy_for", [])
@@ -88,6 +93,7 @@ def ballots(request):
             **view,
             "forms": forms,
             "standing": standing,
+            "may_stand": may_stand,
             "proxy_forms": proxy_forms,
             "proposal_form": ProposalForm(societies=member_of, auto_id="proposal_%s"),
             "requisition_form": RequisitionForm(societies=member_of, auto_id="requisition_%s"),

@@ -17,3 +17,8 @@ def sent_to_log_in(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith(
         ("/account/login/", "/admin/login/")
     )
+
+
+def sent_to_their_dashboard(response) -> bool:
+    """A logged-in investor who opens an admin page is taken to their own account's dashboard."""
+    return response.status_code == 302 and response["Location"] == "/account/"

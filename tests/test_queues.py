@@ -28,6 +28,18 @@ def test_documents_and_refunds_each_have_their_queue(db, database_tasks):
     }
 
 
+def test_meeting_notices_and_news_emails_go_to_the_mail_queue(db, database_tasks):
+    from cms.news import send_news_task
+    from governance.services.meetings import send_notices
+
+    send_notices.enqueue(1)
+    send_news_task.enqueue(1)
+    assert queued() == {
+        ("governance.services.meetings.send_notices", "mail"),
+        ("cms.news.send_news_task", "mail"),
+    }
+
+
 def test_wagtails_reference_index_updates_go_to_housekeeping(db, database_tasks):
     from wagtail.models import Page
 

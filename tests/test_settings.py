@@ -1,9 +1,14 @@
 """Settings come from the environment, with defaults that are safe to start from."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from capital.public_address import why_not_public_https
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +49,7 @@ def test_starts_without_debug_when_given_a_secret_key_and_reads_database_url():
         DEBUG="false",
         SECRET_KEY="x" * 50,
         FIELD_ENCRYPTION_KEYS="y" * 40,
+        SITE_URL="https://shares.example.coop",
         DATABASE_URL="postgres://u@db.example:5432/shares",
     )
     assert result.returncode == 0, result.stderr
@@ -103,10 +109,40 @@ def test_the_documented_production_environment_passes_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_site_url_that_is_not_public_https_stops_production_start_up():
-    for url in ("http://shares.example.coop", "https://127.0.0.1:8000", "https://localhost"):
-        result = deploy_check(SITE_URL=url)
-        assert result.returncode != 0 and "commonshare.E001" in result.stderr, url
+NOT_PUBLIC_HTTPS = (
+    "http://shares.example.coop",
+    "https://127.0.0.1:8000",
+    "https://localhost",
+    "https://localhost.",
+    "https://shares.localhost",
+    "https://0.0.0.0",
+    "https://127.1",
+    "https://2130706433",
+    "https://[::1]",
+    "https://[::ffff:127.0.0.1]",
+    "https://169.254.169.254",
+    "https://",
+)
+
+
+@pytest.mark.parametrize("url", NOT_PUBLIC_HTTPS)
+def test_a_site_url_that_is_not_public_https_stops_production_start_up(url):
+    result = deploy_check(SITE_URL=url)
+    assert result.returncode != 0 and "commonshare.E001" in result.stderr, url
+
+
+def test_the_settings_themselves_refuse_it_so_a_server_that_runs_no_checks_cannot_start():
+    result = load_settings(**{**PRODUCTION, "SITE_URL": "http://127.0.0.1:8000"})
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr
+    assert "SITE_URL is 'http://127.0.0.1:8000': it is not an https address" in result.stderr
+    assert load_settings(**PRODUCTION).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["https://shares.example.coop", "https://203.0.113.7", "https://shares.example.coop/"]
+)
+def test_a_public_https_address_is_accepted(url):
+    assert why_not_public_https(url) == ""
 
 
 def test_forwarded_proto_is_believed_only_behind_a_stated_proxy():
@@ -121,3 +157,29 @@ def test_forwarded_proto_is_believed_only_behind_a_stated_proxy():
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
     )
     assert alone.stdout.strip() == "None" and "HTTP_X_FORWARDED_PROTO" in behind.stdout
+
+
+def documented_web_environment() -> dict:
+    """The environment docs/deploy.md gives the web processes, its placeholders filled in."""
+    block = (ROOT / "docs" / "deploy.md").read_text().split("```sh", 1)[1].split("```", 1)[0]
+    pairs = dict(re.findall(r"\b([A-Z_]+)=(\S+)", block))
+    return {key: PRODUCTION.get(key, value) if value == "..." else value for key, value in pairs.items()}
+
+
+def test_the_documented_web_environment_believes_its_proxy_so_https_requests_are_not_redirected_again():
+    environment = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL"}}
+    environment.update(documented_web_environment(), DATABASE_URL="sqlite:///:memory:", REDIS_URL="")
+    code = (
+        "import django, logging; django.setup(); logging.disable(); from django.test import Client; "
+        "client = Client(raise_request_exception=False, HTTP_HOST='shares.example.coop'); "
+        "secure = client.get('/', headers={'x-forwarded-proto': 'https'}); plain = client.get('/'); "
+        "print(secure.status_code, plain.status_code, plain.get('Location'))"
+    )
+    environment["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    secure, plain, location = result.stdout.split()
+    assert secure != "301", "a request the proxy took over https was sent round to https again"
+    assert (plain, location) == ("301", "https://shares.example.coop/")

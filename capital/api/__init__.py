@@ -1,13 +1,18 @@
 """Capital's part of the public JSON API (`/api/v1/`): the returns and surplus simulators. `config.api`
 gathers every app's router into one API, with its OpenAPI schema at `/api/v1/openapi.json`."""
 
-from ninja import Router
+from ninja import Router, Status
 
 from capital.api.fields import ValidationErrorOut
 from capital.api.simulator_schema import SimulationIn, SimulationOut, run_simulation
 from capital.api.surplus_schema import SurplusIn, SurplusOut, run_split
 
 router = Router()
+
+# What one anonymous request may ask of the server (each about half a second on one core), so the
+# requests a client may make a minute cannot keep the web workers busy. The commands have no limit.
+API_MOST_HOLDING_YEARS = 5_000
+API_MOST_SURPLUS_MEMBERS = 3_000
 
 
 @router.post(
@@ -23,7 +28,23 @@ router = Router()
     ),
 )
 def simulate_returns(request, payload: SimulationIn):
+    work = len(payload.holdings) * len(payload.surpluses)
+    if work > API_MOST_HOLDING_YEARS:
+        return Status(
+            422,
+            too_much(
+                "holdings",
+                f"{len(payload.holdings)} holdings over {len(payload.surpluses)} years is {work:,} "
+                f"holding-years; this public simulator works out at most {API_MOST_HOLDING_YEARS:,} a "
+                "request. Send fewer "
+                "holdings or years, or run `manage.py simulate_returns` on your own machine.",
+            ),
+        )
     return run_simulation(payload)
+
+
+def too_much(field: str, message: str) -> dict:
+    return {"detail": [{"type": "too_much_work", "loc": ["body", "payload", field], "msg": message}]}
 
 
 @router.post(
@@ -41,4 +62,14 @@ def simulate_returns(request, payload: SimulationIn):
     ),
 )
 def simulate_surplus(request, payload: SurplusIn):
+    members = len(payload.labour) + len(payload.user) + len(payload.investor)
+    if members > API_MOST_SURPLUS_MEMBERS:
+        return Status(
+            422,
+            too_much(
+                "labour",
+                f"{members:,} members in all; this public simulator splits among at most "
+                f"{API_MOST_SURPLUS_MEMBERS:,} a request. Run `manage.py simulate_surplus` for more.",
+            ),
+        )
     return run_split(payload)

@@ -103,7 +103,11 @@ def seat_the_elected(*, question: Question, by=None) -> list[SocietyRole]:
     with transaction.atomic():
         return [
             appoint_board_member(
-                society=society, user=c.member.holder.user, role=SocietyRole.Role.DIRECTOR, by=by
+                society=society,
+                user=c.member.holder.user,
+                role=SocietyRole.Role.DIRECTOR,
+                by=by,
+                named=c.member.holder.name,
             )
             for c in winners
         ]

@@ -9,7 +9,16 @@ from django_tasks import task
 
 from capital import permissions
 from governance.errors import GovernanceError
-from governance.models import Candidate, GovernanceRules, Meeting, Proposal, Question, Requisition, RollEntry
+from governance.models import (
+    Ballot,
+    Candidate,
+    GovernanceRules,
+    Meeting,
+    Proposal,
+    Question,
+    Requisition,
+    RollEntry,
+)
 from governance.services.closing import schedule_closing
 from shares.models import Holder
 from shares.notify import holder_message, send_now
@@ -158,7 +167,7 @@ def send_notice(*, meeting: Meeting, by=None, now=None) -> Meeting:
     return meeting
 
 
-@task()
+@task(queue_name="mail")
 def send_notices(meeting_id: int) -> int:
     """Email the notice, with its .ics invitation, to every member on the roll not yet sent it."""
     from governance.notice import notice_email
@@ -171,15 +180,30 @@ def send_notices(meeting_id: int) -> int:
     return meeting.roll.count()
 
 
-def stand(*, question: Question, holder: Holder, statement: str = "") -> Candidate:
-    """A member stands for election. Only a member on the meeting's roll may."""
+def why_no_one_can_stand(question: Question, now=None) -> str:
+    """Why members can no longer stand in this election ("" while they can)."""
+    now = now or timezone.now()
+    if question.state != Question.State.OPEN:
+        return "This election has closed."
+    if question.voting_closes_at is not None and now >= question.voting_closes_at:
+        return "Online voting in this election has closed, so no one can stand now."
+    if Ballot.objects.filter(question=question).exists():
+        return "Members have already voted in this election, so no one can stand now."
+    return ""
+
+
+def stand(*, question: Question, holder: Holder, statement: str = "", now=None) -> Candidate:
+    """A member stands for election. Only a member on the meeting's roll may, and only before
+    anyone has voted in it: a ballot already cast could not have chosen them."""
+    now = now or timezone.now()
     if not question.is_election:
         raise GovernanceError("Members stand for elections, not resolutions.")
     entry = RollEntry.objects.filter(meeting=question.meeting_id, holder=holder).first()
     if entry is None:
         raise GovernanceError("Only a member on the roll at the record date may stand.")
-    if question.state != Question.State.OPEN:
-        raise GovernanceError("This election has closed.")
+    why_not = why_no_one_can_stand(question, now)
+    if why_not:
+        raise GovernanceError(why_not)
     candidate, _ = Candidate.objects.get_or_create(
         question=question, member=entry, defaults={"statement": statement}
     )

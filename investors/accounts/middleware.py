@@ -27,6 +27,7 @@ SET_UP_TWO_FACTOR = (
     "app (or a security key) to open the admin."
 )
 BOARD_SESSION_ENDED = "For your safety a board session lasts a working day. Please log in again."
+NO_ADMIN_ACCESS = "The admin is for societies' boards. Your shares and applications are on this page."
 
 
 def needs_two_factor(user) -> bool:
@@ -50,6 +51,10 @@ def _is_board(request, user, *, fresh: bool) -> bool:
     return seen[1]
 
 
+def _logged_in_without_admin_access(user) -> bool:
+    return user is not None and user.is_authenticated and not user.has_perm("wagtailadmin.access_admin")
+
+
 class BoardSecurityMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -57,6 +62,11 @@ class BoardSecurityMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         admin_page = request.path.startswith(ADMIN_PREFIX)
+        if admin_page and _logged_in_without_admin_access(user):
+            # Wagtail would send them to log in, and the login page (they are logged in) straight
+            # back here: a loop. Their own pages are where they meant to go.
+            messages.info(request, NO_ADMIN_ACCESS)
+            return redirect("account:dashboard")
         if user is not None and _is_board(request, user, fresh=admin_page):
             started = request.session.get(BOARD_SESSION_STARTED)
             if started is not None and time.time() - started > settings.BOARD_SESSION_SECONDS:

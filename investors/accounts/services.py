@@ -39,6 +39,9 @@ SENT_FOR_ANOTHER_ACCOUNT = (
     "This link was sent for another account. Log out, log in to the account whose address you are "
     "changing, and open the link again."
 )
+# Stored encrypted on the holder: an audit entry says that it changed, never what it is.
+UNRECORDED_FIELDS = ("date_of_birth",)
+UNRECORDED = "changed (not recorded)"
 
 
 def link_lifetime_days() -> int:
@@ -243,7 +246,7 @@ def correct_personal_details(
     """Correct the holder's own entry in the register of members (name, address, date of birth).
 
     Each society the holder is in gets an audit entry with the old and new values, because the
-    register must not change quietly.
+    register must not change quietly; for the date of birth (encrypted at rest) only that it changed.
     """
     with transaction.atomic():
         holder = Holder.objects.select_for_update().filter(user=user).first()
@@ -259,7 +262,11 @@ def correct_personal_details(
         changes = {}
         for field in CORRECTABLE_FIELDS:
             if getattr(holder, field) != wanted[field]:
-                changes[field] = [_plain(getattr(holder, field)), _plain(wanted[field])]
+                changes[field] = (
+                    UNRECORDED
+                    if field in UNRECORDED_FIELDS
+                    else [_plain(getattr(holder, field)), _plain(wanted[field])]
+                )
                 setattr(holder, field, wanted[field])
         if not changes:
             return holder

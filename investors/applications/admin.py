@@ -16,6 +16,7 @@ from investors.applications.cancellation import (
     may_be_cancelled,
 )
 from investors.models import Application
+from investors.payments.card_allocation import take_held_card_again
 from investors.payments.services import confirm_payment
 
 
@@ -112,6 +113,27 @@ CANCEL_APPLICATION = ObjectAction(
     icon="cross",
 )
 
+TAKE_HELD_CARD = ObjectAction(
+    name="take-card",
+    label="Take the held card again",
+    permission="allocate_offers",
+    society_of=lambda application: application.offer.society,
+    applies=lambda application: (
+        application.card_still_to_take and application.state == Application.State.AWAITING_PAYMENT
+    ),
+    preview=lambda application: [
+        f"Stripe could not be reached to take {format_money(application.amount)} from the card of "
+        f"{application.holder} ({application.payment_reference}) when the offer was allocated; its "
+        f"{application.shares} shares are set aside.",
+        "The card is asked for exactly that amount, under the same request as before, so it is never "
+        "taken twice. Once it is taken the shares are issued through the register; a card refused "
+        "cancels the application and its investor is told.",
+    ],
+    perform=lambda application, by, data: take_held_card_again(application=application, by=by),
+    warning="Only a director may take a card after allocation.",
+    icon="tick",
+)
+
 ALLOCATE = ObjectAction(
     name="allocate",
     label="Allocate the offer",
@@ -131,11 +153,11 @@ class ApplicationViewSet(SocietyScopedViewSet):
     icon = "form"
     menu_label = "Applications"
     list_display = ["payment_reference", "holder", "offer", "shares", "amount", "state", "created_at"]
-    list_filter = ["state", "payment_method"]
+    list_filter = ["state", "payment_method", "card_still_to_take"]
     search_fields = ["payment_reference", "holder__name", "holder__email"]
     inspect_view_enabled = True
     form_fields = []
-    object_actions = (RECORD_BANK_PAYMENT, CANCEL_APPLICATION)
+    object_actions = (RECORD_BANK_PAYMENT, TAKE_HELD_CARD, CANCEL_APPLICATION)
     list_export = [
         "payment_reference",
         "holder",

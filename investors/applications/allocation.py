@@ -35,6 +35,7 @@ class AllocationResult:
     shares_issued: int = 0
     refunds: list[Refund] = field(default_factory=list)
     unpaid_cancelled: int = 0
+    cards_still_to_take: list[Application] = field(default_factory=list)
 
     def summary(self) -> str:
         refunded = sum((refund.amount for refund in self.refunds), Money(0, self.offer.society.currency))
@@ -48,7 +49,18 @@ class AllocationResult:
             f"{counted(self.shares_issued, 'share')} issued to "
             f"{counted(self.applications_allocated, 'applicant')}; "
             f"{counted(len(self.refunds), 'refund')} due ({format_money(refunded)}); "
-            f"{counted(self.unpaid_cancelled, 'unpaid application')} cancelled."
+            f"{counted(self.unpaid_cancelled, 'unpaid application')} cancelled." + self._still_to_take()
+        )
+
+    def _still_to_take(self) -> str:
+        if not self.cards_still_to_take:
+            return ""
+        shares = sum(application.shares for application in self.cards_still_to_take)
+        references = ", ".join(application.payment_reference for application in self.cards_still_to_take)
+        return (
+            f" Stripe could not be reached for {counted(len(self.cards_still_to_take), 'card')} "
+            f"({references}): {counted(shares, 'share')} set aside until you take each card again "
+            "(“Take the held card again” on the application) or cancel it."
         )
 
 
@@ -58,19 +70,13 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
     If paid applications miss the minimum target the offer fails and every payment is owed
     back. Otherwise a first-come offer issues each paid application in full (capacity was
     reserved when it applied) and a scale-back offer shares the capacity by `scale_back`,
-    with the excess owed back. Unpaid applications are cancelled.
+    with the excess owed back. Unpaid applications are cancelled, except one whose card Stripe
+    could not be reached for at allocation: its planned shares are set aside, not cancelled.
     """
     permissions.require(by, "allocate_offers", offer.society)
     on_date = on_date or timezone.localdate()
     if offer.card_charge == Offer.CardCharge.ON_ALLOCATION:
-        collected = collect_cards_at_allocation(offer=offer)  # talks to Stripe: before the transaction
-        if collected.waiting:
-            raise PaymentError(
-                f"Stripe could not be reached to take the card money for "
-                f"{', '.join(a.payment_reference for a in collected.waiting)}. Every other card has been "
-                "charged and nothing is issued yet: allocate again in a few minutes (no card is charged "
-                "twice), or cancel those applications."
-            )
+        collect_cards_at_allocation(offer=offer)  # talks to Stripe: before the transaction
     with transaction.atomic():
         offer = Offer.objects.select_for_update().select_related("share_class__society").get(pk=offer.pk)
         if offer.state != Offer.State.CLOSED:
@@ -82,10 +88,13 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             .order_by(PAYMENT_ORDER, "pk")
         )
         result = AllocationResult(offer=offer)
-        paid = []
+        paid, set_aside = [], []
         for application in applications:
             if application.state == State.PAID:
                 paid.append(application)
+                continue
+            if application.card_still_to_take:
+                set_aside.append(application)
                 continue
             application.transition_to(State.CANCELLED)
             application.holds_reservation = False
@@ -94,10 +103,18 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             _return_short_lines(application, result)
 
         raised = offer.price_per_share * sum(application.shares for application in paid)
+        if raised < offer.minimum_target and set_aside:
+            raise PaymentError(
+                f"Stripe could not be reached to take the card money for "
+                f"{', '.join(a.payment_reference for a in set_aside)}, and without it the offer misses "
+                "its minimum target. Nothing is issued yet: allocate again in a few minutes (no card is "
+                "charged twice), or cancel those applications."
+            )
         if raised < offer.minimum_target:
             _fail(offer, paid, result)
         else:
             _allocate(offer, paid, result, on_date)
+            _set_aside(offer, set_aside, result)
             documents_after_allocation(offer)  # certificates emailed once this commits
         record_audit(
             society=offer.society,
@@ -171,16 +188,38 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
             result.shares_issued += shares
         else:
             application.transition_to(State.REFUND_DUE)
+        application.card_still_to_take = False  # its card money came in before the allocation
         if excess:
             _owe_back(application, offer.price_per_share * excess, Refund.Reason.SCALED_BACK, result)
         application.holds_reservation = False
     update_rows(
-        Application, paid, ["state", "shares_allocated", "allocated_at", "holds_reservation", "ledger_entry"]
+        Application,
+        paid,
+        [
+            "state",
+            "shares_allocated",
+            "allocated_at",
+            "holds_reservation",
+            "ledger_entry",
+            "card_still_to_take",
+        ],
     )
     offer.transition_to(Offer.State.ALLOCATED)
     offer.shares_allocated = result.shares_issued
     offer.shares_reserved = result.shares_issued if offer.policy == Offer.Policy.FIRST_COME else 0
     offer.save(update_fields=["state", "shares_allocated", "shares_reserved"])
+
+
+def _set_aside(offer: Offer, applications: list[Application], result: AllocationResult) -> None:
+    """Keep the planned shares of each application whose card is still to be taken out of
+    anyone else's reach (reserved on the offer) until its card is taken or it is cancelled."""
+    for application in applications:
+        application.holds_reservation = True
+        application.reserved_until = None  # never lapses by time: the board takes the card or cancels
+        result.cards_still_to_take.append(application)
+    update_rows(Application, applications, ["holds_reservation", "reserved_until"])
+    offer.shares_reserved += sum(application.shares for application in applications)
+    offer.save(update_fields=["shares_reserved"])
 
 
 def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
@@ -278,7 +317,8 @@ def preview_allocation(offer: Offer) -> list[str]:
         sentences.append(
             f"{counted(len(cards), 'card')} held for this allocation will be charged first, each for exactly "
             "what it is allotted (the rest of each hold is released); an application whose card is "
-            "refused is cancelled, its investor told, and its shares stay unissued."
+            "refused is cancelled, its investor told, and its shares stay unissued; one whose card "
+            "Stripe cannot be reached for has its shares set aside until its card is taken again."
         )
         lapsing = [a for a in cards if _hold_lapses(a)]
         if lapsing:

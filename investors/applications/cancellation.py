@@ -3,7 +3,8 @@
 An unpaid application is cancelled and its shares released (a hold on its card is released
 first); a paid one is cancelled with its money owed back (a card refund goes back through
 Stripe by itself). This is how a board clears an application that stands in the way of an
-allocation, whatever its investor does.
+allocation, whatever its investor does, and how it ends the set-aside of one whose card Stripe
+could not be reached for at allocation (the hold is released, the shares set aside are freed).
 """
 
 from django.db import transaction
@@ -26,6 +27,9 @@ REASON_MAX_LENGTH = 500
 
 
 def may_be_cancelled(application: Application) -> bool:
+    """Before allocation; or after it, one whose card was still to be taken (shares set aside)."""
+    if application.card_still_to_take and application.state == State.AWAITING_PAYMENT:
+        return True
     return application.state in CANCELLABLE and application.offer.state in (
         Offer.State.OPEN,
         Offer.State.CLOSED,

@@ -477,7 +477,8 @@ def cancel_application(*, application: Application, by=None, reason: str = "") -
                 shares_reserved=F("shares_reserved") - application.shares
             )
         application.holds_reservation = False
-        application.save(update_fields=["state", "holds_reservation"])
+        application.card_still_to_take = False  # shares set aside at allocation are free again
+        application.save(update_fields=["state", "holds_reservation", "card_still_to_take"])
         record_audit(
             society=application.offer.society,
             actor=by,

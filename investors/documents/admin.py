@@ -46,7 +46,7 @@ class DocumentJobForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        societies = permissions.societies_for(user)
+        societies = permissions.societies_where(user, "issue_documents")
         self.fields["society"].queryset = societies
         self.fields["offer"].queryset = Offer.objects.filter(
             share_class__society__in=societies, state=Offer.State.ALLOCATED
@@ -67,6 +67,7 @@ class DocumentJobsView(AdminPage, FormView):
     form_class = DocumentJobForm
     page_title = "Documents"
     header_icon = "doc-full"
+    permission = "issue_documents"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}

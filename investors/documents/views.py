@@ -1,6 +1,7 @@
 """Downloading documents: the holder their own, the board any of its society's. Nobody else
 learns that a document exists (404), whatever they guess in the address."""
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.views.decorators.cache import cache_control
@@ -35,8 +36,11 @@ def download_certificate(request, society, number):
 
 
 def _may_download(user, owned) -> bool:
-    """`owned` is anything with a holder and a society: a document or a certificate."""
-    return owned.holder.user_id == user.pk or permissions.may(user, "view_register", owned.society)
+    """`owned` is anything with a holder and a society: a document or a certificate. The board
+    reads other people's only with the two-factor login its admin asks for."""
+    if owned.holder.user_id == user.pk:
+        return True
+    return permissions.may(user, "view_register", owned.society) and is_mfa_enabled(user)
 
 
 def _pdf_response(document: Document, filename: str) -> HttpResponse:

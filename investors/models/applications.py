@@ -73,6 +73,11 @@ class Application(Lifecycle, models.Model):
     shares_planned = models.PositiveIntegerField(
         null=True, blank=True, help_text="The scale-back plan fixed before cards are charged at allocation."
     )
+    card_still_to_take = models.BooleanField(
+        default=False,
+        help_text="Stripe could not be reached for its card at allocation: the offer was allocated "
+        "around it, its planned shares set aside until the board takes the card again or cancels it.",
+    )
     saved_payment_method_id = models.CharField(
         max_length=255, blank=True, help_text="A card saved to be charged at allocation."
     )

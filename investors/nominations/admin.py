@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils import timezone
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
 
 from capital import permissions
 from capital.admin_actions import ObjectLink, register_object_links
@@ -14,11 +16,30 @@ from investors.models import Nomination
 from investors.nominations.book import nominations_book_pdf
 
 
+class NominationsBookIndexView(IndexView):
+    page_title = "Nominations book"
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().prefetch_related("nominees")
+
+
+def nominees_named(nomination: Nomination) -> str:
+    return "; ".join(str(nominee) for nominee in nomination.nominees.all())
+
+
 class NominationViewSet(SocietyScopedViewSet):
     model = Nomination
     icon = "doc-full"
     menu_label = "Nominations book"
-    list_display = ["holder", "society", "state", "made_at", "ended_at"]
+    index_view_class = NominationsBookIndexView
+    list_display = [
+        "holder",
+        Column("nominees", label="Nominees (share of what passes)", accessor=nominees_named),
+        "society",
+        "state",
+        "made_at",
+        "ended_at",
+    ]
     list_filter = ["state"]
     inspect_view_enabled = True
     form_fields = []

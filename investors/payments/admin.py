@@ -199,6 +199,10 @@ class BankStatementLineViewSet(SocietyScopedViewSet):
     inspect_view_enabled = True
     form_fields = []
     object_actions = BANK_LINE_ACTIONS
+    # The treasurer's download of the lines (CSV or XLSX), formula cells neutralised.
+    list_export = ["date", "amount.amount", "amount.currency", "reference", "source_name", "status", "note"]
+    export_headings = {"amount.amount": "Amount", "amount.currency": "Currency"}
+    export_filename = "bank-lines"
 
 
 class BankStatementImportViewSet(SocietyScopedViewSet):
@@ -246,7 +250,7 @@ class BankStatementForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["society"].queryset = permissions.societies_for(user)
+        self.fields["society"].queryset = permissions.societies_where(user, "record_payments")
 
     def clean_statement(self):
         upload = self.cleaned_data["statement"]
@@ -263,6 +267,7 @@ class BankStatementImportView(AdminPage, FormView):
     submit_label = "Import"
     form_class = BankStatementForm
     page_title = "Import a bank statement"
+    permission = "record_payments"
     header_icon = "upload"
 
     def get_form_kwargs(self):

@@ -9,8 +9,12 @@ saved before holds existed (`Application.saved_payment_method_id`) are charged o
 
 One investor's card can never stop the others: a card Stripe refuses (declined, not a real
 card, a lapsed hold, a bank asking for authentication) cancels that application and the
-investor is told; a card Stripe could not be reached for keeps its application waiting, and
-the allocation is refused until it is tried again or the board cancels that application.
+investor is told; a card Stripe could not be reached for (a network error, a rate limit,
+Stripe's own error) is *still to be taken*: the allocation goes on around it with its planned
+shares set aside, its investor is told, and the board takes the card again (the same request
+under the same idempotency key, which Stripe answers once) or cancels the application. If the
+capture did reach Stripe, its `payment_intent.succeeded` webhook or the next try records the
+payment, and the payment issues the set-aside shares (`investors.applications.set_aside`).
 """
 
 import logging
@@ -19,8 +23,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from capital import permissions
 from capital.models import Offer
 from capital.money import format_money
+from capital.services import record_audit
+from capital.text import counted
 from investors.applications.plan import PAYMENT_ORDER, scale_back_plan
 from investors.applications.services import cancel_application
 from investors.errors import PaymentError
@@ -37,7 +44,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class CardCollection:
     """What happened to each card at allocation, in sentences; `waiting` are the applications
-    whose card Stripe could not be reached for."""
+    whose card Stripe could not be reached for (still to be taken, their shares set aside)."""
 
     lines: list[str] = field(default_factory=list)
     waiting: list[Application] = field(default_factory=list)
@@ -127,32 +134,45 @@ def _take_planned(application: Application, collection: CardCollection) -> None:
         if hold is not None:
             CardPayment.objects.filter(pk=hold.pk).update(amount_to_capture=amount)
     try:
-        if hold is not None:
-            intent = gateway.capture_intent(
-                intent_id=hold.intent_id, amount=amount, idempotency_key=f"{hold.idempotency_key}-capture"
-            )
-        else:
-            intent = gateway.charge_card(
-                amount=amount,
-                customer_id=customer_id_for(application.holder),
-                payment_method_id=application.saved_payment_method_id,
-                metadata={"application_id": application.pk, "payment_reference": reference},
-                idempotency_key=f"commonshare-application-{application.pk}-allocation",
-                off_session=True,
-            )
+        intent = _take(application, hold, amount)
     except gateway.StripeRefused as refused:
         _cancel(application, str(refused))
         collection.lines.append(f"{reference}: {refused}; the application is cancelled")
         return
     except gateway.StripeUnavailable as unavailable:
         logger.warning("Card for %s not taken at allocation: %s", reference, unavailable)
+        _keep_for_later(application)
         collection.waiting.append(application)
-        collection.lines.append(f"{reference}: Stripe could not be reached; the card is still to be taken")
+        collection.lines.append(
+            f"{reference}: Stripe could not be reached; the card is still to be taken, its shares set aside"
+        )
         return
+    collection.lines.append(_settle_taken(application, intent, amount))
+
+
+def _take(application: Application, hold: CardPayment | None, amount) -> gateway.Intent:
+    """Capture the hold (or charge the saved card) for `amount`, under a key that makes a
+    repeat of the same request (a retry, or a re-run after a crash) take the money once."""
+    if hold is not None:
+        return gateway.capture_intent(
+            intent_id=hold.intent_id, amount=amount, idempotency_key=f"{hold.idempotency_key}-capture"
+        )
+    return gateway.charge_card(
+        amount=amount,
+        customer_id=customer_id_for(application.holder),
+        payment_method_id=application.saved_payment_method_id,
+        metadata={"application_id": application.pk, "payment_reference": application.payment_reference},
+        idempotency_key=f"commonshare-application-{application.pk}-allocation",
+        off_session=True,
+    )
+
+
+def _settle_taken(application: Application, intent: gateway.Intent, amount) -> str:
+    """Record what Stripe answered; cancel the application (and say why) unless it paid."""
+    reference = application.payment_reference
     record_intent(intent)
     if intent.status in ("succeeded", "processing"):
-        collection.lines.append(f"{reference}: {intent.status}, {format_money(amount)}")
-        return
+        return f"{reference}: {intent.status}, {format_money(amount)}"
     if intent.status == "requires_action":  # it must not be finished later, after the allocation
         _abandon_at_stripe(intent.id)
     why = (
@@ -161,7 +181,85 @@ def _take_planned(application: Application, collection: CardCollection) -> None:
         else intent.failure_message or "The hold on your card had lapsed or been cancelled."
     )
     _cancel(application, why)
-    collection.lines.append(f"{reference}: {why} Not charged; the application is cancelled")
+    return f"{reference}: {why} Not charged; the application is cancelled"
+
+
+def _keep_for_later(application: Application) -> None:
+    """Mark the card still to be taken: allocation sets its planned shares aside. The investor
+    is told (once the mark is saved) that nothing is lost and the society will try again."""
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update()
+            .select_related("holder", "offer__share_class__society")
+            .get(pk=application.pk)
+        )
+        if locked.card_still_to_take:
+            return
+        locked.card_still_to_take = True
+        locked.save(update_fields=["card_still_to_take"])
+        record_audit(
+            society=locked.offer.society,
+            actor=None,
+            action="card.still_to_take",
+            summary=f"{locked.payment_reference}: Stripe could not be reached to take the card at "
+            f"allocation; its {locked.shares} shares are set aside until the card is taken",
+            application=locked.pk,
+        )
+        email_holder(
+            holder=locked.holder,
+            template="card_still_to_take",
+            subject=f"Your card is still to be charged ({locked.payment_reference})",
+            application=locked,
+            amount=format_money(locked.amount),
+        )
+    application.card_still_to_take = True
+
+
+def take_held_card_again(*, application: Application, by) -> str:
+    """The board tries again to take the card of an application allocated around, for exactly
+    its set-aside shares; once the money is in, its shares are issued through the register.
+    A card Stripe refuses cancels the application (its investor told); if Stripe still cannot
+    be reached nothing changes and the board may try again later, or cancel it."""
+    application = Application.objects.select_related("holder", "offer__share_class__society").get(
+        pk=application.pk
+    )
+    permissions.require(by, "allocate_offers", application.offer.society)
+    if not (application.card_still_to_take and application.state == Application.State.AWAITING_PAYMENT):
+        raise PaymentError(f"{application.about()} has no card still to be taken.")
+    hold = held_card_of(application) or _captured_hold_of(application)
+    amount = application.amount
+    try:
+        try:
+            intent = _take(application, hold, amount)
+        except gateway.StripeRefused:
+            if hold is None:
+                raise
+            # The capture may have reached Stripe the first time: then it is taken, not refused.
+            intent = gateway.retrieve_intent(hold.intent_id)
+            if intent.status != "succeeded":
+                raise
+    except gateway.StripeRefused as refused:
+        _cancel(application, str(refused))
+        return (
+            f"{application.payment_reference}: {refused}; the application is cancelled and its investor told."
+        )
+    except gateway.StripeUnavailable as unavailable:
+        raise PaymentError(
+            f"Stripe still could not be reached to take the card for {application.payment_reference}; "
+            "nothing has changed and its shares stay set aside. Try again in a few minutes, or cancel "
+            f"the application. ({unavailable})"
+        ) from unavailable
+    line = _settle_taken(application, intent, amount)
+    application.refresh_from_db()
+    if application.state == Application.State.ALLOCATED:
+        issued = counted(application.shares_allocated, "share")
+        return f"{application.payment_reference}: the card is taken and {issued} issued."
+    return line
+
+
+def _captured_hold_of(application: Application) -> CardPayment | None:
+    """A hold whose capture a webhook already recorded (so no longer `authorised`)."""
+    return application.card_payments.filter(held=True).exclude(intent_id=None).order_by("-pk").first()
 
 
 def _cancel(application: Application, why: str) -> None:

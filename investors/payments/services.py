@@ -14,6 +14,7 @@ from capital.models import AuditEntry, Offer, Society
 from capital.money import format_money
 from capital.services import offer_is_accepting, record_audit
 from investors.applications.services import check_limits
+from investors.applications.set_aside import is_set_aside, issue_set_aside_shares
 from investors.errors import PaymentError
 from investors.models import Application, Payment, Refund
 from investors.notify import email_holder
@@ -131,7 +132,7 @@ def _confirm(application, amount, method, provider_reference, received_on, by) -
             application=application.pk,
             payment=payment.pk,
         )
-        if outcome == "paid":
+        if outcome.startswith("paid"):
             email_holder(
                 holder=holder,
                 template="payment_received",
@@ -287,7 +288,24 @@ def _settle(offer: Offer, holder: Holder, application: Application, payment: Pay
         application.transition_to(State.PAID)
         application.paid_at = timezone.now()
         application.save(update_fields=["state", "paid_at", "holds_reservation"])
-        return "paid"
+        if not is_set_aside(offer, application):
+            return "paid"
+        try:
+            with transaction.atomic():
+                issue_set_aside_shares(offer=offer, application=application)
+            return "paid; the shares set aside at allocation are issued"
+        except PaymentError as refused:
+            application.refresh_from_db()
+            application.transition_to(State.REFUND_DUE)
+            application.card_still_to_take = False
+            application.save(update_fields=["state", "card_still_to_take"])
+            owe_back(
+                application=application,
+                payment=payment,
+                amount=payment.amount,
+                reason=Refund.Reason.NO_CAPACITY,
+            )
+            return f"refund due ({refused})"
     if application.state in (State.AWAITING_PAYMENT, State.EXPIRED, State.CANCELLED):
         application.transition_to(State.REFUND_DUE)
         application.save(update_fields=["state"])
@@ -303,6 +321,8 @@ def _refund_reason(offer: Offer, holder: Holder, application: Application) -> st
     if application.paid_at:
         return Refund.Reason.DUPLICATE
     if application.state == State.AWAITING_PAYMENT:
+        if is_set_aside(offer, application):  # its card, taken after the offer was allocated around it
+            return None
         # Payments are taken until allocation: a bank transfer may land after the close.
         open_or_closed = offer.state in (Offer.State.OPEN, Offer.State.CLOSED)
         return None if open_or_closed else Refund.Reason.OFFER_CLOSED

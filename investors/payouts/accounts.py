@@ -45,6 +45,15 @@ class PayoutDetails:
             return f"the IBAN ending {self.iban[-4:]}"
         return "no account"
 
+    def described_for_audit(self) -> str:
+        """The account as the audit trail keeps it: the last four digits only, no sort code
+        (bank details are encrypted at rest, and an audit entry is not)."""
+        if self.sort_code and self.account_number:
+            return f"the account ending {self.account_number[-4:]}"
+        if self.iban:
+            return f"the IBAN ending {self.iban[-4:]}"
+        return "no account"
+
 
 NO_DETAILS = PayoutDetails()
 
@@ -93,8 +102,8 @@ def save_payout_details(*, holder: Holder, details: PayoutDetails, by) -> Payout
                     society=society,
                     actor=by,
                     action="payout_account.changed",
-                    summary=f"{holder.name}'s returns are now paid to {after.described()} "
-                    f"(before: {before.described()})",
+                    summary=f"{holder.name}'s returns are now paid to {after.described_for_audit()} "
+                    f"(before: {before.described_for_audit()})",
                     holder=holder.pk,
                 )
     return after

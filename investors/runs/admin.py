@@ -244,7 +244,7 @@ class StartRunForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["share_class"].queryset = ShareClass.objects.filter(
-            society__in=permissions.societies_for(user), return_schedule__isnull=False
+            society__in=permissions.societies_where(user, "start_runs"), return_schedule__isnull=False
         ).select_related("society")
 
 
@@ -255,6 +255,7 @@ class StartRunView(AdminPage, FormView):
     submit_label = "Work out the year"
     form_class = StartRunForm
     page_title = "Start a distribution run"
+    permission = "start_runs"
     header_icon = "resubmit"
 
     def get_form_kwargs(self):

@@ -180,7 +180,9 @@ class StartSurplusRunForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["society"].queryset = permissions.societies_for(user).filter(surplus_rules__isnull=False)
+        self.fields["society"].queryset = permissions.societies_where(user, "start_runs").filter(
+            surplus_rules__isnull=False
+        )
 
 
 class StartSurplusRunView(AdminPage, FormView):
@@ -190,6 +192,7 @@ class StartSurplusRunView(AdminPage, FormView):
     submit_label = "Split the surplus"
     form_class = StartSurplusRunForm
     page_title = "Split a year's surplus"
+    permission = "start_runs"
     header_icon = "table"
 
     def get_form_kwargs(self):
@@ -223,7 +226,7 @@ class ContributionsForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["society"].queryset = permissions.societies_for(user)
+        self.fields["society"].queryset = permissions.societies_where(user, "record_contributions")
 
     def clean_contributions(self):
         upload = self.cleaned_data["contributions"]
@@ -240,6 +243,7 @@ class ImportContributionsView(AdminPage, FormView):
     submit_label = "Import"
     form_class = ContributionsForm
     page_title = "Import the year's contributions"
+    permission = "record_contributions"
     header_icon = "upload"
 
     def get_form_kwargs(self):

@@ -51,6 +51,8 @@ def _todo(society: Society, user, now) -> SocietyTodo:
     may = {action: permissions.may(user, action, society) for action in permissions.ACTION_ROLES}
     if may["record_payments"]:
         todo.items += _applications(society, now) + _bank_lines(society)
+    if may["allocate_offers"]:
+        todo.items += _cards_still_to_take(society)
     if may["decide_withdrawals"] or may["pay_withdrawals"]:
         todo.items += _withdrawals(society, now, may)
     if may["approve_runs"] or may["pay_runs"]:
@@ -101,6 +103,23 @@ def _applications(society, now) -> list[Item]:
             )
         )
     return items
+
+
+def _cards_still_to_take(society) -> list[Item]:
+    """Applications an allocation went on without: Stripe could not be reached for the card."""
+    held = Application.objects.filter(
+        offer__share_class__society=society, state=AWAITING, card_still_to_take=True
+    ).count()
+    if not held:
+        return []
+    return [
+        Item(
+            f"{counted(held, 'card')} still to be taken after allocation (Stripe could not be reached): "
+            "take each again, or cancel its application.",
+            _url("application:index", card_still_to_take="True"),
+            "Take the cards",
+        )
+    ]
 
 
 def _bank_lines(society) -> list[Item]:

@@ -6,7 +6,7 @@ from capital.models import Offer, ShareClass
 from investors.models import Application
 from shares.models import Holding, LedgerEntry
 from tests import factories
-from tests.admin_pages import refused, sent_to_log_in
+from tests.admin_pages import refused, sent_to_log_in, sent_to_their_dashboard
 from tests.builders import board_seat, close_and_allocate, paid_application
 
 OBJECT_VIEWS = ["edit", "inspect", "history", "usage", "copy", "delete"]
@@ -81,8 +81,8 @@ def test_the_register_and_applications_cannot_be_edited_in_the_admin(client, two
 @pytest.mark.parametrize("url", ["/admin/offer/", "/admin/offer/edit/1/", "/admin/ledgerentry/"])
 def test_investors_and_anonymous_visitors_are_kept_out(client, two_boards, url):
     assert sent_to_log_in(client.get(url))
-    client.force_login(factories.UserFactory())  # an investor
-    assert sent_to_log_in(client.get(url))
+    client.force_login(factories.UserFactory())  # an investor: to their own pages
+    assert sent_to_their_dashboard(client.get(url))
 
 
 def share_class_form(society, **rights):

@@ -11,7 +11,7 @@ from capital.errors import CapitalError
 from capital.models import Offer, SocietyRole
 from capital.services import BOARD_GROUP, appoint_board_member
 from tests import factories
-from tests.admin_pages import action_url, sent_to_log_in
+from tests.admin_pages import action_url, refused, sent_to_log_in, sent_to_their_dashboard
 from tests.builders import board_seat, ready_to_open
 
 Role = SocietyRole.Role
@@ -97,7 +97,7 @@ def test_investors_and_visitors_are_kept_out_of_every_board_page(client, url, so
     assert sent_to_log_in(client.get(url))
     client.force_login(factories.UserFactory())  # an investor
     response = client.get(url)
-    assert sent_to_log_in(response) and society.name not in response.content.decode()
+    assert sent_to_their_dashboard(response) and society.name not in response.content.decode()
 
 
 def test_a_secretary_cannot_appoint_anyone_least_of_all_themselves_a_director(client, society):
@@ -106,8 +106,14 @@ def test_a_secretary_cannot_appoint_anyone_least_of_all_themselves_a_director(cl
     response = client.post(
         "/admin/board/appoint/", {"society": society.pk, "email": secretary.email, "role": "director"}
     )
+    assert refused(response), "the page is not offered to a role that may appoint no one"
+    # A director elsewhere is offered the page, but not this society.
+    appoint_board_member(society=factories.SocietyFactory(), user=secretary, role=Role.DIRECTOR)
+    response = client.post(
+        "/admin/board/appoint/", {"society": society.pk, "email": secretary.email, "role": "director"}
+    )
     assert response.status_code == 200 and "valid choice" in response.content.decode()
-    assert not SocietyRole.objects.filter(user=secretary, role=Role.DIRECTOR).exists()
+    assert not SocietyRole.objects.filter(society=society, user=secretary, role=Role.DIRECTOR).exists()
     with pytest.raises(CapitalError, match="Only a director"):
         appoint_board_member(society=society, user=secretary, role=Role.DIRECTOR, by=secretary)
 

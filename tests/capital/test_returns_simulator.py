@@ -291,3 +291,34 @@ def test_the_openapi_schema_documents_the_422_answer_and_patterns_accept_only_wh
         client, {**copy.deepcopy(WORKED_INPUT), "schedule": {**WORKED_INPUT["schedule"], "pool_percent": "0"}}
     )
     assert zero.status_code == 422 and zero.json()["detail"][0]["loc"][-1] == "pool_percent"
+
+
+def test_the_public_api_refuses_more_work_than_one_request_may_ask_and_the_command_does_not(client):
+    data = copy.deepcopy(WORKED_INPUT)
+    data["holdings"] = [{"ref": f"H{n}", "capital": "100.00", "issued_on": "2027-01-01"} for n in range(200)]
+    data["surpluses"] = ["8000"] * 26  # 5,200 holding-years
+    response = post(client, data)
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "payload", "holdings"] and "5,200 holding-years" in error["msg"]
+    assert len(run_command(data)["years"]) == 26, "the command on your own machine has no such limit"
+    data["surpluses"] = ["8000"] * 25  # 5,000: answered
+    assert post(client, data).status_code == 200
+
+
+def test_the_surplus_simulator_refuses_more_members_than_one_request_may_ask(client):
+    members = [{"ref": f"M{n}", "contribution": "1"} for n in range(1001)]
+    data = {
+        "surplus": "1000.00",
+        "fractions": {"labour": "50", "user": "25", "investor": "0"},
+        "labour": members,
+        "user": members,
+        "investor": [{"ref": f"I{n}", "capital": "1.00"} for n in range(999)],
+    }
+    response = client.post("/api/v1/surplus/simulate", data=json.dumps(data), content_type="application/json")
+    assert response.status_code == 422 and "3,001 members in all" in response.json()["detail"][0]["msg"]
+
+
+def test_there_is_no_interactive_docs_page_that_the_csp_would_blank_but_the_schema_is_served(client, db):
+    assert client.get("/api/v1/docs/").status_code == 404
+    assert client.get("/api/v1/openapi.json").status_code == 200

@@ -170,6 +170,21 @@ def test_a_director_gives_the_elected_their_seats_and_each_is_recorded(
     assert appointed.count() == 3
 
 
+def test_the_record_names_an_elected_member_by_their_register_name_never_their_login(
+    client, society, members, director, counted_election
+):
+    user = members[0].user
+    user.username, user.first_name, user.last_name = "member0@example.org", "", ""
+    user.save()
+    client.force_login(director)
+    client.post(action_url("question", "seat", counted_election.pk))
+    summaries = DecisionEntry.objects.filter(society=society, kind="board.appointed").values_list(
+        "summary", flat=True
+    )
+    assert any(summary.startswith("Member 0 appointed director") for summary in summaries)
+    assert not any("@" in summary for summary in summaries)
+
+
 def test_an_elected_member_without_an_account_stops_the_seats_being_given(
     client, society, members, director, counted_election
 ):

@@ -7,7 +7,9 @@ import pytest
 from django.urls import reverse
 
 from governance.models import Ballot, Candidate, GovernanceRules, Proposal, Requisition, Seconder, Signature
+from governance.services.meetings import stand
 from governance.services.members import propose, start_requisition
+from governance.services.voting import vote
 from tests import factories
 from tests.builders import called_meeting
 
@@ -151,6 +153,16 @@ def test_a_member_stands_for_election_on_their_meetings_screen(client, society, 
     page = page_after(client.post(stand_url, follow=True))
     assert "Only a member on the roll at the record date may stand" in page
     assert Candidate.objects.count() == 1
+
+
+def test_once_a_member_has_voted_in_an_election_the_screen_offers_no_one_to_stand(client, society, members):
+    election = called_meeting(society=society, questions=[("election", "Elect directors", 2)]).questions.get()
+    candidate = stand(question=election, holder=members[0])
+    vote(question=election, holder=members[1], candidates=[candidate.pk])
+    as_user(client, members[2])
+    assert "Stand for election" not in page_after(client.get(reverse("governance:ballots")))
+    page = page_after(client.post(reverse("governance:stand", args=[election.pk]), follow=True))
+    assert "already voted in this election" in page and election.candidates.count() == 1
 
 
 def test_a_member_appoints_a_proxy_who_votes_for_them(client, society, members, investor_only):

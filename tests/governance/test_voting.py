@@ -96,6 +96,22 @@ def test_an_election_takes_up_to_the_seats_from_members_standing(meeting, member
     assert Ballot.objects.get(question=election).candidates == sorted([a.pk, c.pk])
 
 
+def test_no_one_stands_once_online_voting_has_closed_or_a_member_has_voted_in_the_election(meeting, members):
+    election = meeting.questions.get(number=2)
+    election.voting_closes_at = timezone.now()
+    election.save()
+    with pytest.raises(GovernanceError, match="Online voting in this election has closed"):
+        stand(question=election, holder=members[1])
+
+    election.voting_closes_at = None
+    election.save()
+    first = stand(question=election, holder=members[0])
+    vote(question=election, holder=members[4], candidates=[first.pk])
+    with pytest.raises(GovernanceError, match="already voted in this election"):
+        stand(question=election, holder=members[1])
+    assert list(election.candidates.values_list("member__holder", flat=True)) == [members[0].pk]
+
+
 def test_the_secretary_records_in_the_room_only_for_those_who_have_not_voted(meeting, members, society):
     secretary = factories.UserFactory()
     factories.SocietyRoleFactory(society=society, user=secretary, role="secretary")

@@ -47,8 +47,17 @@ def test_an_investor_is_never_asked_for_two_factor(client):
     investor = UserFactory()
     client.force_login(investor)
     assert client.get(reverse("account:dashboard")).status_code == 200
-    response = client.get("/admin/")  # no admin access: Wagtail's refusal, not the set-up page
+    response = client.get("/admin/")  # no admin access: their own pages, not the set-up page
     assert not response.get("Location", "").startswith(SET_UP)
+
+
+@pytest.mark.parametrize("page", ["/admin/", "/admin/pages/", "/admin/login/?next=/admin/"])
+def test_a_logged_in_investor_opening_the_admin_is_taken_to_their_dashboard_not_round_a_loop(client, page):
+    client.force_login(UserFactory())
+    response = client.get(page, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("account:dashboard")
+    assert response.status_code == 200
+    assert "The admin is for societies" in response.content.decode()
 
 
 def test_a_board_member_logs_in_with_the_password_and_then_a_code(client, director):

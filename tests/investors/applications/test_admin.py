@@ -9,7 +9,7 @@ from capital.services import close_offer
 from investors.models import Application
 from shares.models import LedgerEntry
 from tests import factories
-from tests.admin_pages import action_url, refused, sent_to_log_in
+from tests.admin_pages import action_url, refused, sent_to_log_in, sent_to_their_dashboard
 from tests.builders import board_seat, paid_application, unpaid_application
 
 Role = SocietyRole.Role
@@ -57,7 +57,7 @@ def test_another_society_board_investors_and_visitors_cannot_act(client, closed_
     url = action_url("offer", "allocate", closed_offer.pk)
     assert sent_to_log_in(client.post(url))
     client.force_login(factories.UserFactory())  # an investor
-    assert sent_to_log_in(client.post(url))
+    assert sent_to_their_dashboard(client.post(url))
     client.force_login(board_seat(society=factories.SocietyFactory(), role=Role.DIRECTOR))
     assert client.post(url).status_code == 404
     closed_offer.refresh_from_db()

@@ -290,6 +290,8 @@ def test_downloads_are_for_the_holder_and_their_society_board_only(allocated, cl
         board_seat(
             society=factories.SocietyFactory(), role=SocietyRole.Role.DIRECTOR
         ),  # another society's board
+        # The society's own secretary, logged in with the password alone (no two-factor yet).
+        board_seat(society=offer.society, role=SocietyRole.Role.SECRETARY, two_factor=False),
     ]
     for outsider in outsiders:
         client.force_login(outsider)
@@ -300,6 +302,12 @@ def test_downloads_are_for_the_holder_and_their_society_board_only(allocated, cl
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         assert applications[0].holder.name in pdf_text(response.content)
     assert client.get(url.replace(document.filename, "other.pdf")).status_code == 404
+    certificate = applications[0].holder.certificates.first()
+    certificate_url = f"/documents/certificates/{offer.society.slug}/{certificate.number}.pdf"
+    client.force_login(outsiders[-1])
+    assert client.get(certificate_url).status_code == 404
+    factories.give_two_factor(outsiders[-1])
+    assert client.get(certificate_url).status_code == 200
 
 
 def test_the_admin_page_shows_progress_and_resumes_a_failed_job(allocated, client, queue_only):

@@ -180,3 +180,11 @@ def test_the_secretary_downloads_the_nominations_book(client, society, member):
     assert url in client.get(f"/admin/society/inspect/{society.pk}/").content.decode()
     client.force_login(board_seat(society=factories.SocietyFactory(), role="secretary"))
     assert client.get(url).status_code == 404
+
+
+def test_the_boards_nominations_book_page_lists_each_nomination_with_its_nominees(client, society, member):
+    make_nomination(holder=member, society=society, nominees=[nominee("Nia", "60"), nominee("Ned", "40")])
+    client.force_login(board_seat(society=society, role="secretary"))
+    page = client.get("/admin/nomination/").content.decode()
+    assert "<h1" in page and "Nominations book" in page.split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert "Nia (60%); Ned (40%)" in page and "Meg Member" in page

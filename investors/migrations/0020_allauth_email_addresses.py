@@ -38,7 +38,7 @@ def give_addresses(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("investors", "0017_encrypt_personal_data"),
+        ("investors", "0019_card_still_to_take"),
         ("account", "0009_emailaddress_unique_primary_email"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

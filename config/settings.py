@@ -296,17 +296,27 @@ LOGOUT_REDIRECT_URL = "/"
 WAGTAILADMIN_LOGIN_URL = "/account/login/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/account/login/"
 
-# --- Accounts: django-allauth (login, logout, password reset and change, two-factor) ----------
-# Sign-up and changing one's address keep their own signed links (investors/accounts/services.py):
-# the owner of an address chooses the password from the emailed link.
+# --- Accounts: django-allauth (sign-up, verifying and changing an address, login, logout, -------
+# password reset and change, two-factor). Sign-up asks a name and an address, no password: the
+# owner of the address chooses it on the page the emailed link opens, which also verifies the
+# address; an account logs in only once its address is verified. A new address waits for its
+# link (followed by the account's owner, logged in) while the old one stays in use
+# (investors/accounts/services.py says what each step promises).
 # allauth's backend is Django's ModelBackend (permissions included) signing in by username or address.
 # (investors.accounts.backends: allauth's, checking a password once per login, so that a wrong
 # password takes as long for an address with an account as for one without.)
 AUTHENTICATION_BACKENDS = ["investors.accounts.backends.AuthenticationBackend"]
 ACCOUNT_ADAPTER = "investors.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"login": "investors.accounts.forms.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "investors.accounts.forms.LoginForm",
+    "signup": "investors.accounts.forms.SignUpForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}  # investors by address, board members either way
-ACCOUNT_EMAIL_VERIFICATION = "none"  # an account is switched on only by following its sign-up link
+ACCOUNT_SIGNUP_FIELDS = ["email*"]  # and our name; no password1, so it stays unusable until chosen
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one replaces it once verified
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # opening a link (mail scanners do) changes nothing
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3  # as long as a password-reset link
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_LOGOUT_ON_GET = False
@@ -321,9 +331,13 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "10/m/ip,50/h/ip",
     "reset_password": "10/m/ip,3/h/key",
     "reset_password_from_key": "20/m/ip",
+    # Verification links sent to one address (sign-up, sign-up again, a new address): more are
+    # skipped silently, the links already sent still work.
+    "confirm_email": "5/h/key",
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
-    # Ours: "send the link again" and changing one's address (investors/accounts/views.py).
+    # Ours, answered with a "wait a moment" page: "send the link again" and changing one's
+    # address (investors/accounts/views.py).
     "resend_verification": "10/m/ip,3/h/key",
     "change_email": "5/m/user,3/h/key",
 }

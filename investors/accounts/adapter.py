@@ -1,24 +1,38 @@
-"""How django-allauth (login, logout, password reset and change, two-factor) fits our accounts.
+"""How django-allauth (sign-up, verifying and changing an address, login, logout, password reset
+and change, two-factor) fits our accounts (`investors.accounts.services` says what they promise).
 
 Every email it sends goes through the one notify path (`shares.notify`, sent after commit, the
 name cleaned): our own templates for the messages investors see, allauth's plain-text ones for
-the rest. Sign-up is ours (`account:signup`): allauth's own sign-up page stays closed.
+the rest. The username is the address; `email` stays blank until the address is verified.
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from allauth.account.stages import EmailVerificationStage
+from allauth.account.utils import get_next_redirect_url, user_email, user_username
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from allauth.utils import build_absolute_uri
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from capital import encryption
 from investors import notify as investors_notify
+from investors.accounts import services as accounts
 from investors.accounts.middleware import needs_two_factor
 from shares import notify
 
 # allauth's email → (our template under templates/investors/email/, subject).
 OUR_EMAILS = {
     "account/email/password_reset_key": ("password_reset", "Reset your Commonshare password"),
+    "account/email/email_confirmation_signup": ("verify_email", "Confirm your email address for Commonshare"),
+    "account/email/email_confirmation": (
+        "confirm_email_change",
+        "Confirm your new email address for Commonshare",
+    ),
+    "account/email/account_already_exists": ("account_exists", "You already have a Commonshare account"),
 }
 
 TOO_MANY_LOGINS = (
@@ -37,8 +51,68 @@ class AccountAdapter(DefaultAccountAdapter):
         "them and try again, or reset your password.",
     }
 
-    def is_open_for_signup(self, request) -> bool:
-        return False
+    def populate_username(self, request, user) -> None:
+        """The address typed at sign-up is the username: investors log in with it."""
+        user_username(user, accounts.normalise_email(user_email(user) or ""))
+
+    def save_user(self, request, user, form, commit=True):
+        """No password (allauth leaves it unusable: it is chosen from the emailed link), the name
+        given, and no `email` until the address is verified (allauth's unverified `EmailAddress`
+        holds it meanwhile, and verifying it fills `email` in)."""
+        user = super().save_user(request, user, form, commit=False)
+        user.first_name = form.cleaned_data.get("name", "").strip()
+        user.email = ""
+        if commit:
+            user.save()
+        return user
+
+    def get_login_stages(self) -> list[str]:
+        ours = "investors.accounts.adapter.AddressVerificationStage"
+        return [
+            ours if stage.endswith(".EmailVerificationStage") else stage
+            for stage in super().get_login_stages()
+        ]
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
+        """An account's first address gets the sign-up message (a sign-up trying to log in, say);
+        only a new address for an account that has one is asked to confirm a change."""
+        first = not accounts.has_verified_address(emailconfirmation.email_address.user)
+        super().send_confirmation_mail(request, emailconfirmation, signup or first)
+
+    def respond_email_verification_sent(self, request, user):
+        """The same "check your email" page whether or not the address had an account."""
+        return HttpResponseRedirect(reverse("account:signup-sent"))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        """Where the investor was going when they signed up (a page of this site only) rides in
+        the link, so it brings them back there even when opened in another browser."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        next_url = get_next_redirect_url(request) if request is not None else None
+        return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Someone signed up with an address that has an account. If it still waits for its link,
+        a fresh link goes to the address; otherwise a reminder that its owner can log in or reset
+        their password. The page shown is the same either way."""
+        pending = accounts.pending_sign_up(email)
+        address = accounts.unverified_address(pending) if pending is not None else None
+        if address is not None:
+            address.send_confirmation(self.request, signup=True)
+            return
+        login_url = build_absolute_uri(self.request, reverse("account:login"))
+        next_url = get_next_redirect_url(self.request)
+        context = {
+            "user": accounts.user_with_address(email),
+            "login_url": f"{login_url}?{urlencode({'next': next_url})}" if next_url else login_url,
+            "password_reset_url": build_absolute_uri(self.request, reverse("account:password-reset")),
+        }
+        self.send_mail("account/email/account_already_exists", email, context)
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        """Only to an address the account has proved: an address still waiting for its link (a
+        sign-up's, or a new address asked for, perhaps mistyped) never receives a reset link."""
+        if EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+            super().send_password_reset_mail(user, email, context)
 
     def get_password_change_redirect_url(self, request) -> str:
         return reverse("account:password-change-done")
@@ -48,6 +122,7 @@ class AccountAdapter(DefaultAccountAdapter):
         name = (getattr(user, "first_name", "") or "") if user is not None else ""
         context = {key: value for key, value in context.items() if key != "request"}
         context.setdefault("email", email)
+        context.setdefault("lifetime_days", accounts.link_lifetime_days())
         if template_prefix in OUR_EMAILS:
             template, subject = OUR_EMAILS[template_prefix]
             investors_notify.email_address(to=email, name=name, template=template, subject=subject, **context)
@@ -56,6 +131,18 @@ class AccountAdapter(DefaultAccountAdapter):
         notify.email_address(
             to=email, name=name, template=f"{template_prefix}_message", subject=subject, **context
         )
+
+
+class AddressVerificationStage(EmailVerificationStage):
+    """allauth's check that the account's address is verified, except for an account the board
+    made with no address at all (a board member, say): it logs in with its password as before.
+    Every sign-up has an address (allauth's `EmailAddress`, unverified until its link)."""
+
+    def handle(self):
+        user = self.login.user
+        if user is not None and not user.email and not EmailAddress.objects.filter(user=user).exists():
+            return None, True
+        return super().handle()
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -5,25 +5,54 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from investors.accounts.services import normalise_email
+from investors.accounts.services import normalise_email, sign_up_again
 from shares.models import Holder
 
 # The address is the username, which Django's user model keeps to 150 characters.
 EMAIL_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
 
 
-class SignUpForm(forms.Form):
-    """A name and an address: the password is chosen on the page the emailed link opens, so
-    only the owner of the mailbox ever sets one."""
+class SignUpForm(allauth_forms.SignupForm):
+    """allauth's sign-up (its rate limits, and one answer whether or not the address has an
+    account) asking a name and an address only: the password is chosen on the page the emailed
+    link opens, so only the owner of the mailbox ever sets one."""
 
+    field_order = ["name", "email"]
     name = forms.CharField(
         label="Your full name", max_length=150, widget=forms.TextInput({"autocomplete": "name"})
     )
-    email = forms.EmailField(
-        label="Email address", max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput({"autocomplete": "email"})
-    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        email = self.fields["email"]
+        email.label = "Email address"
+        email.max_length = EMAIL_MAX_LENGTH
+        email.validators.append(MaxLengthValidator(EMAIL_MAX_LENGTH))
+        email.widget.attrs.pop("placeholder", None)
+        email.widget.attrs.update({"maxlength": str(EMAIL_MAX_LENGTH), "autocomplete": "email"})
+
+    def try_save(self, request):
+        request.session["signup_email"] = self.cleaned_data["email"]
+        if not self.account_already_exists:
+            try:
+                with transaction.atomic():
+                    return super().try_save(request)
+            except IntegrityError:  # the same address signing up twice at once: the other one won
+                self.account_already_exists = True
+        sign_up_again(email=self.cleaned_data["email"], name=self.cleaned_data["name"])
+        return super().try_save(request)
+
+    def save(self, request):
+        user = super().save(request)
+        # allauth also copies the unverified address into `email`; here `email` means an address
+        # proved (or typed in by the board), so it waits for the link (allauth fills it in then).
+        type(user).objects.filter(pk=user.pk).update(email="")
+        user.email = ""
+        return user
 
 
 class ChoosePasswordForm(SetPasswordForm):
@@ -59,6 +88,10 @@ class LoginForm(allauth_forms.LoginForm):
         self.fields["password"].widget.attrs.pop("placeholder", None)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me logged in on this device (two weeks at most)"
+
+    def _setup_password_field(self) -> None:
+        """Keep the password: allauth drops it when sign-up asks none (for login by code), but
+        here the password is only chosen later, from the emailed link, and every login asks it."""
 
 
 class EmailForm(forms.Form):

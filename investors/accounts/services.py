@@ -1,38 +1,31 @@
 """Investors' accounts: signing up, proving an email address, and keeping their details right.
 
+Signing up, verifying an address and changing it are django-allauth's (`investors.accounts.adapter`
+fits it to us); this module holds what we add around it, called from the adapter and from
+allauth's signals (`investors.accounts.receivers`).
+
 An account signs in with its email address, which is also its username. Signing up asks only
-for a name and an address: the account stays inactive, with no verified address (`email` blank)
-and no password, until someone follows the signed link we email to that address and chooses the
-password there. So whoever controls the mailbox owns the account, and signing up someone else's
-address first gains nothing. Only then does `email` hold the address, and only then can the
-account log in or reset its password. A verified address that matches one (and only one)
-register record with no login is linked to it, so an investor the board registered by hand
-finds their shares.
+for a name and an address: the account has no password and no verified address (`email` stays
+blank, the address waits as allauth's unverified `EmailAddress`) until someone follows the link
+allauth emails to that address and chooses the password on the page it opens. So whoever
+controls the mailbox owns the account, and signing up someone else's address first gains
+nothing. Only then does `email` hold the address: everywhere else (the board's appointments,
+linking a register record) `email` means an address its owner proved, or one the board typed in.
 
-Links are signed with `django.core.signing` and last as long as password-reset links
-(`PASSWORD_RESET_TIMEOUT`); each names the state it changes, so a used or outdated link changes
-nothing. Following a sign-up link (a GET, which mail scanners also make) only shows the form;
-the account changes when that form is sent. A link to confirm a new address works only for the
-logged-in owner of the account. Nothing here reveals whether an address has an account: sign-up
-and "send the link again" answer the same either way, do the same work (neither hashes a
-password), and only the mailbox learns more.
-
-Logging in, logging out and password reset are django-allauth's (`investors.accounts.adapter`),
-which also limits how often each may be tried; sign-up, "send the link again" and changing an
-address are limited in the views with allauth's rate limits (`ACCOUNT_RATE_LIMITS`).
+Opening a link (a GET, which mail scanners also make) changes nothing. Nothing here reveals
+whether an address has an account: sign-up, "send the link again" and password reset answer the
+same either way, and only the mailbox learns more. A new login address waits for its owner to
+follow the link sent there, logged in to the account; until then the old address stays in use.
 """
 
 import datetime
-from dataclasses import dataclass
-from urllib.parse import urlencode
 
-from django.conf import settings
+from allauth.account import app_settings as allauth_settings
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from capital.services import record_audit, validation_message
@@ -40,37 +33,34 @@ from investors.applications.services import link_holder_by_email, societies_of
 from investors.errors import AccountError
 from investors.notify import email_address
 from shares.models import Holder
-from shares.services.holders import holder_for_user
 
-SIGN_UP_SALT = "commonshare.accounts.verify-email"
-EMAIL_CHANGE_SALT = "commonshare.accounts.change-email"
 CORRECTABLE_FIELDS = ("name", "postal_address", "date_of_birth")
+SENT_FOR_ANOTHER_ACCOUNT = (
+    "This link was sent for another account. Log out, log in to the account whose address you are "
+    "changing, and open the link again."
+)
 # Stored encrypted on the holder: an audit entry says that it changed, never what it is.
 UNRECORDED_FIELDS = ("date_of_birth",)
 UNRECORDED = "changed (not recorded)"
-LINK_NOT_VALID = "This link is not valid any more. Ask for a new one below."
 
 
-@dataclass(frozen=True)
-class Verification:
-    user: object
-    newly_verified: bool
-    holder: Holder | None
+def link_lifetime_days() -> int:
+    return allauth_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS
+
+
+def link_not_valid() -> str:
+    """One answer for a link that was used, has expired, was cut short or never was ours (our own
+    links from before allauth sent them): it tells a stranger nothing, and says what to do."""
+    return (
+        "This link is not valid any more: it may have been used already, have expired (links last "
+        f"{link_lifetime_days()} days), or been cut short when it was copied. If you have already "
+        "chosen your password, log in; otherwise ask for a new link below."
+    )
 
 
 def normalise_email(value: str) -> str:
     """One spelling per address, so that `Ann@Example.org` cannot sign up a second time."""
     return value.strip().lower()
-
-
-def link_lifetime_days() -> int:
-    return max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
-
-
-def is_awaiting_verification(user) -> bool:
-    """Signed up but not yet verified. An account the board switched off has a verified
-    address, or has been used, so following an old link can never switch it back on."""
-    return not user.is_active and not user.email and user.last_login is None
 
 
 def user_with_address(email: str):
@@ -80,182 +70,150 @@ def user_with_address(email: str):
     return users.order_by("pk").first()
 
 
+def has_verified_address(user) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def is_awaiting_verification(user) -> bool:
+    """Signed up, but nobody has yet followed the link: no verified address, no password."""
+    return not user.email and not user.has_usable_password() and not has_verified_address(user)
+
+
 # --- Signing up -----------------------------------------------------------------------------------
 
 
-def sign_up(*, email: str, name: str, next_url: str = ""):
-    """Create an inactive account for `email`, with no password, and email the link where the
-    owner of the address chooses one.
-
-    Returns the new user, or None when the address already has an account: its owner is then
-    emailed (a fresh link, under the name just given, if it still waits for verification;
-    otherwise a reminder that they can log in or reset their password), and the caller shows
-    the same page either way. Neither path hashes a password, so the time taken tells nothing.
-    """
-    email = normalise_email(email)
-    name = name.strip()
-    users = get_user_model().objects
-    with transaction.atomic():
-        existing = user_with_address(email)
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    user = users.create_user(
-                        username=email, email="", password=None, first_name=name, is_active=False
-                    )
-            except IntegrityError:  # the same address signing up twice at once: the other one won
-                return None
-            transaction.on_commit(lambda: send_verification_email(user_id=user.pk, next_url=next_url))
-            return user
-        if is_awaiting_verification(existing):
-            users.filter(pk=existing.pk).update(first_name=name)
-        existing_id = existing.pk
-        transaction.on_commit(lambda: _remind_existing_account(existing_id, email, next_url))
-    return None
-
-
-def resend_verification(*, email: str) -> None:
-    """Send a fresh link if `email` waits for verification; otherwise do nothing, silently."""
+def pending_sign_up(email: str):
+    """The account signed up with `email` that still waits for its link, if any."""
     user = user_with_address(email)
-    if user is not None and is_awaiting_verification(user):
-        send_verification_email(user_id=user.pk)
-
-
-def send_verification_email(*, user_id: int, next_url: str = "") -> None:
-    """The link to choose a password. `next_url` (a path on this site, checked again when the
-    link is used) rides along, so the link brings them back to where they were going even when
-    opened in another browser."""
-    user = get_user_model().objects.get(pk=user_id)
-    if not is_awaiting_verification(user):
-        return
-    address = normalise_email(user.username)
-    token = signing.dumps({"user": user.pk, "email": address}, salt=SIGN_UP_SALT)
-    email_address(
-        template="verify_email",
-        to=address,
-        subject="Confirm your email address for Commonshare",
-        name=user.first_name,
-        link=_absolute(reverse("account:verify-email", args=[token]))
-        + (f"?{urlencode({'next': next_url})}" if next_url else ""),
-        lifetime_days=link_lifetime_days(),
-    )
-
-
-def _remind_existing_account(user_id: int, email: str, next_url: str = "") -> None:
-    user = get_user_model().objects.get(pk=user_id)
-    if is_awaiting_verification(user):
-        send_verification_email(user_id=user.pk, next_url=next_url)
-        return
-    email_address(
-        template="account_exists",
-        to=email,
-        subject="You already have a Commonshare account",
-        name=user.first_name,
-        login_link=_absolute(reverse("account:login")),
-        reset_link=_absolute(reverse("account:password-reset")),
-    )
-
-
-def account_for_sign_up_link(*, token: str):
-    """The account a sign-up link was sent for, changing nothing (following a link only shows
-    the form where its owner chooses a password). Use `is_awaiting_verification` to tell a link
-    still to be used from one used already; a bad, expired or outdated link raises AccountError.
-    """
-    claim = _read_link(token, salt=SIGN_UP_SALT)
-    user = get_user_model().objects.filter(pk=claim.get("user")).first()
-    _check_sign_up_claim(user, claim)
+    if user is None or not is_awaiting_verification(user):
+        return None
     return user
 
 
-def complete_sign_up(*, token: str, password: str, name: str) -> Verification:
-    """Verify the address the link was sent to, set the password its owner chose (checked by the
-    form against the validators) and the name they confirmed, switch the account on, and link the
-    register record if one matches.
+def sign_up_again(*, email: str, name: str) -> None:
+    """Someone signs up with an address that already has an account. If that account still waits
+    for its link, the name given now replaces the earlier one (the mailbox's owner may be the one
+    signing up now, after someone else used their address); otherwise nothing changes."""
+    user = pending_sign_up(email)
+    if user is not None and name.strip():
+        get_user_model().objects.filter(pk=user.pk).update(first_name=name.strip())
 
-    A link used already changes nothing, the password least of all, and says so.
+
+def unverified_address(user) -> EmailAddress | None:
+    """The address a pending sign-up waits to confirm."""
+    return EmailAddress.objects.filter(user=user, verified=False).order_by("-pk").first()
+
+
+def resend_verification(*, request, email: str) -> None:
+    """Send a fresh link if `email` waits for verification; otherwise do nothing, silently."""
+    user = pending_sign_up(email)
+    address = unverified_address(user) if user is not None else None
+    if address is not None:
+        address.send_confirmation(request, signup=True)
+
+
+def complete_sign_up(*, request, confirmation, password: str, name: str):
+    """Verify the address the link was sent to (allauth's confirmation, which links the register
+    record through `address_confirmed`), set the password its owner chose (checked by the form
+    against the validators) and the name they confirmed. Returns the user.
+
+    The address is locked first and checked again inside the lock, so a link sent twice at once
+    (two windows) sets one password; the second is refused.
     """
-    claim = _read_link(token, salt=SIGN_UP_SALT)
     with transaction.atomic():
-        user = get_user_model().objects.select_for_update().filter(pk=claim.get("user")).first()
-        _check_sign_up_claim(user, claim)
-        if not is_awaiting_verification(user):
-            return Verification(user=user, newly_verified=False, holder=_holder_of(user))
+        address = EmailAddress.objects.select_for_update().filter(pk=confirmation.email_address.pk).first()
+        if address is None or address.verified or not is_awaiting_verification(address.user):
+            raise AccountError(link_not_valid())
+        if not address.user.is_active:
+            raise AccountError(link_not_valid())
+        confirmation.email_address = address
+        if confirmation.confirm(request) is None:
+            raise AccountError(
+                f"Another account already uses {address.email}. Log in to that account, or sign up "
+                "with another address."
+            )
+        user = get_user_model().objects.select_for_update().get(pk=address.user_id)
         user.set_password(password)
         user.first_name = name.strip() or user.first_name
-        user.email = claim["email"]
-        user.is_active = True
-        user.save(update_fields=["password", "first_name", "email", "is_active"])
-        holder = link_holder_by_email(user=user)
-    return Verification(user=user, newly_verified=True, holder=holder)
+        user.save(update_fields=["password", "first_name"])
+    return user
 
 
-def _check_sign_up_claim(user, claim: dict) -> None:
-    """The link names this account and its address, and the account either waits for exactly
-    this link or was verified with it. An account the board switched off has a verified
-    address, or has been used, so an old link can never switch it back on."""
-    if user is None or normalise_email(user.username) != claim.get("email"):
-        raise AccountError(LINK_NOT_VALID)
-    already_verified = user.is_active and normalise_email(user.email) == claim["email"]
-    if not already_verified and not is_awaiting_verification(user):
-        raise AccountError(LINK_NOT_VALID)
+def address_confirmed(*, email_address: EmailAddress) -> Holder | None:
+    """An account's first address is proved (its sign-up link was followed, or the board marked it
+    verified): link the one register record with that address and no login, if there is one.
+    A new login address is handled by `login_address_changed` instead."""
+    user = email_address.user
+    if EmailAddress.objects.filter(user=user).exclude(pk=email_address.pk).exists():
+        return None
+    user.refresh_from_db(fields=["email"])
+    return link_holder_by_email(user=user)
+
+
+def trust_address_typed_by_the_board(user) -> None:
+    """An address the board typed in (the admin, `createsuperuser`, the demo) counts as verified,
+    as it always has: it becomes the account's one address unless another account proved it
+    first. Sign-up never puts an unproved address in `email`, so this never trusts one."""
+    email = normalise_email(user.email or "")
+    if not email or EmailAddress.objects.filter(user=user, email__iexact=email).exists():
+        return
+    if EmailAddress.objects.filter(email__iexact=email, verified=True).exists():
+        return
+    with transaction.atomic():
+        EmailAddress.objects.filter(user=user).delete()
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
 
 
 # --- Changing the login address -------------------------------------------------------------------
 
 
-def request_email_change(*, user, new_email: str) -> None:
-    """Email a link to the new address; nothing changes until its owner follows it."""
+def request_email_change(*, request, user, new_email: str) -> None:
+    """allauth adds `new_email` as the account's new, unverified address (replacing one asked for
+    before) and emails it a link; nothing else changes until its owner follows it."""
     new_email = normalise_email(new_email)
     if new_email == normalise_email(user.email):
         raise AccountError(f"{new_email} is already your address.")
-    token = signing.dumps({"user": user.pk, "from": user.email, "to": new_email}, salt=EMAIL_CHANGE_SALT)
-    email_address(
-        template="confirm_email_change",
-        to=new_email,
-        subject="Confirm your new email address for Commonshare",
-        name=user.first_name,
-        link=_absolute(reverse("account:confirm-email-change", args=[token])),
-    )
+    EmailAddress.objects.add_new_email(request, user, new_email)
 
 
-def confirm_email_change(*, token: str, user) -> Verification:
-    """Move the login, the verified address and the register record to the new address, then
-    tell the old address, so that a change nobody asked for does not go unnoticed.
+def confirm_address(*, request, confirmation, user=None) -> None:
+    """Someone follows the link sent to an address of an account that has a password: allauth
+    verifies it and makes it the account's address (`login_address_changed` does the rest when it
+    replaces one).
 
-    Only `user`, logged in, may follow a link sent for their account: the signature alone would
-    let whoever reads an old mailbox replay a link after the address went there and back
-    (A to B, B to A, then the first link again).
+    A new address for an account that already has one is confirmed only by `user`, the account's
+    owner, logged in: otherwise whoever reads a mistyped new address could take the account over,
+    confirm it, and reset the password.
     """
-    claim = _read_link(token, salt=EMAIL_CHANGE_SALT)
-    new_email = claim.get("to", "")
-    if claim.get("user") != user.pk:
-        raise AccountError(
-            "This link was sent for another account. Log out, log in to the account whose address "
-            "you are changing, and open the link again."
-        )
     with transaction.atomic():
-        user = get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        if user is None or not user.is_active:
-            raise AccountError("This link is not valid any more.")
-        if normalise_email(user.email) == new_email:
-            return Verification(user=user, newly_verified=False, holder=_holder_of(user))
-        if normalise_email(user.email) != normalise_email(claim.get("from", "")):
-            raise AccountError("This link is out of date: your address has changed since it was sent.")
-        other = user_with_address(new_email)
-        if other is not None and other.pk != user.pk:
+        address = EmailAddress.objects.select_for_update().filter(pk=confirmation.email_address.pk).first()
+        if address is None or address.verified:
+            raise AccountError(link_not_valid())
+        if has_verified_address(address.user) and (user is None or address.user_id != user.pk):
+            raise AccountError(SENT_FOR_ANOTHER_ACCOUNT)
+        other = user_with_address(address.email)
+        if (other is not None and other.pk != address.user_id) or not address.can_set_verified():
             raise AccountError(
-                f"Another account already uses {new_email}. "
+                f"Another account already uses {address.email}. "
                 "Log in to that account, or choose another address."
             )
-        old_email = user.email
-        if normalise_email(user.username) == normalise_email(old_email):
-            user.username = new_email
-        user.email = new_email
-        user.save(update_fields=["username", "email"])
-        holder = _update_holder_email(user, old_email, new_email) or link_holder_by_email(user=user)
-        name = user.first_name
-        transaction.on_commit(lambda: _tell_old_address(old_email, new_email, name))
-    return Verification(user=user, newly_verified=True, holder=holder)
+        confirmation.email_address = address
+        if confirmation.confirm(request) is None:
+            raise AccountError(link_not_valid())
+
+
+def login_address_changed(*, user, old_email: str, new_email: str) -> Holder | None:
+    """allauth made `new_email` the account's verified address: the login (the username, when it
+    was the old address) and the register record follow, and the old address is told, so that a
+    change nobody asked for does not go unnoticed."""
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    if normalise_email(user.username) == normalise_email(old_email):
+        user.username = new_email
+        user.save(update_fields=["username"])
+    holder = _update_holder_email(user, old_email, new_email) or link_holder_by_email(user=user)
+    name = user.first_name
+    transaction.on_commit(lambda: _tell_old_address(old_email, new_email, name))
+    return holder
 
 
 def _update_holder_email(user, old_email: str, new_email: str) -> Holder | None:
@@ -337,29 +295,5 @@ def _audit_correction(holder: Holder, user, changes: dict) -> None:
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def _read_link(token: str, *, salt: str) -> dict:
-    try:
-        claim = signing.loads(token, salt=salt, max_age=settings.PASSWORD_RESET_TIMEOUT)
-    except signing.SignatureExpired:
-        raise AccountError(
-            f"This link has expired (links last {link_lifetime_days()} days). Ask for a new one below."
-        ) from None
-    except signing.BadSignature:
-        raise AccountError(
-            "This link is not valid: it may have been cut short when it was copied. Ask for a new one below."
-        ) from None
-    if not isinstance(claim, dict):
-        raise AccountError("This link is not valid. Ask for a new one below.")
-    return claim
-
-
-def _holder_of(user) -> Holder | None:
-    return holder_for_user(user)
-
-
 def _plain(value) -> str:
     return value.isoformat() if isinstance(value, datetime.date) else str(value or "")
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"

@@ -2,16 +2,17 @@
 
 import json
 
+from allauth.account.models import EmailAddress, get_emailconfirmation_model
+from allauth.account.utils import get_next_redirect_url, perform_login
 from allauth.core import ratelimit
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,7 +25,6 @@ from investors.accounts.forms import (
     EmailChangeForm,
     EmailForm,
     PersonalDetailsForm,
-    SignUpForm,
 )
 from investors.applications.services import holder_for_applicant
 from shares.member_panels import member_panels
@@ -35,36 +35,10 @@ TEMPLATES = "investors/account"
 # or a shared cache (`never_cache` on each view).
 
 
-@never_cache
-def signup(request):
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    if request.user.is_authenticated:
-        return redirect(next_url or "account:dashboard")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if not _within_limit(request, "signup", form.cleaned_data["email"]):
-            return ratelimit.respond_429(request)
-        accounts.sign_up(email=form.cleaned_data["email"], name=form.cleaned_data["name"], next_url=next_url)
-        request.session["signup_email"] = accounts.normalise_email(form.cleaned_data["email"])
-        # Where they were going (an offer's form, say), for when they have chosen a password.
-        request.session["signup_next"] = next_url
-        return redirect("account:signup-sent")
-    return render(request, f"{TEMPLATES}/signup.html", {"form": form, "next": next_url})
-
-
 def _within_limit(request, action: str, email: str) -> bool:
     """One more `action` for this client address (and account, and address typed), within
     `ACCOUNT_RATE_LIMITS`? Counted in the cache, so across every process when it is Redis."""
     return ratelimit.consume(request, action=action, key=accounts.normalise_email(email), user=request.user)
-
-
-def _safe_next(request, url: str | None) -> str:
-    """`url` if it is a page of this site, else empty: a link can never send someone elsewhere."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return ""
 
 
 @never_cache
@@ -78,39 +52,61 @@ def signup_sent(request):
 @never_cache
 @sensitive_post_parameters("new_password1", "new_password2")
 @require_http_methods(["GET", "HEAD", "POST"])
-def verify_email(request, token):
-    """The page a sign-up link opens. Opening it (as mail scanners do too) changes nothing; the
-    account is switched on, with the password chosen here, when the form is sent."""
-    try:
-        user = accounts.account_for_sign_up_link(token=token)
-    except Refusal as error:
-        return _link_refused(request, error, offer_new_link=True)
-    if not accounts.is_awaiting_verification(user):
-        return _already_confirmed(request)
-    form = ChoosePasswordForm(user, request.POST or None)
+def confirm_address(request, key):
+    """The page an address's link opens (allauth's confirmation key). Opening it, as mail
+    scanners do too, changes nothing: a sign-up's owner chooses the password here and the form
+    confirms the address; a new login address is confirmed with a button, by its account's owner."""
+    confirmation = get_emailconfirmation_model().from_key(key)
+    if confirmation is None:
+        return _link_refused(request, accounts.link_not_valid(), offer_new_link=True)
+    if accounts.is_awaiting_verification(confirmation.email_address.user):
+        return _choose_password(request, confirmation)
+    return _confirm_new_address(request, confirmation)
+
+
+def _choose_password(request, confirmation):
+    form = ChoosePasswordForm(confirmation.email_address.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            verification = accounts.complete_sign_up(
-                token=token, password=form.cleaned_data["new_password1"], name=form.cleaned_data["name"]
+            user = accounts.complete_sign_up(
+                request=request,
+                confirmation=confirmation,
+                password=form.cleaned_data["new_password1"],
+                name=form.cleaned_data["name"],
             )
         except Refusal as error:
-            return _link_refused(request, error, offer_new_link=True)
-        if not verification.newly_verified:  # the same link used meanwhile, in another window
-            return _already_confirmed(request)
-        # Where they were going: carried in the link (any browser), else kept by this session.
-        carried = request.POST.get("next") or request.GET.get("next")
-        next_url = _safe_next(request, carried or request.session.pop("signup_next", ""))
-        login(request, verification.user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        messages.success(
-            request, "Thank you: your email address is confirmed, your password is set and you are logged in."
-        )
-        return redirect(next_url or "account:dashboard")
-    return render(request, f"{TEMPLATES}/choose_password.html", {"form": form, "email": user.username})
+            return _link_refused(request, str(error), offer_new_link=True)
+        # Where they were going: carried in the link, so in any browser; checked to be this site.
+        next_url = get_next_redirect_url(request) or reverse("account:dashboard")
+        return perform_login(request, user, redirect_url=next_url, email=confirmation.email_address.email)
+    context = {"form": form, "email": confirmation.email_address.email}
+    return render(request, f"{TEMPLATES}/choose_password.html", context)
 
 
-def _already_confirmed(request):
-    messages.info(request, "Your email address was already confirmed.")
-    return redirect("account:dashboard" if request.user.is_authenticated else "account:login")
+def _confirm_new_address(request, confirmation):
+    """A new login address is confirmed only by its account's owner, logged in; anyone else is
+    sent to log in and brought back here. (An account with a password but no verified address
+    yet, which cannot log in, confirms its first one from the link alone.)"""
+    owner = None
+    if accounts.has_verified_address(confirmation.email_address.user):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if confirmation.email_address.user_id != request.user.pk:
+            return _link_refused(request, accounts.SENT_FOR_ANOTHER_ACCOUNT, offer_new_link=False)
+        owner = request.user
+    if request.method == "POST":
+        try:
+            accounts.confirm_address(request=request, confirmation=confirmation, user=owner)
+        except Refusal as error:
+            return _link_refused(request, str(error), offer_new_link=False)
+        return redirect("account:profile" if owner else "account:login")
+    return render(request, "account/email_confirm.html", {"email": confirmation.email_address.email})
+
+
+@never_cache
+def old_link(request, token, offer_new_link: bool):
+    """A link we signed ourselves before allauth sent them: it cannot be used now."""
+    return _link_refused(request, accounts.link_not_valid(), offer_new_link=offer_new_link)
 
 
 @never_cache
@@ -119,7 +115,7 @@ def resend_verification(request):
     if request.method == "POST" and form.is_valid():
         if not _within_limit(request, "resend_verification", form.cleaned_data["email"]):
             return ratelimit.respond_429(request)
-        accounts.resend_verification(email=form.cleaned_data["email"])
+        accounts.resend_verification(request=request, email=form.cleaned_data["email"])
         return render(request, f"{TEMPLATES}/verification_resent.html", {"email": form.cleaned_data["email"]})
     return render(request, f"{TEMPLATES}/resend_verification.html", {"form": form})
 
@@ -165,7 +161,9 @@ def change_email(request):
         if not _within_limit(request, "change_email", form.cleaned_data["new_email"]):
             return ratelimit.respond_429(request)
         try:
-            accounts.request_email_change(user=request.user, new_email=form.cleaned_data["new_email"])
+            accounts.request_email_change(
+                request=request, user=request.user, new_email=form.cleaned_data["new_email"]
+            )
         except Refusal as error:
             form.add_error("new_email", str(error))
         else:
@@ -186,23 +184,8 @@ def _profile_context(request, holder, details_form, email_form=None):
         "holder": holder,
         "details_form": details_form,
         "email_form": email_form or EmailChangeForm(user=request.user),
+        "pending_email": EmailAddress.objects.get_new(request.user),
     }
-
-
-@never_cache
-@login_required
-def confirm_email_change(request, token):
-    """Only the account's owner, logged in, can confirm its new address; anyone else is sent to
-    log in and brought back here."""
-    try:
-        verification = accounts.confirm_email_change(token=token, user=request.user)
-    except Refusal as error:
-        return _link_refused(request, error, offer_new_link=False)
-    if verification.newly_verified:
-        messages.success(request, f"Your email address is now {verification.user.email}.")
-    else:
-        messages.info(request, f"Your email address was already {verification.user.email}.")
-    return redirect("account:profile")
 
 
 @never_cache
@@ -216,9 +199,9 @@ def export(request):
     return response
 
 
-def _link_refused(request, error, *, offer_new_link: bool):
+def _link_refused(request, message: str, *, offer_new_link: bool):
     """A bad, expired or used link: say why, change nothing, and say how to get a good one."""
-    context = {"message": str(error), "form": EmailForm() if offer_new_link else None}
+    context = {"message": message, "form": EmailForm() if offer_new_link else None}
     return render(request, f"{TEMPLATES}/link_refused.html", context, status=400)
 
 

@@ -1,12 +1,17 @@
-"""Investors' accounts: sign-up with a verified address, login, password reset, and correcting
-their own details; no page tells a stranger whether an address has an account."""
+"""Investors' accounts on django-allauth: sign-up with a verified address (the owner of the mailbox
+chooses the password from the emailed link), login, password reset, changing the login address
+(which waits for the new address), and correcting their own details; no page tells a stranger
+whether an address has an account."""
 
 import datetime
+import importlib
 import re
 import time
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail, signing
@@ -14,7 +19,6 @@ from django.test import Client
 from django.urls import reverse
 
 from capital.models import AuditEntry
-from investors.accounts.services import SIGN_UP_SALT
 from investors.applications.services import apply_for_shares
 from investors.models import Application
 from investors.notify import name_for_email
@@ -70,13 +74,20 @@ def text(response) -> str:
 
 
 def unchanged_since_sign_up(user) -> bool:
+    """No password, no verified address, never logged in: the account cannot be used yet."""
     user.refresh_from_db()
-    return (user.is_active, user.email, user.has_usable_password(), user.last_login) == (
-        False,
-        "",
-        False,
-        None,
-    )
+    verified = EmailAddress.objects.filter(user=user, verified=True).exists()
+    return (user.email, user.has_usable_password(), user.last_login, verified) == ("", False, None, False)
+
+
+def link_with_query(message) -> str:
+    [url] = re.findall(r"https?://\S+", message.body)
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def confirm_link(key: str) -> str:
+    return reverse("account:confirm-email", args=[key])
 
 
 class CountingHasher(MD5PasswordHasher):
@@ -104,9 +115,13 @@ def test_sign_up_asks_no_password_and_the_link_opens_the_page_where_the_owner_ch
     user = User.objects.get()
     assert (user.username, user.first_name) == ("ann@example.org", "Ann Other")
     assert unchanged_since_sign_up(user)
+    [address] = EmailAddress.objects.all()
+    assert (address.user, address.email, address.verified) == (user, "ann@example.org", False)
+    assert log_in(client, "ann@example.org", password="").status_code == 200  # no password to guess
     [message] = mail.outbox
     assert message.to == ["ann@example.org"] and "Confirm your email address" in message.subject
     assert "choose the password" in message.body and "works for 3 days" in message.body
+    assert link_in(message).startswith("/account/confirm-email/")
 
     page = client.get(link_in(message))
     assert page.status_code == 200 and "Choose your password" in text(page)
@@ -118,8 +133,9 @@ def test_sign_up_asks_no_password_and_the_link_opens_the_page_where_the_owner_ch
     user.refresh_from_db()
     assert (user.is_active, user.email, user.first_name) == (True, "ann@example.org", "Ann Other-Smith")
     assert user.check_password(PASSWORD)
+    assert EmailAddress.objects.get(user=user).verified and EmailAddress.objects.get(user=user).primary
     assert client.session["_auth_user_id"] == str(user.pk)
-    assert "you are logged in" in text(client.get(reverse("account:dashboard")))
+    assert "your email address is confirmed" in text(client.get(reverse("account:dashboard")))
 
     client.logout()
     logged_in = log_in(client, "ANN@example.org")
@@ -165,6 +181,11 @@ def test_someone_who_signs_up_another_persons_address_first_gains_nothing(run_af
     assert not account.check_password("mallory's password")
     assert log_in(mallory, "vic@example.org", password="mallory's password").status_code == 200
     assert "_auth_user_id" not in mallory.session
+    # The first link, sent when Mallory signed up, went to Vic's mailbox too, and is spent now.
+    replay = choose_password(mallory, link_in(first), password="mallory's password")
+    assert replay.status_code == 400 and "_auth_user_id" not in mallory.session
+    account.refresh_from_db()
+    assert account.check_password(PASSWORD)
 
 
 def test_choosing_a_password_refuses_mismatched_and_weak_passwords_and_changes_nothing(
@@ -200,7 +221,7 @@ def test_sign_up_hashes_no_password_and_answers_the_same_whether_or_not_the_addr
 ):
     """Timing would otherwise tell a stranger which addresses have accounts."""
     verified_user(email="known@example.org")
-    sign_up(client, run_after_commit, email="waiting@example.org")
+    sign_up(Client(), run_after_commit, email="waiting@example.org")
     settings.PASSWORD_HASHERS = ["tests.investors.accounts.test_accounts.CountingHasher"]
     answers, hashed = {}, {}
     for email in ("new@example.org", "known@example.org", "waiting@example.org"):
@@ -240,12 +261,12 @@ def test_a_used_link_changes_nothing_the_second_time_least_of_all_the_password(c
     sign_up(client, run_after_commit)
     link = link_in(mail.outbox[0])
     choose_password(client, link)
-    again = client.get(link, follow=True)
-    assert "already confirmed" in text(again)
+    again = client.get(link)
+    assert again.status_code == 400 and "If you have already chosen your password, log in" in text(again)
 
     stranger = Client()
     replay = choose_password(stranger, link, password="a new password for mallory")
-    assert replay.status_code == 302 and replay["Location"] == reverse("account:login")
+    assert replay.status_code == 400
     assert "_auth_user_id" not in stranger.session
     user = User.objects.get()
     assert user.check_password(PASSWORD) and User.objects.count() == 1
@@ -254,14 +275,11 @@ def test_a_used_link_changes_nothing_the_second_time_least_of_all_the_password(c
 def test_a_tampered_link_is_refused_and_changes_nothing(client, run_after_commit):
     sign_up(client, run_after_commit)
     link = link_in(mail.outbox[0])
-    token = link.rstrip("/").rsplit("/", 1)[1]
-    forged = signing.loads(token, salt=SIGN_UP_SALT) | {"email": "mallory@example.org"}
-    tampered_signature = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    for bad in (tampered_signature, signing.dumps(forged, salt="not-ours"), "rubbish"):
-        for response in (
-            client.get(reverse("account:verify-email", args=[bad])),
-            choose_password(client, reverse("account:verify-email", args=[bad])),
-        ):
+    key = link.rstrip("/").rsplit("/", 1)[1]
+    address = EmailAddress.objects.get()
+    tampered_signature = key[:-2] + ("AA" if not key.endswith("AA") else "BB")
+    for bad in (tampered_signature, signing.dumps(address.pk, salt="not-ours"), "rubbish"):
+        for response in (client.get(confirm_link(bad)), choose_password(client, confirm_link(bad))):
             assert response.status_code == 400
             assert "This link is not valid" in text(response) and "Send a new link" in text(response)
     assert unchanged_since_sign_up(User.objects.get())
@@ -273,24 +291,43 @@ def test_an_expired_link_is_refused_with_a_message_and_changes_nothing(client, r
         patch.setattr(signing.time, "time", lambda: issued)
         sign_up(client, run_after_commit)
     for response in (client.get(link_in(mail.outbox[0])), choose_password(client, link_in(mail.outbox[0]))):
-        assert response.status_code == 400 and "This link has expired (links last 3 days)" in text(response)
+        assert response.status_code == 400 and "have expired (links last 3 days)" in text(response)
     assert unchanged_since_sign_up(User.objects.get())
 
 
-def test_a_link_cannot_switch_back_on_an_account_the_board_switched_off(client, db):
-    user = verified_user()
-    user.is_active = False
-    user.save()
-    token = signing.dumps({"user": user.pk, "email": user.username}, salt=SIGN_UP_SALT)
-    link = reverse("account:verify-email", args=[token])
-    assert client.get(link).status_code == 400
-    assert choose_password(client, link, password="a takeover attempt").status_code == 400
+def test_a_link_cannot_open_an_account_the_board_switched_off(client, run_after_commit):
+    sign_up(client, run_after_commit)
+    user = User.objects.get()
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    refused = choose_password(client, link_in(mail.outbox[0]), password="a takeover attempt")
+    assert refused.status_code == 400 and "_auth_user_id" not in client.session
     user.refresh_from_db()
-    assert not user.is_active and user.check_password(PASSWORD)
+    assert not user.is_active and unchanged_since_sign_up(user)
+
+
+@pytest.mark.parametrize("path", ["/account/verify/{token}/", "/account/profile/email/{token}/"])
+def test_a_link_we_signed_ourselves_before_allauth_asks_for_a_new_one(client, db, path):
+    """Links emailed before sign-up moved onto allauth: refused plainly, never a server error."""
+    user = verified_user()
+    old_tokens = (
+        signing.dumps(
+            {"user": user.pk, "email": "ann@example.org"}, salt="commonshare.accounts.verify-email"
+        ),
+        signing.dumps(
+            {"user": user.pk, "from": user.email, "to": "x@example.org"},
+            salt="commonshare.accounts.change-email",
+        ),
+    )
+    client.force_login(user)
+    for token in old_tokens:
+        response = client.get(path.format(token=token))
+        assert response.status_code == 400 and "This link is not valid any more" in text(response)
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"
 
 
 def test_the_link_can_be_sent_again_and_the_answer_never_says_who_has_an_account(client, run_after_commit):
-    sign_up(client, run_after_commit)
+    sign_up(Client(), run_after_commit)
     verified_user(email="bea@example.org")
     mail.outbox.clear()
     answers = {}
@@ -302,8 +339,8 @@ def test_the_link_can_be_sent_again_and_the_answer_never_says_who_has_an_account
     assert len(set(answers.values())) == 1
     [message] = mail.outbox
     assert message.to == ["ann@example.org"]
-    choose_password(client, link_in(message))
-    assert User.objects.get(username="ann@example.org").is_active
+    choose_password(Client(), link_in(message))
+    assert User.objects.get(username="ann@example.org").email == "ann@example.org"
 
 
 def test_verifying_links_the_one_register_record_with_that_address(client, run_after_commit, community_class):
@@ -325,7 +362,7 @@ def test_verifying_links_nothing_when_two_records_share_the_address(client, run_
     factories.HolderFactory(email="ann@example.org", kind=Holder.Kind.ORGANISATION, date_of_birth=None)
     sign_up(client, run_after_commit)
     choose_password(client, link_in(mail.outbox[0]))
-    assert User.objects.get().is_active and not Holder.objects.filter(user__isnull=False).exists()
+    assert User.objects.get().email and not Holder.objects.filter(user__isnull=False).exists()
 
 
 # --- Logging in and out ----------------------------------------------------------------------------
@@ -336,6 +373,26 @@ def test_board_members_can_still_log_in_with_their_username(client, db):
     assert log_in(client, "treasurer").status_code == 302
     client.logout()
     assert log_in(client, "treasurer@example.org").status_code == 302
+
+
+def test_an_account_the_board_made_without_an_address_still_logs_in(client, db):
+    User.objects.create_user("chair", "", PASSWORD)
+    assert log_in(client, "chair").status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_an_account_cannot_log_in_before_its_address_is_confirmed(client, run_after_commit):
+    """Even with a password (one set some other way), a sign-up whose link was not followed is
+    sent to check its email, and is not logged in."""
+    sign_up(client, run_after_commit)
+    user = User.objects.get()
+    user.set_password(PASSWORD)
+    user.save()
+    response = run_after_commit(lambda: log_in(client, "ann@example.org"))
+    assert response["Location"] == reverse("account:signup-sent") and "_auth_user_id" not in client.session
+    assert mail.outbox[-1].to == ["ann@example.org"] and "Confirm your email" in mail.outbox[-1].subject
+    confirmed = client.post(link_in(mail.outbox[-1]))  # its own address: confirmed from the link
+    assert confirmed["Location"] == reverse("account:login")
+    assert log_in(client, "ann@example.org").status_code == 302 and "_auth_user_id" in client.session
 
 
 def test_logging_out_ends_the_session(client, db):
@@ -375,9 +432,16 @@ def test_password_reset_by_email_sets_a_new_password(client, run_after_commit):
 def test_password_reset_answers_the_same_for_unknown_and_unverified_addresses_and_sends_nothing(
     client, run_after_commit
 ):
+    """An address not yet proved, a sign-up's or a new address asked for (perhaps mistyped, and
+    read by a stranger), never gets a reset link that would hand over the account."""
     sign_up(client, run_after_commit)
+    bea = verified_user(email="bea@example.org")
+    client.force_login(bea)
+    data = {"new_email": "bea@exmaple.org", "current_password": PASSWORD}
+    run_after_commit(lambda: client.post(reverse("account:change-email"), data))
+    client.logout()
     mail.outbox.clear()
-    for email in ("ann@example.org", "nobody@example.org"):
+    for email in ("ann@example.org", "nobody@example.org", "bea@exmaple.org"):
         response = run_after_commit(
             lambda email=email: client.post(reverse("account:password-reset"), {"email": email})
         )
@@ -468,59 +532,76 @@ def test_an_organisation_has_no_date_of_birth_to_give(client, db):
     assert (holder.name, holder.date_of_birth) == ("Canal Co-op Ltd", None)
 
 
+def ask_for_new_address(client, run_after_commit, new_email, password=PASSWORD):
+    data = {"new_email": new_email, "current_password": password}
+    return run_after_commit(lambda: client.post(reverse("account:change-email"), data))
+
+
 def test_changing_the_login_address_waits_for_the_new_address_to_be_verified(
     client, ann, run_after_commit, community_class
 ):
     user, holder = ann
     client.force_login(user)
-    response = run_after_commit(
-        lambda: client.post(
-            reverse("account:change-email"),
-            {"new_email": "Ann.New@Example.org", "current_password": PASSWORD},
-        )
-    )
+    response = ask_for_new_address(client, run_after_commit, "Ann.New@Example.org")
     assert response.status_code == 302
     [message] = mail.outbox
-    assert message.to == ["ann.new@example.org"]
+    assert message.to == ["ann.new@example.org"] and message.subject.startswith("Confirm your new email")
     user.refresh_from_db()
     holder.refresh_from_db()
-    assert user.email == holder.email == "ann@example.org"  # nothing changes yet
+    assert user.email == user.username == holder.email == "ann@example.org"  # nothing changes yet
+    assert "Waiting for you to follow the link" in text(client.get(reverse("account:profile")))
 
-    client.logout()  # opened later, in another browser: log in first, and come back to the link
+    # Until the new address is confirmed the old one keeps working, and the new one does not.
+    client.logout()
+    log_in(client, "ann.new@example.org")
+    assert "_auth_user_id" not in client.session
+    assert log_in(client, "ann@example.org").status_code == 302
+    client.logout()
+
+    # Opened later, in another browser: log in first, and come back to the link.
     link = link_in(message)
     sent_to_log_in = client.get(link)
     assert sent_to_log_in.status_code == 302
     assert sent_to_log_in["Location"] == f"{reverse('account:login')}?{urlencode({'next': link}, safe='/')}"
-    user.refresh_from_db()
-    assert user.email == "ann@example.org"
     back = log_in(client, "ann@example.org", next=link)
     assert back["Location"] == link
-    run_after_commit(lambda: client.get(link))
+    page = client.get(link)  # shows a button; opening the link changes nothing
+    assert page.status_code == 200 and "ann.new@example.org" in text(page)
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"
+
+    done = run_after_commit(lambda: client.post(link))
+    assert done.status_code == 302 and done["Location"] == reverse("account:profile")
     user.refresh_from_db()
     holder.refresh_from_db()
     assert user.email == user.username == holder.email == "ann.new@example.org"
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified", "primary")) == [
+        ("ann.new@example.org", True, True)
+    ]
     assert mail.outbox[-1].to == ["ann@example.org"] and "was changed" in mail.outbox[-1].subject
     entry = AuditEntry.objects.get(action="holder.corrected", society=community_class.society)
     assert entry.data["changes"] == {"email": ["ann@example.org", "ann.new@example.org"]}
     client.logout()
     assert log_in(client, "ann.new@example.org").status_code == 302
+    client.logout()
+    assert log_in(client, "ann@example.org").status_code == 200
 
-    again = client.get(link, follow=True)
-    assert "already ann.new@example.org" in text(again)
+    client.force_login(user)
+    again = client.get(link)
+    assert again.status_code == 400 and "This link is not valid any more" in text(again)
 
 
 def test_an_old_email_change_link_cannot_be_replayed_after_the_address_went_there_and_back(
     client, ann, run_after_commit
 ):
-    """A to B, then B to A: whoever still reads mailbox B holds a link from A to B whose signature
-    is good again. Only Ann, logged in, may use it."""
+    """A to B, then B to A: whoever still reads mailbox B holds the link from A to B. It names an
+    address allauth has since removed, so it does nothing, even for Ann."""
     user, holder = ann
 
     def change_to(new_email):
-        data = {"new_email": new_email, "current_password": PASSWORD}
-        run_after_commit(lambda: client.post(reverse("account:change-email"), data))
+        ask_for_new_address(client, run_after_commit, new_email)
         link = link_in(mail.outbox[-1])
-        run_after_commit(lambda: client.get(link))
+        run_after_commit(lambda: client.post(link))
         user.refresh_from_db()
         assert user.email == new_email
         return link
@@ -530,17 +611,31 @@ def test_an_old_email_change_link_cannot_be_replayed_after_the_address_went_ther
     change_to("ann@example.org")
     mail.outbox.clear()
 
-    reader_of_b = Client()
-    assert reader_of_b.get(to_b)["Location"].startswith(reverse("account:login"))
-    user.refresh_from_db()
-    assert user.email == "ann@example.org"
-    reader_of_b.force_login(verified_user(email="mallory@example.org"))
-    refused = run_after_commit(lambda: reader_of_b.get(to_b))
-    assert refused.status_code == 400 and "This link was sent for another account" in text(refused)
+    for reader in (client, Client()):
+        refused = run_after_commit(lambda reader=reader: reader.post(to_b))
+        assert refused.status_code == 400
     user.refresh_from_db()
     holder.refresh_from_db()
     assert user.email == user.username == holder.email == "ann@example.org"
     assert not mail.outbox
+
+
+def test_only_the_accounts_owner_logged_in_can_confirm_its_new_address(client, ann, run_after_commit):
+    """Whoever reads the new mailbox (a mistyped address, say) cannot take the account over by
+    confirming it: only Ann, logged in, may."""
+    user, holder = ann
+    client.force_login(user)
+    ask_for_new_address(client, run_after_commit, "ann@exmaple.org")
+    link = link_in(mail.outbox[-1])
+    eve = Client()
+    eve.force_login(verified_user(email="eve@example.org"))
+    for response in (eve.get(link), run_after_commit(lambda: eve.post(link))):
+        assert response.status_code == 400 and "This link was sent for another account" in text(response)
+    anonymous = Client()
+    assert anonymous.post(link)["Location"].startswith(reverse("account:login"))
+    user.refresh_from_db()
+    assert user.email == "ann@example.org"
+    assert not EmailAddress.objects.filter(email="ann@exmaple.org", verified=True).exists()
 
 
 def test_changing_the_address_needs_the_current_password(client, ann):
@@ -550,16 +645,15 @@ def test_changing_the_address_needs_the_current_password(client, ann):
         reverse("account:change-email"), {"new_email": "elsewhere@example.org", "current_password": "guess"}
     )
     assert response.status_code == 400 and "That is not your current password." in text(response)
-    assert not mail.outbox
+    assert not mail.outbox and not EmailAddress.objects.filter(email="elsewhere@example.org").exists()
 
 
 def test_an_address_taken_meanwhile_is_refused_and_nothing_changes(client, ann, run_after_commit):
     user, holder = ann
     client.force_login(user)
-    data = {"new_email": "bea@example.org", "current_password": PASSWORD}
-    run_after_commit(lambda: client.post(reverse("account:change-email"), data))
+    ask_for_new_address(client, run_after_commit, "bea@example.org")
     verified_user(email="bea@example.org")
-    response = client.get(link_in(mail.outbox[0]))
+    response = client.post(link_in(mail.outbox[0]))
     assert response.status_code == 400 and "Another account already uses bea@example.org" in text(response)
     user.refresh_from_db()
     holder.refresh_from_db()
@@ -589,9 +683,7 @@ def test_no_page_with_personal_data_or_a_form_may_be_cached(client, ann, run_aft
         ("get", reverse("account:password-reset"), {}),
     ]
     client.force_login(user)
-    client.post(
-        reverse("account:change-email"), {"new_email": "ann.new@example.org", "current_password": PASSWORD}
-    )
+    ask_for_new_address(client, run_after_commit, "ann.new@example.org")
     investor_pages = [
         ("get", reverse("account:dashboard"), {}),
         ("get", reverse("account:profile"), {}),
@@ -623,14 +715,8 @@ def test_sign_up_brings_the_investor_back_to_where_they_were_going(client, run_a
 
     sign_up(client, run_after_commit, next="/invest/7/")
     [message] = mail.outbox
-    done = choose_password(client, link_in(message))
+    done = choose_password(client, link_with_query(message))
     assert done.status_code == 302 and done["Location"] == "/invest/7/"
-
-
-def link_with_query(message) -> str:
-    [url] = re.findall(r"https?://\S+", message.body)
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def test_the_emailed_link_brings_them_back_to_the_offer_even_in_another_browser(client, run_after_commit):
@@ -653,5 +739,49 @@ def test_a_link_edited_to_point_elsewhere_still_stays_on_this_site(client, run_a
 def test_sign_up_never_sends_anyone_to_another_site(client, run_after_commit):
     sign_up(client, run_after_commit, next="https://evil.example/phish")
     [message] = mail.outbox
-    done = choose_password(client, link_in(message))
+    assert "evil.example" not in message.body
+    done = choose_password(client, link_with_query(message))
     assert done["Location"] == reverse("account:dashboard")
+
+
+# --- Accounts from before allauth ------------------------------------------------------------------
+
+
+def give_addresses():
+    migration = importlib.import_module("investors.migrations.0020_allauth_email_addresses")
+    migration.give_addresses(apps, None)
+
+
+def test_accounts_from_before_the_move_keep_logging_in_and_a_waiting_sign_up_gets_a_new_link(
+    client, run_after_commit
+):
+    investor = verified_user()
+    treasurer = User.objects.create_user("treasurer", "Treasurer@Example.org", PASSWORD)
+    waiting = User.objects.create_user("wes@example.org", "", None, first_name="Wes", is_active=False)
+    EmailAddress.objects.all().delete()  # as they were: allauth held no verified address
+    give_addresses()
+    for user, address in ((investor, "ann@example.org"), (treasurer, "treasurer@example.org")):
+        assert EmailAddress.objects.filter(user=user, email=address, verified=True, primary=True).exists()
+    assert log_in(client, "ann@example.org").status_code == 302
+    client.logout()
+    assert log_in(client, "treasurer").status_code == 302
+    client.logout()
+
+    sign_up(client, run_after_commit, email="wes@example.org", name="Wes Ley")
+    [message] = mail.outbox
+    assert message.to == ["wes@example.org"] and "Confirm your email address" in message.subject
+    assert choose_password(Client(), link_in(message), name="Wes Ley").status_code == 302
+    waiting.refresh_from_db()
+    assert (waiting.email, waiting.is_active) == ("wes@example.org", True) and User.objects.count() == 3
+
+
+def test_an_address_the_board_types_in_is_verified_for_that_account_only(db):
+    board_member = User.objects.create_user("chair", "chair@example.org", PASSWORD)
+    assert EmailAddress.objects.filter(user=board_member, verified=True, primary=True).count() == 1
+    same_address = User.objects.create_user("chair2", "Chair@example.org", PASSWORD)
+    assert not EmailAddress.objects.filter(user=same_address).exists()
+    board_member.email = "chair@new.example.org"
+    board_member.save()
+    assert list(EmailAddress.objects.filter(user=board_member).values_list("email", "verified")) == [
+        ("chair@new.example.org", True)
+    ]

@@ -36,15 +36,19 @@ def test_no_other_login_page_skips_two_factor_or_the_limits(client, director):
 def test_older_account_addresses_redirect(client):
     assert client.get("/account/password/reset/sent/")["Location"] == reverse("account:password-reset-done")
     assert client.get("/account/password/")["Location"] == reverse("account:password-change")
-    # allauth's own address book would change an address without waiting for it: it leads to the profile.
+    # allauth's own address book could remove or swap addresses: changing one goes through the profile.
     assert client.get("/account/email/")["Location"] == reverse("account:profile")
     old_link = client.get("/account/password/reset/MQ/c3q8ks-0123456789abcdef/")
     assert old_link["Location"] == reverse("account:password-reset")
 
 
-def test_allauths_own_sign_up_is_closed_and_ours_answers(client):
+def test_sign_up_is_allauths_at_the_address_our_links_use(client):
     page = client.get("/account/signup/")
-    assert page.status_code == 200 and 'name="email"' in page.content.decode()
+    assert reverse("account:signup") == reverse("account_signup") == "/account/signup/"
+    html = page.content.decode()
+    assert page.status_code == 200 and 'name="email"' in html and 'name="name"' in html
+    assert 'type="password"' not in html and "Open an investor account" in html
+    assert client.get("/account/confirm-email/")["Location"] == reverse("account:signup-sent")
 
 
 def test_the_reset_email_goes_through_the_notify_path_with_a_clean_name(

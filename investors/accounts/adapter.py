@@ -6,13 +6,14 @@ name cleaned): our own templates for the messages investors see, allauth's plain
 the rest. The username is the address; `email` stays blank until the address is verified.
 """
 
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.account.stages import EmailVerificationStage
 from allauth.account.utils import get_next_redirect_url, user_email, user_username
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
-from allauth.utils import build_absolute_uri
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -39,6 +40,13 @@ TOO_MANY_LOGINS = (
     "Too many wrong passwords for this account or from your connection. For your safety, wait a few "
     "minutes before trying again, or reset your password."
 )
+
+
+def on_our_site(url: str) -> str:
+    """`url` (a path, or an address allauth built from the request) at SITE_URL: an emailed link
+    never takes its host from a request's Host header, which a sender may choose."""
+    parts = urlsplit(url)
+    return notify.site_url() + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -86,7 +94,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         """Where the investor was going when they signed up (a page of this site only) rides in
         the link, so it brings them back there even when opened in another browser."""
-        url = super().get_email_confirmation_url(request, emailconfirmation)
+        url = on_our_site(super().get_email_confirmation_url(request, emailconfirmation))
         next_url = get_next_redirect_url(request) if request is not None else None
         return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
@@ -99,14 +107,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if address is not None:
             address.send_confirmation(self.request, signup=True)
             return
-        login_url = build_absolute_uri(self.request, reverse("account:login"))
+        login_url = on_our_site(reverse("account:login"))
         next_url = get_next_redirect_url(self.request)
         context = {
             "user": accounts.user_with_address(email),
             "login_url": f"{login_url}?{urlencode({'next': next_url})}" if next_url else login_url,
-            "password_reset_url": build_absolute_uri(self.request, reverse("account:password-reset")),
+            "password_reset_url": on_our_site(reverse("account:password-reset")),
         }
         self.send_mail("account/email/account_already_exists", email, context)
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_our_site(super().get_reset_password_from_key_url(key))
 
     def send_password_reset_mail(self, user, email: str, context: dict) -> None:
         """Only to an address the account has proved: an address still waiting for its link (a

@@ -785,3 +785,28 @@ def test_an_address_the_board_types_in_is_verified_for_that_account_only(db):
     assert list(EmailAddress.objects.filter(user=board_member).values_list("email", "verified")) == [
         ("chair@new.example.org", True)
     ]
+
+
+def test_every_emailed_link_is_on_the_sites_address_whatever_host_the_request_named(
+    client, run_after_commit, settings
+):
+    """A sender chooses the Host header; a link built from it could send an investor's reset key
+    to another site. Each link is at SITE_URL."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example"]
+    site = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    elsewhere = {"HTTP_HOST": "evil.example"}
+    user = verified_user()
+    run_after_commit(
+        lambda: client.post(reverse("account:password-reset"), {"email": user.email}, **elsewhere)
+    )
+    data = {"name": "Bea", "email": "bea@example.org"}
+    run_after_commit(lambda: client.post(reverse("account:signup"), data, **elsewhere))
+    run_after_commit(
+        lambda: client.post(reverse("account:signup"), {**data, "email": user.email}, **elsewhere)
+    )
+    client.force_login(user)
+    change = {"new_email": "ann.new@example.org", "current_password": PASSWORD}
+    run_after_commit(lambda: client.post(reverse("account:change-email"), change, **elsewhere))
+    links = [url for message in mail.outbox for url in re.findall(r"https?://\S+", message.body)]
+    assert len(mail.outbox) == 4 and links
+    assert all(url.startswith(site + "/") for url in links), links

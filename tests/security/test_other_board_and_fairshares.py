@@ -249,8 +249,11 @@ def test_another_societys_board_cannot_start_a_run_or_import_contributions_for_i
             "/admin/surplus/start/",
             {"society": coop.society.pk, "year_end": "2023-12-31", "surplus": "99999.00"},
         )
-        assert started.status_code == 200, role
-        assert "Select a valid choice" in started.content.decode(), role
+        if role == "secretary":  # a role that may start no run anywhere is not offered the form
+            assert (started.status_code, started["Location"]) == (302, "/admin/"), role
+        else:
+            assert started.status_code == 200, role
+            assert "Select a valid choice" in started.content.decode(), role
         upload = SimpleUploadedFile("labour.csv", b"email,hours\nann@example.org,9999\n", "text/csv")
         imported = client.post(
             "/admin/surplus/contributions/",

@@ -65,20 +65,19 @@ def insert_plain_rows(
     format by `str()` of each value, with no conversion per value. So a value must be an int,
     a Decimal, a date or a bool, or a str without tabs, newlines or backslashes (a choice's
     value); never None. Returns how many were written."""
-    if connection.vendor != "postgresql":
-        instances = (model(**dict(zip(columns, row, strict=True))) for row in rows)
-        return _bulk_create(model, instances, batch_size)
     by_attname = {field.attname: field for field in _written_fields(model)}
     if unknown := set(columns) - by_attname.keys():
         raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}.")
     left_out = [field for name, field in by_attname.items() if name not in columns]
-    database = connections[DEFAULT_DB_ALIAS]
-    defaults = []
     for field in left_out:
         made_per_row = field.has_default() and callable(field.default)
         if made_per_row or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             raise TypeError(f"Give {model.__name__}.{field.attname}: its default is made for each row.")
-        defaults.append(_copy_text(field.get_db_prep_save(field.get_default(), database)))
+    if connection.vendor != "postgresql":
+        instances = (model(**dict(zip(columns, row, strict=True))) for row in rows)
+        return _bulk_create(model, instances, batch_size)
+    database = connections[DEFAULT_DB_ALIAS]
+    defaults = [_copy_text(field.get_db_prep_save(field.get_default(), database)) for field in left_out]
     tail = "".join(f"\t{text}" for text in defaults) + "\n"
     quote = connection.ops.quote_name
     names = ", ".join(quote(by_attname[name].column) for name in [*columns, *(f.attname for f in left_out)])

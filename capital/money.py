@@ -1,6 +1,5 @@
 """Named helpers for money arithmetic: every rounding in the project goes through here."""
 
-import heapq
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -43,9 +42,13 @@ MULTIPLE_DECIMALS = 4
 def to_pennies(value: Decimal) -> int:
     """An amount as whole pennies; refuses (rather than rounds) anything finer than a penny."""
     pennies = value.scaleb(2)
-    if pennies != pennies.to_integral_value():
+    try:
+        whole = int(pennies)
+    except (ValueError, OverflowError):  # NaN, infinity
+        whole = None
+    if whole is None or pennies != whole:
         raise ValueError(f"{value} is not a whole number of pennies.")
-    return int(pennies)
+    return whole
 
 
 def from_pennies(pennies: int) -> Decimal:
@@ -93,16 +96,14 @@ def split_pennies_pro_rata(total: int, weights: Sequence[int]) -> list[int]:
         return [0] * len(weights)
     if whole == 0:
         raise ValueError("Cannot split an amount when every weight is zero.")
-    parts, remainders = [], []
-    for weight in weights:
-        part, remainder = divmod(total * weight, whole)
-        parts.append(part)
-        remainders.append(remainder)
+    parts = [total * weight // whole for weight in weights]
     leftover = total - sum(parts)
     if leftover:
-        # Remainders share the denominator `whole`, so comparing the integers compares the fractions.
-        ranked = heapq.nsmallest(leftover, range(len(weights)), key=lambda i: (-remainders[i], i))
-        for index in ranked:
+        # Remainders share the denominator `whole`, so comparing the integers compares the
+        # fractions. The sort is stable, so of equal remainders the earlier weight ranks first.
+        remainders = [total * weight - part * whole for weight, part in zip(weights, parts, strict=True)]
+        ranked = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
+        for index in ranked[:leftover]:
             parts[index] += 1
     return parts
 

@@ -14,15 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 
-from capital.money import from_pennies, multiple_of, to_pennies
-from capital.returns.amounts import (
-    cap_pennies,
-    days_held,
-    interest_pennies,
-    pool_for,
-    share_out,
-)
+from capital.money import divide_half_up, from_pennies, multiple_of, to_pennies
+from capital.returns.amounts import cap_pennies, days_held, pool_for, share_out
 from capital.returns.terms import ZERO, Excess, ReturnsError, Terms, Weighting
 
 
@@ -59,8 +54,12 @@ class Holding:
 
     def capital_days(self, starts_on: datetime.date, ends_on: datetime.date) -> int:
         """Pennies × days held in the year, summed over the parts of the holding."""
-        parts = self.tranches or (Tranche(self.capital, self.issued_on),)
-        return sum(to_pennies(part.capital) * days_held(part.issued_on, starts_on, ends_on) for part in parts)
+        if not self.tranches:
+            return to_pennies(self.capital) * days_held(self.issued_on, starts_on, ends_on)
+        total = 0
+        for part in self.tranches:
+            total += to_pennies(part.capital) * days_held(part.issued_on, starts_on, ends_on)
+        return total
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +136,14 @@ class Simulation:
 
 def in_register_order(holdings: Iterable[Holding]) -> list[Holding]:
     """Holdings sorted by register order (stable), after checking refs are unique and capital sane."""
-    ordered = sorted(holdings, key=lambda holding: holding.register_order)
+    ordered = sorted(holdings, key=attrgetter("register_order"))
     seen = set()
     for holding in ordered:
         if holding.ref in seen:
             raise ReturnsError(f"Two holdings have the ref {holding.ref!r}.", field="ref")
         seen.add(holding.ref)
-        if holding.capital <= 0 or holding.capital != holding.capital.quantize(ZERO):
+        capital = holding.capital
+        if capital <= 0 or capital != capital.quantize(ZERO):
             raise ReturnsError(
                 f"Holding {holding.ref!r} has capital {holding.capital}: it must be more than "
                 "zero, in whole pennies.",
@@ -179,15 +179,13 @@ def compute_year(
         if holding.issued_on <= ends_on and states.get(holding.ref, FRESH).status == Status.ACTIVE
     ]
     capitals = [to_pennies(holding.capital) for holding in taking_part]
-    # Interest and ceilings are capital × rate × days / days in year: with capital-days counted
-    # per part of the holding, `days` is 1 and the capital-days stand for capital × days.
     capital_days = [holding.capital_days(starts_on, ends_on) for holding in taking_part]
-    cap_rooms = _cap_rooms(terms, taking_part, states)
+    cap_rooms = _cap_rooms(terms, taking_part, capitals, states)
 
     if not terms.pays_in(year):
         pool, paid = 0, [0] * len(taking_part)
     elif terms.is_interest:
-        entitled = [interest_pennies(cd, rate, 1, days_in_year) for cd in capital_days]
+        entitled = _interest_on(capital_days, rate, days_in_year)
         pool, paid = sum(entitled), _within(entitled, cap_rooms)
     else:
         if surplus is None:
@@ -196,7 +194,7 @@ def compute_year(
         weights = capital_days if terms.weighting == Weighting.CAPITAL_DAYS else capitals
         rooms = cap_rooms
         if rate is not None:  # the rate ceiling: no more in a year than interest at that rate
-            ceilings = [interest_pennies(cd, rate, 1, days_in_year) for cd in capital_days]
+            ceilings = _interest_on(capital_days, rate, days_in_year)
             rooms = _within(ceilings, cap_rooms)
         paid = share_out(pool, weights, rooms, redistribute=terms.excess == Excess.REDISTRIBUTE)
 
@@ -259,6 +257,17 @@ def totals(holdings: Sequence[Holding], states: Mapping[str, HolderState]) -> tu
     return tuple(result)
 
 
+def _interest_on(capital_days: list[int], rate: Decimal, days_in_year: int) -> list[int]:
+    """`interest_pennies` for each holding's capital-days, the rate's fraction worked out once.
+
+    Interest and ceilings are capital × rate × days / days in year: with capital-days counted
+    per part of the holding, `days` is 1 and the capital-days stand for capital × days.
+    """
+    numerator, denominator = rate.as_integer_ratio()
+    denominator *= 100 * days_in_year
+    return [divide_half_up(cd * numerator, denominator) for cd in capital_days]
+
+
 def _within(amounts: list[int], rooms: list[int | None]) -> list[int]:
     """Each amount, cut to its room where it has one."""
     return [
@@ -284,20 +293,21 @@ def _rate_for_year(terms: Terms, declared_rate_percent: Decimal | None) -> Decim
     return declared_rate_percent
 
 
-def _cap_rooms(terms: Terms, holdings: list[Holding], states: Mapping[str, HolderState]) -> list[int | None]:
-    """Pennies each holding may still receive before its cap (None: no cap)."""
+def _cap_rooms(
+    terms: Terms, holdings: list[Holding], capitals: list[int], states: Mapping[str, HolderState]
+) -> list[int | None]:
+    """Pennies each holding (of `capitals` pennies) may still receive before its cap (None: no cap)."""
     if terms.cap_multiple is None:
         return [None] * len(holdings)
     multiple = terms.cap_multiple.as_integer_ratio()
     rooms = []
-    for holding in holdings:
-        state = states.get(holding.ref, FRESH)
+    for holding, capital in zip(holdings, capitals, strict=True):
+        state = states.get(holding.ref)
+        received = 0 if state is None else to_pennies(state.cumulative)
         # A withdrawal can leave a holding that has already received more than the cap on
         # what remains: it has had its whole return, so it is extinguished (room 0), never
         # clawed back.
-        rooms.append(
-            max(0, cap_pennies(to_pennies(holding.capital), multiple) - to_pennies(state.cumulative))
-        )
+        rooms.append(max(0, cap_pennies(capital, multiple) - received))
     return rooms
 
 
@@ -319,12 +329,13 @@ def _close_year(
     lines = []
     paid_total = redeemed_total = 0
     for holding in ordered:
-        state = states.get(holding.ref, FRESH)
-        paid = payments.get(holding.ref)
+        ref = holding.ref
+        state = states.get(ref, FRESH)
+        paid = payments.get(ref)
         if paid is None:  # took no part: issued after the year end, or capped or redeemed before
-            lines.append(Line(holding.ref, ZERO, ZERO, state))
+            lines.append(Line(ref, ZERO, ZERO, state))
             continue
-        room = cap_rooms[holding.ref]
+        room = cap_rooms[ref]
         redeemed, status = 0, Status.ACTIVE
         if room is not None and paid == room:
             status = Status.CAPPED
@@ -334,13 +345,15 @@ def _close_year(
             status = Status.REDEEMED
         paid_total += paid
         redeemed_total += redeemed
+        paid_amount = from_pennies(paid) if paid else ZERO
+        redeemed_amount = from_pennies(redeemed) if redeemed else ZERO
         if paid or redeemed or status != state.status:
             state = HolderState(
-                paid=state.paid + _amount(paid) if paid else state.paid,
-                redeemed=state.redeemed + _amount(redeemed) if redeemed else state.redeemed,
+                paid=state.paid + paid_amount if paid else state.paid,
+                redeemed=state.redeemed + redeemed_amount if redeemed else state.redeemed,
                 status=status,
             )
-        lines.append(Line(holding.ref, _amount(paid), _amount(redeemed), state))
+        lines.append(Line(ref, paid_amount, redeemed_amount, state))
     return YearResult(
         year=year,
         starts_on=starts_on,
@@ -351,8 +364,3 @@ def _close_year(
         redeemed=from_pennies(redeemed_total),
         lines=tuple(lines),
     )
-
-
-def _amount(pennies: int) -> Decimal:
-    """Pennies as money, sharing one zero: most lines of most years are nothing."""
-    return from_pennies(pennies) if pennies else ZERO

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 
+from capital.bulk import plain_rows
 from capital.models import ShareClass, Society
 from capital.returns import HolderState, Holding, Status, Tranche
 from investors.models import DistributionLine, DistributionRun
@@ -42,30 +43,41 @@ def read_register(*, share_class: ShareClass, year: int, ends_on: datetime.date)
     are gone from the register) so that its line still shows; a holding with no capital at
     the year end (not issued yet, or all withdrawn) has no line.
     """
-    parts_by_holder = _tranches_at(share_class, ends_on)
+    parts_by_holder = _parts_at(share_class, ends_on)
     carried, ended_capital = carried_states(share_class, year)
     holdings, holders = [], {}
     rows = RegisterHolding.objects.filter(share_class=share_class).order_by("pk")
-    for pk, holder_id, first_issued_on in rows.values_list("pk", "holder_id", "first_issued_on"):
+    for pk, holder_id, first_issued_on in plain_rows(rows.values_list("pk", "holder_id", "first_issued_on")):
         ref = str(pk)
         state = carried.get(ref)
+        tranches = ()
         if state is not None and state.status != Status.ACTIVE:
-            amount, parts = ended_capital[ref], ()
+            amount, issued_on = ended_capital[ref], first_issued_on
         else:
-            parts = tuple(parts_by_holder.get(holder_id, ()))
-            amount = sum((part.capital for part in parts), Decimal("0"))
+            parts = parts_by_holder.get(holder_id)
+            if not parts:
+                continue
+            if len(parts) == 1:  # most holdings: one part, whose days are the holding's
+                amount, issued_on = parts[0]
+            else:
+                tranches = tuple(Tranche(capital, issued_on) for capital, issued_on in parts)
+                amount = sum((capital for capital, _ in parts), Decimal("0"))
+                issued_on = min(issued_on for _, issued_on in parts)
         if amount <= 0:
             continue
-        issued_on = min((part.issued_on for part in parts), default=first_issued_on)
         holdings.append(
-            Holding(ref=ref, capital=amount, issued_on=issued_on, register_order=pk, tranches=parts)
+            Holding(ref=ref, capital=amount, issued_on=issued_on, register_order=pk, tranches=tranches)
         )
         holders[ref] = holder_id
     return RegisterInput(holdings=holdings, states=carried, holders=holders)
 
 
-def _tranches_at(share_class: ShareClass, ends_on: datetime.date) -> dict[int, list[Tranche]]:
-    """Each holder's paid-up capital in the class at `ends_on`, in the parts it was issued in.
+Part = tuple[Decimal, datetime.date]  # capital, and the day it was issued
+
+
+def _parts_at(share_class: ShareClass, ends_on: datetime.date) -> dict[int, list[Part]]:
+    """Each holder's paid-up capital in the class at `ends_on`, in the parts it was issued in
+    (capital, issue date).
 
     Replays the ledger in order: an issue or a transfer in adds a part dated that day; a
     withdrawal, redemption, cancellation or transfer out takes capital from the oldest parts
@@ -76,26 +88,27 @@ def _tranches_at(share_class: ShareClass, ends_on: datetime.date) -> dict[int, l
         .order_by("sequence")
         .values_list("kind", "holder_id", "counterparty_id", "amount", "effective_date")
     )
-    parts: dict[int, list[Tranche]] = defaultdict(list)
-    for kind, holder_id, counterparty_id, amount, effective_date in entries.iterator(chunk_size=5000):
-        movement = MOVEMENTS[kind]
-        if movement.holder_sign > 0:
-            parts[holder_id].append(Tranche(amount, effective_date))
+    adding = {kind for kind, movement in MOVEMENTS.items() if movement.holder_sign > 0}
+    passing_on = {kind for kind, movement in MOVEMENTS.items() if movement.to_counterparty}
+    parts: dict[int, list[Part]] = defaultdict(list)
+    for kind, holder_id, counterparty_id, amount, effective_date in plain_rows(entries):
+        if kind in adding:
+            parts[holder_id].append((amount, effective_date))
             continue
         _take_oldest(parts[holder_id], amount)
-        if movement.to_counterparty:
-            parts[counterparty_id].append(Tranche(amount, effective_date))
+        if kind in passing_on:
+            parts[counterparty_id].append((amount, effective_date))
     return parts
 
 
-def _take_oldest(parts: list[Tranche], amount: Decimal) -> None:
+def _take_oldest(parts: list[Part], amount: Decimal) -> None:
     while amount > 0 and parts:
-        oldest = parts[0]
-        if oldest.capital <= amount:
-            amount -= oldest.capital
+        capital, issued_on = parts[0]
+        if capital <= amount:
+            amount -= capital
             parts.pop(0)
         else:
-            parts[0] = Tranche(oldest.capital - amount, oldest.issued_on)
+            parts[0] = (capital - amount, issued_on)
             amount = Decimal("0")
 
 
@@ -115,14 +128,17 @@ def carried_states(share_class: ShareClass, year: int) -> tuple[dict[str, Holder
             ended_capital=Max("capital", filter=~Q(status=LineStatus.ACTIVE)),
         )
         .order_by()
+        .values_list(
+            "holding_id", "paid_so_far", "redeemed_so_far", "capped", "redeemed_lines", "ended_capital"
+        )
     )
     states, ended_capital = {}, {}
-    for row in rows:
-        ref = str(row["holding_id"])
-        status = (
-            Status.REDEEMED if row["redeemed_lines"] else Status.CAPPED if row["capped"] else Status.ACTIVE
-        )
-        states[ref] = HolderState(paid=row["paid_so_far"], redeemed=row["redeemed_so_far"], status=status)
-        if status != Status.ACTIVE:
-            ended_capital[ref] = row["ended_capital"]
+    for holding_id, paid, redeemed, capped, redeemed_lines, ended in plain_rows(rows):
+        ref = str(holding_id)
+        if redeemed_lines or capped:
+            status = Status.REDEEMED if redeemed_lines else Status.CAPPED
+            ended_capital[ref] = ended
+        else:
+            status = Status.ACTIVE
+        states[ref] = HolderState(paid=paid, redeemed=redeemed, status=status)
     return states, ended_capital

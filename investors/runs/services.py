@@ -17,7 +17,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from capital import permissions
-from capital.bulk import insert_values
+from capital.bulk import insert_plain_rows
 from capital.decisions import Kind, announce_decision
 from capital.models import ReturnSchedule, ShareClass, Society
 from capital.money import format_money, to_pennies
@@ -28,6 +28,7 @@ from capital.returns import (
     Terms,
     YearResult,
     compute_year,
+    days_held,
     reinvest,
 )
 from capital.services import record_audit
@@ -237,39 +238,60 @@ def _save_lines(run, share_class, terms: Terms, result: YearResult, register: Re
             ).values_list("holder_id", flat=True)
         )
     nominal = share_class.nominal_value.amount
+    starts_on, ends_on = result.starts_on, result.ends_on
+    states, holders = register.states, register.holders
 
     def rows():
         for line in result.lines:
             holding = by_ref[line.ref]
-            before = register.states.get(line.ref)
+            before = states.get(line.ref)
             took_part = before is None or before.status == Status.ACTIVE
-            holder_id = register.holders[line.ref]
+            holder_id = holders[line.ref]
+            status = line.status
             cash, shares = line.paid, 0
-            if line.paid and line.status == Status.ACTIVE and holder_id in reinvesting:
+            if line.paid and status == Status.ACTIVE and holder_id in reinvesting:
                 split = reinvest(line.paid, nominal)
                 cash, shares = split.cash, split.shares
-            yield {
-                "run_id": run.pk,
-                "holding_id": int(line.ref),
-                "holder_id": holder_id,
-                "capital": holding.capital,
-                "days_held": _average_days(holding, result) if took_part else 0,
-                "paid": line.paid,
-                "redeemed": line.redeemed,
-                "cumulative": line.cumulative,
-                "status": line.status.value,
-                "closes_holding": took_part and line.status != Status.ACTIVE,
-                "cash": cash,
-                "reinvested_shares": shares,
-            }
+            yield (
+                run.pk,
+                int(line.ref),
+                holder_id,
+                holding.capital,
+                _average_days(holding, starts_on, ends_on) if took_part else 0,
+                line.paid,
+                line.redeemed,
+                line.cumulative,
+                status.value,
+                took_part and status != Status.ACTIVE,
+                cash,
+                shares,
+            )
 
-    insert_values(DistributionLine, rows(), batch_size=LINE_BATCH)
+    insert_plain_rows(DistributionLine, LINE_COLUMNS, rows(), batch_size=LINE_BATCH)
 
 
-def _average_days(holding: Holding, result: YearResult) -> int:
+LINE_COLUMNS = (
+    "run_id",
+    "holding_id",
+    "holder_id",
+    "capital",
+    "days_held",
+    "paid",
+    "redeemed",
+    "cumulative",
+    "status",
+    "closes_holding",
+    "cash",
+    "reinvested_shares",
+)
+
+
+def _average_days(holding: Holding, starts_on: datetime.date, ends_on: datetime.date) -> int:
     """Days held in the year, averaged over the holding's parts by capital (whole days)."""
+    if not holding.tranches:  # one part: its days are the holding's
+        return days_held(holding.issued_on, starts_on, ends_on)
     pennies = to_pennies(holding.capital)
-    return holding.capital_days(result.starts_on, result.ends_on) // pennies if pennies else 0
+    return holding.capital_days(starts_on, ends_on) // pennies if pennies else 0
 
 
 # --- Approving -------------------------------------------------------------------------------------

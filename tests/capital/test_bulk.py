@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from capital.bulk import insert_values, update_rows
+from capital.bulk import insert_plain_rows, insert_values, update_rows
 from capital.models import AuditEntry, Offer
 from tests.factories import CommunityClassFactory, OpenOfferFactory, SocietyFactory, gbp
 
@@ -92,5 +92,17 @@ def test_insert_values_refuses_a_field_the_model_does_not_have_and_writes_nothin
 
     with pytest.raises(TypeError, match="colour"), transaction.atomic():
         insert_values(AuditEntry, rows)
+
+    assert not AuditEntry.objects.filter(society=society).exists()
+
+
+def test_insert_plain_rows_refuses_to_leave_out_a_field_whose_default_is_made_for_each_row():
+    society = SocietyFactory()
+    rows = [(society.pk, "a", "s")]
+
+    with pytest.raises(TypeError, match="AuditEntry.data: its default is made for each row"):
+        insert_plain_rows(AuditEntry, ("society_id", "action", "summary"), rows)
+    with pytest.raises(TypeError, match="no field colour"):
+        insert_plain_rows(AuditEntry, ("society_id", "colour"), rows)
 
     assert not AuditEntry.objects.filter(society=society).exists()

@@ -69,6 +69,8 @@ SHARES_EACH = 10
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STATIC_ROOT = Path(os.environ.get("BENCH_STATIC_ROOT", "/tmp/commonshare-bench-static"))
+# What the TLS proxy in front of the site adds to every request (TRUSTED_PROXY_COUNT=1).
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 
 
 def seed(users: int) -> tuple[Offer, list[str]]:
@@ -123,7 +125,10 @@ def serve(database_name: str) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_ROOT": str(STATIC_ROOT),
         "LOG_LEVEL": "WARNING",
-        "SITE_URL": f"http://127.0.0.1:{PORT}",
+        # As in production (docs/deploy.md): a TLS proxy in front says so in X-Forwarded-Proto,
+        # so the site neither redirects to https nor refuses its secure cookies (PROXY_HEADERS).
+        "TRUSTED_PROXY_COUNT": "1",
+        "SITE_URL": "https://shares.example.coop",
     }
     if not (STATIC_ROOT / "staticfiles.json").exists():
         subprocess.run(
@@ -150,14 +155,19 @@ def serve(database_name: str) -> subprocess.Popen:
 
 
 async def wait_for(url: str) -> None:
+    """Until gunicorn listens; then its first answer must be the page itself, not a redirect
+    (to https, say: followed, it would speak TLS to a plain-http server)."""
     async with aiohttp.ClientSession() as session:
         for _ in range(100):
             try:
-                async with session.get(url) as response:
+                async with session.get(url, headers=PROXY_HEADERS, allow_redirects=False) as response:
                     await response.read()
-                    return
-            except aiohttp.ClientError:
+            except aiohttp.ClientConnectorError:
                 await asyncio.sleep(0.2)
+                continue
+            if response.status != 200:
+                raise RuntimeError(f"gunicorn answered {url} with {response.status} {response.headers}")
+            return
     raise RuntimeError("gunicorn did not answer")
 
 
@@ -192,7 +202,8 @@ async def drive(offer: Offer, keys: list[str]) -> dict:
         header = f"{settings.SESSION_COOKIE_NAME}={key}"
         if csrf:
             header += f"; {settings.CSRF_COOKIE_NAME}={csrf}"
-        return {"Cookie": header, "Referer": base + path}
+        # Over https, Django's CSRF check wants a same-origin https Referer.
+        return {"Cookie": header, "Referer": f"https://127.0.0.1:{PORT}{path}", **PROXY_HEADERS}
 
     async def open_form(session, key):
         begun = time.perf_counter()

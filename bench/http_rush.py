@@ -56,6 +56,7 @@ from django.utils import timezone  # noqa: E402
 from bench.offer_rush import baseline_rate, service_rate  # noqa: E402
 from bench.throwaway_db import throwaway_postgres  # noqa: E402
 from capital.models import Offer  # noqa: E402
+from investors.accounts.middleware import BOARD_SEEN  # noqa: E402
 from investors.models import Application  # noqa: E402
 from shares.models import Holder  # noqa: E402
 from tests import factories  # noqa: E402
@@ -69,6 +70,8 @@ SHARES_EACH = 10
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STATIC_ROOT = Path(os.environ.get("BENCH_STATIC_ROOT", "/tmp/commonshare-bench-static"))
+# What the TLS proxy in front of the site adds to every request (TRUSTED_PROXY_COUNT=1).
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 
 
 def seed(users: int) -> tuple[Offer, list[str]]:
@@ -102,6 +105,8 @@ def seed(users: int) -> tuple[Offer, list[str]]:
             SESSION_KEY: str(user.pk),
             BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
             HASH_SESSION_KEY: user.get_session_auth_hash(),
+            # As the login's own response leaves it: an investor, not on any board.
+            BOARD_SEEN: [user.pk, False],
         }
         key = secrets.token_hex(16)
         sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
@@ -123,7 +128,10 @@ def serve(database_name: str) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_ROOT": str(STATIC_ROOT),
         "LOG_LEVEL": "WARNING",
-        "SITE_URL": f"http://127.0.0.1:{PORT}",
+        # As in production (docs/deploy.md): a TLS proxy in front says so in X-Forwarded-Proto,
+        # so the site neither redirects to https nor refuses its secure cookies (PROXY_HEADERS).
+        "TRUSTED_PROXY_COUNT": "1",
+        "SITE_URL": "https://shares.example.coop",
     }
     if not (STATIC_ROOT / "staticfiles.json").exists():
         subprocess.run(
@@ -150,18 +158,23 @@ def serve(database_name: str) -> subprocess.Popen:
 
 
 async def wait_for(url: str) -> None:
+    """Until gunicorn listens; then its first answer must be the page itself, not a redirect
+    (to https, say: followed, it would speak TLS to a plain-http server)."""
     async with aiohttp.ClientSession() as session:
         for _ in range(100):
             try:
-                async with session.get(url) as response:
+                async with session.get(url, headers=PROXY_HEADERS, allow_redirects=False) as response:
                     await response.read()
-                    return
-            except aiohttp.ClientError:
+            except aiohttp.ClientConnectorError:
                 await asyncio.sleep(0.2)
+                continue
+            if response.status != 200:
+                raise RuntimeError(f"gunicorn answered {url} with {response.status} {response.headers}")
+            return
     raise RuntimeError("gunicorn did not answer")
 
 
-async def drive(offer: Offer, keys: list[str]) -> dict:
+async def drive(offer: Offer, keys: list[str], cpu) -> dict:
     """Two phases, each bounded to CLIENTS requests in flight: every investor opens the form
     (as they would while the offer is announced, filling it in), then all of them send it at
     once — the rush. Times both; the applications/s are the rush's."""
@@ -192,7 +205,8 @@ async def drive(offer: Offer, keys: list[str]) -> dict:
         header = f"{settings.SESSION_COOKIE_NAME}={key}"
         if csrf:
             header += f"; {settings.CSRF_COOKIE_NAME}={csrf}"
-        return {"Cookie": header, "Referer": base + path}
+        # Over https, Django's CSRF check wants a same-origin https Referer.
+        return {"Cookie": header, "Referer": f"https://127.0.0.1:{PORT}{path}", **PROXY_HEADERS}
 
     async def open_form(session, key):
         begun = time.perf_counter()
@@ -235,14 +249,51 @@ async def drive(offer: Offer, keys: list[str]) -> dict:
             outcomes["error"] += 1
 
     forms_seconds = await run_all(open_form)
+    # The workers' database connections are open by now (persistent): their backends are counted.
+    before = cpu()
     rush_seconds = await run_all(send)
+    after = cpu()
     await connector.close()
     return {
         "forms_seconds": forms_seconds,
         "elapsed": rush_seconds,
         "posts": posts,
         "pages": pages,
+        "cpu": {part: after[part] - before[part] for part in after},
         **outcomes,
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (from /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_of(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()]
+
+
+def cpu_by_part(server: subprocess.Popen, database_name: str) -> dict[str, float]:
+    """CPU seconds so far of the gunicorn workers, this load generator, and the PostgreSQL
+    backends serving the throwaway database (found by their process titles)."""
+    backends = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres:") and f" {database_name} ".encode() in title:
+                backends.append(int(entry.name))
+    return {
+        "gunicorn": sum(cpu_seconds(pid) for pid in children_of(server.pid)),
+        "generator": time.process_time(),
+        "postgres": sum(cpu_seconds(pid) for pid in backends),
     }
 
 
@@ -257,7 +308,7 @@ def main():
         server = serve(database_name)
         try:
             asyncio.run(wait_for(f"http://127.0.0.1:{PORT}/"))
-            result = asyncio.run(drive(offer, keys))
+            result = asyncio.run(drive(offer, keys, lambda: cpu_by_part(server, database_name)))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -286,6 +337,12 @@ def main():
         print(
             "  the rush, POST latency: "
             + ", ".join(f"p{p} {percentile(posts, p):.0f} ms" for p in (50, 95, 99))
+        )
+        cpu_ms = {part: seconds * 1000 / max(answered, 1) for part, seconds in result["cpu"].items()}
+        print(
+            "  CPU per POST in the rush: "
+            + ", ".join(f"{part} {ms:.1f} ms" for part, ms in cpu_ms.items())
+            + f" ({os.cpu_count()} cores give at most {os.cpu_count() * 1000 / sum(cpu_ms.values()):.0f}/s)"
         )
         print(
             f"  offer: {offer.capacity_shares:,} shares, {offer.shares_reserved:,} reserved, "

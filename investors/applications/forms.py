@@ -293,8 +293,12 @@ class ApplicationForm(forms.Form):
     def clean(self):
         data = super().clean()
         if "amount" in data and "amount" not in self.errors:
-            # Its limits too, in the same round as every other error.
-            refusal = amount_refusal(offer=self.offer, holder=self.holder, amount=data["amount"])
+            # Its limits too, in the same round as every other error. A form with no other error
+            # goes on to the locked path, which counts the holder's holdings itself and is
+            # refused with the same words: they are not counted twice.
+            refusal = amount_refusal(
+                offer=self.offer, holder=self.holder, amount=data["amount"], count_holdings=bool(self.errors)
+            )
             if refusal:
                 self.add_error("amount", forms.ValidationError(refusal, code="refused"))
         if self.holder is None:

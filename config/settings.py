@@ -334,6 +334,8 @@ ACCOUNT_RATE_LIMITS = {
     # Verification links sent to one address (sign-up, sign-up again, a new address): more are
     # skipped silently, the links already sent still work.
     "confirm_email": "5/h/key",
+    # "You already have an account" reminders to one address, whoever signs it up: skipped silently.
+    "account_exists_email": "3/h/key",
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
     # Ours, answered with a "wait a moment" page: "send the link again" and changing one's

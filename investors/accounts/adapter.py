@@ -12,6 +12,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.account.stages import EmailVerificationStage
 from allauth.account.utils import get_next_redirect_url, user_email, user_username
+from allauth.core import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.http import HttpResponseRedirect
@@ -107,6 +108,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if address is not None:
             address.send_confirmation(self.request, signup=True)
             return
+        if not ratelimit.consume(self.request, action="account_exists_email", key=email.lower()):
+            return  # enough reminders to this address for now; the page says the same
         login_url = on_our_site(reverse("account:login"))
         next_url = get_next_redirect_url(self.request)
         context = {

@@ -73,6 +73,18 @@ def test_sign_up_from_one_address_is_limited_with_a_clear_page(client, emails_se
     assert len(mail.outbox) == 10
 
 
+@pytest.mark.parametrize("has_account", [False, True], ids=["new-address", "address-with-an-account"])
+def test_signing_one_address_up_again_and_again_sends_it_a_few_emails_at_most(emails_sent, has_account):
+    """From many clients (each its own address, so the per-client limit never bites)."""
+    if has_account:
+        User.objects.create_user("victim@example.net", "victim@example.net", PASSWORD)
+    for n in range(12):
+        client = Client(REMOTE_ADDR=f"10.0.0.{n + 1}")
+        answer = emails_sent(client, reverse("account:signup"), {"name": "V", "email": "victim@example.net"})
+        assert answer.status_code == 302, "every one is answered the same"
+    assert 1 <= len(mail.outbox) <= (3 if has_account else 5)
+
+
 def test_send_the_link_again_sends_three_emails_an_hour_at_most(client, emails_sent):
     emails_sent(client, reverse("account:signup"), {"name": "Ann", "email": "ann@example.org"})
     mail.outbox.clear()

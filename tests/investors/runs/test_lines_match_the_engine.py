@@ -13,7 +13,7 @@ from django.db.models import Sum
 from capital.money import to_pennies
 from capital.returns import HolderState, Holding, Status, Terms, Tranche, compute_year, reinvest
 from investors.models import DistributionLine, DistributionRun, InterestElection
-from investors.runs.services import approve_run, start_run
+from investors.runs.services import LINE_COLUMNS, approve_run, start_run
 from shares.models import Holding as RegisterHolding
 from shares.models import LedgerEntry
 from shares.services.register import remove_shares, transfer_shares
@@ -132,19 +132,7 @@ def expected_lines(run: DistributionRun) -> tuple[tuple, list[tuple]]:
 
 
 def written_lines(run: DistributionRun) -> tuple[tuple, list[tuple]]:
-    columns = (
-        "holding_id",
-        "holder_id",
-        "capital",
-        "days_held",
-        "paid",
-        "redeemed",
-        "cumulative",
-        "status",
-        "closes_holding",
-        "cash",
-        "reinvested_shares",
-    )
+    columns = [column for column in LINE_COLUMNS if column != "run_id"]
     totals = (run.pool.amount, run.paid.amount, run.retained.amount, run.redeemed.amount)
     return totals, list(run.lines.order_by("holding_id").values_list(*columns))
 

@@ -2,6 +2,7 @@ import datetime
 import logging
 import os
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -23,6 +24,16 @@ collect_ignore = [] if ON_POSTGRES else ["pg"]
 def pytest_configure(config):
     if os.environ.get("REQUIRE_POSTGRES") and not ON_POSTGRES:
         pytest.exit("REQUIRE_POSTGRES is set but DATABASE_URL is not a PostgreSQL database.", returncode=2)
+
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The browser tests run after all the others, in their own order. Playwright's sync API keeps
+    an event loop running in the test thread from its first test to the end of the session, and
+    Django's test client cannot call an async view (`/healthz`) beside one."""
+    items.sort(key=lambda item: item.path.is_relative_to(BROWSER_TESTS))
 
 
 @pytest.fixture(autouse=True)

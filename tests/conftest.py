@@ -30,10 +30,24 @@ BROWSER_TESTS = Path(__file__).parent / "browser"
 
 
 def pytest_collection_modifyitems(config, items):
-    """The browser tests run after all the others, in their own order. Playwright's sync API keeps
-    an event loop running in the test thread from its first test to the end of the session, and
-    Django's test client cannot call an async view (`/healthz`) beside one."""
-    items.sort(key=lambda item: item.path.is_relative_to(BROWSER_TESTS))
+    """After pytest-django's order (tests that roll back, then those that flush the database),
+    every browser test goes between the two groups. Playwright's sync API keeps an event loop
+    running in the test thread from its first test to the end of the session, and Django's test
+    client cannot call an async view (`/healthz`) beside one: a browser test that needs no live
+    server would otherwise start it early. The browser tests still come before the other
+    flushing tests, which leave content types made again under new ids."""
+
+    def group(item) -> int:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            return 1
+        marker = item.get_closest_marker("django_db")
+        flushing = "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+        flushing = flushing or bool(
+            marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+        )
+        return 2 if flushing else 0
+
+    items.sort(key=group)
 
 
 @pytest.fixture(autouse=True)

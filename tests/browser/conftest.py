@@ -69,16 +69,9 @@ def _django_beside_playwright(django_db_setup):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _migrated_data_beside_playwright(_django_beside_playwright, playwright, django_db_blocker):
-    """The browser tests run after the others (tests/conftest.py), some of which flush the
-    database and leave content types made again under new ids: start them from the migrated
-    data itself, ids and all, as each of them leaves it."""
-    with django_db_blocker.unblock():
-        for alias, migrated_data in _django_beside_playwright.items():
-            call_command("flush", database=alias, interactive=False, inhibit_post_migrate=True, verbosity=0)
-            connections[alias].creation.deserialize_db_from_string(migrated_data)
-            connections[alias]._test_serialized_contents = migrated_data
-    ContentType.objects.clear_cache()
+def _migrated_data_beside_playwright(_django_beside_playwright, playwright):
+    for alias, migrated_data in _django_beside_playwright.items():
+        connections[alias]._test_serialized_contents = migrated_data
 
 
 @pytest.fixture(autouse=True)

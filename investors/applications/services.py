@@ -2,11 +2,12 @@
 application form's one-application-per-form rule; and the room an investor has left to apply.
 
 An application sent from the site's form is made once per form, whatever the network or the
-investor's double click does. Each form page carries a one-time token. The transaction that
-makes the application records the token in the audit trail; the same form sent again finds it
-there and is shown the first application instead of making a second. Two copies arriving at
-once are serialised by the holder's lock (or, on a first application, by the holder's unique
-link to the login).
+investor's double click does. Each form page carries a one-time token, kept on the application
+it made (a unique column); the same form sent again finds it there, in the statement that takes
+the holder's lock, and is shown the first application instead of making a second. Two copies
+arriving at once are serialised by that lock (or, on a first application, by the holder's unique
+link to the login), and the unique column refuses a second application with the token whatever
+happens.
 """
 
 import datetime
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -29,7 +30,6 @@ from shares.models import Holder, Holding
 from shares.services.holders import holder_for_user
 
 LIVE = Application.LIVE_STATES
-FORM_SENT = "application.form_sent"
 
 
 def apply_for_shares(
@@ -65,7 +65,9 @@ def _lock_holder(pk: int, **also) -> Holder:
     return Holder.objects.select_for_update(of=("self",)).select_related("user").get(pk=pk, **also)
 
 
-def _apply_locked(offer, holder, payment_method, shares, amount, now) -> tuple[Application, AuditEntry]:
+def _apply_locked(
+    offer, holder, payment_method, shares, amount, now, form_token=None
+) -> tuple[Application, AuditEntry]:
     """The application, made under the holder's lock; returns it with its audit entry, unsaved
     (so that the caller may write it with its own in one statement).
 
@@ -95,6 +97,7 @@ def _apply_locked(offer, holder, payment_method, shares, amount, now) -> tuple[A
         payment_method=payment_method,
         holds_reservation=first_come,
         reserved_until=now + offer.reservation_period if first_come else None,
+        form_token=form_token,
     )
     audit = AuditEntry(
         society=offer.society,
@@ -576,10 +579,7 @@ def societies_of(holder: Holder):
 
 
 def application_sent_with(token: str, user) -> Application | None:
-    entry = AuditEntry.objects.filter(action=FORM_SENT, actor=user, data__form_token=token).first()
-    if entry is None:
-        return None
-    return Application.objects.filter(pk=entry.data.get("application"), holder__user=user).first()
+    return Application.objects.filter(form_token=token, holder__user=user).first()
 
 
 def apply_with_form(
@@ -599,26 +599,35 @@ def apply_with_form(
     same first form created the holder at this moment in another request.
 
     `offer` is the one read for this request (with its class and society): its terms are fixed
-    once it opens, and whether it is still open is checked under its lock."""
+    once it opens, and whether it is still open is checked under its lock. `holder` is the one
+    read for this request too: its lock is taken here, reading only what may have changed."""
     if not Offer.share_class.is_cached(offer) or not ShareClass.society.is_cached(offer.share_class):
         offer = _with_terms(offer.pk)
     with transaction.atomic():
         if holder is not None:
-            holder = _lock_holder(holder.pk, user=user)
+            earlier = _lock_holder_for_form(holder, user, token)
+            if earlier is not None:
+                raise AlreadySent(Application.objects.get(pk=earlier))
         else:
             holder = Holder.objects.create(
                 user=user, email=user.email, is_registered_society=False, **new_holder_details
             )
-        earlier = application_sent_with(token, user)
-        if earlier is not None:
-            raise AlreadySent(earlier)
-        application, made = _apply_locked(offer, holder, payment_method, None, amount, None)
-        sent = AuditEntry(
-            society=offer.society,
-            actor=user,
-            action=FORM_SENT,
-            summary=f"Application form sent for {application.payment_reference}",
-            data={"form_token": token, "application": application.pk},
-        )
-        AuditEntry.objects.bulk_create([made, sent])  # one INSERT for both
+        application, made = _apply_locked(offer, holder, payment_method, None, amount, None, form_token=token)
+        made.save(force_insert=True)
     return application
+
+
+def _lock_holder_for_form(holder: Holder, user, token: str) -> int | None:
+    """Lock `holder` (which must be `user`'s) and refresh what the limits read of it; returns the
+    id of the application this form's token already made, if any, found in the same statement."""
+    sent_with_it = Application.objects.filter(holder=OuterRef("pk"), form_token=token).values("pk")[:1]
+    is_registered_society, earlier = (
+        Holder.objects.select_for_update(of=("self",))
+        .filter(pk=holder.pk, user=user)
+        .annotate(earlier=Subquery(sent_with_it))
+        .values_list("is_registered_society", "earlier")
+        .get()
+    )
+    holder.is_registered_society = is_registered_society
+    holder.user = user
+    return earlier

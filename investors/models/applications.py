@@ -81,6 +81,15 @@ class Application(Lifecycle, models.Model):
     saved_payment_method_id = models.CharField(
         max_length=255, blank=True, help_text="A card saved to be charged at allocation."
     )
+    form_token = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The one-time token of the site's form that made this application: "
+        "the same form sent again is shown this application instead of making another.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     allocated_at = models.DateTimeField(null=True, blank=True)

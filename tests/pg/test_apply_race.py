@@ -8,7 +8,6 @@ from django.test import Client
 from django.urls import reverse
 
 from capital.models import AuditEntry, Offer
-from investors.applications.services import FORM_SENT
 from investors.models import Application
 from shares.models import Holder
 from tests import factories
@@ -63,4 +62,5 @@ def test_one_form_sent_many_times_at_once_makes_exactly_one_application(already_
     assert Holder.objects.get().user == user
     assert (application.shares, application.holder.user) == (250, user)
     assert Offer.objects.get(pk=offer.pk).shares_reserved == 250
-    assert AuditEntry.objects.filter(action=FORM_SENT).count() == 1
+    assert application.form_token == data["form_token"]
+    assert AuditEntry.objects.filter(action="application.made").count() == 1

@@ -1,13 +1,16 @@
 """The application form behind an offer's "Invest" button, through the test client."""
 
 import datetime
+import importlib
 import re
 from html import unescape
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.shortcuts import resolve_url
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -25,6 +28,7 @@ from tests.factories import gbp
 BANK = Application.PaymentMethod.BANK_TRANSFER
 CARD = Application.PaymentMethod.CARD
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+form_tokens = importlib.import_module("investors.migrations.0021_application_form_token")
 
 
 @pytest.fixture
@@ -502,6 +506,54 @@ def test_the_same_form_sent_twice_by_an_existing_holder_makes_one_application(si
     second = signed_in.post(apply_url(open_offer), data)
     assert Application.objects.count() == 1
     assert second.url.endswith("?resent=1")
+
+
+def test_a_form_sent_again_is_shown_its_application_even_where_a_new_one_would_be_refused(
+    signed_in, user, open_offer
+):
+    """The token is looked for with the holder's lock, before any limit: the investor who reached
+    the offer's maximum with this very form is told it was sent, not that they are over it."""
+    factories.HolderFactory(user=user)
+    most = str(open_offer.maximum_per_investor.amount)
+    data = answers(signed_in, open_offer, amount=most)
+    first = signed_in.post(apply_url(open_offer), data)
+    second = signed_in.post(apply_url(open_offer), data)
+    assert second.status_code == 302 and second.url == first.url + "?resent=1"
+    assert Application.objects.get().form_token == data["form_token"]
+
+
+def test_the_database_keeps_one_application_per_form_token(open_offer, user):
+    holder = factories.HolderFactory(user=user)
+    first, second = (
+        apply_for_shares(offer=open_offer, holder=holder, payment_method=BANK, shares=10) for _ in range(2)
+    )
+    Application.objects.filter(pk=first.pk).update(form_token="t" * 32)
+    with pytest.raises(IntegrityError):
+        Application.objects.filter(pk=second.pk).update(form_token="t" * 32)
+
+
+def test_a_form_recorded_before_tokens_were_kept_on_applications_is_still_sent_once(
+    signed_in, user, open_offer
+):
+    """Migration 0021 copies each token from the audit entry it was kept in before."""
+    factories.HolderFactory(user=user)
+    data = answers(signed_in, open_offer)
+    first = signed_in.post(apply_url(open_offer), data)
+    application = Application.objects.get()
+    Application.objects.update(form_token=None)  # as it was made before this release
+    AuditEntry.objects.create(
+        society=open_offer.society,
+        actor=user,
+        action="application.form_sent",
+        summary=f"Application form sent for {application.payment_reference}",
+        data={"form_token": data["form_token"], "application": application.pk},
+    )
+
+    form_tokens.copy_tokens_from_the_audit_trail(apps, SimpleNamespace(connection=connection))
+
+    second = signed_in.post(apply_url(open_offer), data)
+    assert second.url == first.url + "?resent=1"
+    assert Application.objects.count() == 1
 
 
 def test_a_first_application_sent_twice_at_once_makes_one_holder_and_one_application(open_offer, user):

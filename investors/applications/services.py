@@ -621,13 +621,13 @@ def _lock_holder_for_form(holder: Holder, user, token: str) -> int | None:
     """Lock `holder` (which must be `user`'s) and refresh what the limits read of it; returns the
     id of the application this form's token already made, if any, found in the same statement."""
     sent_with_it = Application.objects.filter(holder=OuterRef("pk"), form_token=token).values("pk")[:1]
-    is_registered_society, earlier = (
+    kind, earlier = (
         Holder.objects.select_for_update(of=("self",))
         .filter(pk=holder.pk, user=user)
         .annotate(earlier=Subquery(sent_with_it))
-        .values_list("is_registered_society", "earlier")
+        .values_list("kind", "earlier")
         .get()
     )
-    holder.is_registered_society = is_registered_society
+    holder.kind = kind  # what the statutory limit's exemption turns on
     holder.user = user
     return earlier

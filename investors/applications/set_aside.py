@@ -1,6 +1,7 @@
 """Shares set aside at allocation for an application whose card Stripe could not be reached
 for: issued through the register once its card money arrives (the board taking the card again,
-or Stripe's webhook for a capture that did go through), in the same way allocation issues them.
+or Stripe's webhook for a capture that did go through), in the same way allocation issues them,
+and its certificate emailed to the investor as the allocation's were.
 
 The caller has locked the holder, the offer and the application, and recorded the payment.
 """
@@ -11,6 +12,7 @@ from djmoney.money import Money
 
 from capital.models import Offer
 from capital.services import record_audit
+from investors.documents.services import certificate_after_late_issue
 from investors.errors import PaymentError
 from investors.models import Application
 from shares.models import LedgerEntry
@@ -79,4 +81,5 @@ def issue_set_aside_shares(*, offer: Offer, application: Application) -> LedgerE
         application=application.pk,
         offer=offer.pk,
     )
+    certificate_after_late_issue(request.entry.pk)
     return request.entry

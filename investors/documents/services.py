@@ -177,6 +177,24 @@ def documents_after_allocation(offer: Offer) -> DocumentJob:
     return _queue_job(society=offer.society, kind=JobKind.OFFER_CERTIFICATES, offer=offer, send_emails=True)
 
 
+def certificate_after_late_issue(entry_id: int) -> None:
+    """The certificate of shares issued after their offer was allocated (a card taken later),
+    made and emailed to its holder by a documents worker once this commits, as the allocation's
+    were. Should the mail server refuse it, the offer's certificates sent again from the admin
+    send it (every document is emailed once)."""
+    transaction.on_commit(lambda: make_late_certificate.enqueue(entry_id))
+
+
+@task(queue_name="documents")
+def make_late_certificate(entry_id: int) -> int:
+    certificates = Certificate.objects.filter(ledger_entry=entry_id, state=Certificate.State.VALID)
+    made = 0
+    for certificate in certificates.select_related("society", "holder", "share_class", "ledger_entry"):
+        _email_once(certificate_document(certificate))
+        made += 1
+    return made
+
+
 def documents_after_approval(run: DistributionRun) -> DocumentJob:
     """Statements for an approved run, emailed to each holder once the approval commits."""
     return _queue_job(society=run.society, kind=JobKind.RUN_STATEMENTS, run=run, send_emails=True)

@@ -17,7 +17,7 @@ from investors.errors import PaymentError
 from investors.models import Application, CardPayment, Payment, Refund
 from investors.payments import gateway
 from investors.payments.card_allocation import take_held_card_again
-from shares.models import LedgerEntry
+from shares.models import Certificate, LedgerEntry
 from shares.services.verification import verify_register
 from tests.admin_pages import action_url
 from tests.builders import board_seat, pay_with_card, unpaid_application
@@ -156,6 +156,10 @@ def test_the_board_takes_the_held_card_again_from_the_admin_and_its_shares_are_i
     assert stripe_server.intent(card.intent_id)["status"] == "succeeded"
     assert Payment.objects.get(application=held).amount == gbp(333)
     assert verify_register(offer.society).ok
+    [certificate] = [m for m in mail.outbox if m.to == [held.holder.email] and "certificate" in m.subject]
+    [(filename, pdf, _)] = certificate.attachments
+    assert filename.endswith(".pdf") and pdf.startswith(b"%PDF")
+    assert Certificate.objects.get(ledger_entry=held.ledger_entry).shares == 333
     assert "still to be taken after allocation" not in client.get("/admin/").content.decode()
     # Again, by the same button or Stripe's webhook: nothing more is taken or issued.
     assert url not in client.get(f"/admin/application/inspect/{held.pk}/").content.decode()
@@ -164,6 +168,7 @@ def test_the_board_takes_the_held_card_again_from_the_admin_and_its_shares_are_i
     assert deliver("payment_intent.succeeded", stripe_server.intent(card.intent_id)).status_code == 200
     assert (issued_to(held), Payment.objects.filter(application=held).count()) == (333, 1)
     assert not Refund.objects.exists()
+    assert sum("certificate" in m.subject for m in mail.outbox if m.to == [held.holder.email]) == 1
 
 
 def test_while_stripe_is_still_unreachable_trying_again_changes_nothing(
@@ -205,6 +210,9 @@ def test_a_capture_that_reached_stripe_before_the_network_failed_ends_as_shares_
     assert Offer.objects.get(pk=held_offer.pk).shares_reserved == 0
     assert verify_register(held_offer.society).ok
     assert not Refund.objects.exists()
+    number = Certificate.objects.get(ledger_entry=held.ledger_entry).number
+    [told] = [m for m in mail.outbox if m.to == [held.holder.email] and "certificate" in m.subject]
+    assert told.attachments[0][0].startswith(f"certificate-{number}")
     with pytest.raises(PaymentError, match="no card still to be taken"):
         take_held_card_again(application=held, by=board_seat(society=held_offer.society))
 

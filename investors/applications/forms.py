@@ -338,9 +338,15 @@ class ApplicationForm(forms.Form):
         try:
             return self._apply(user, token)
         except Refusal as refusal:
+            # A copy of this form sent at the same moment may have made the application while this
+            # one waited for the holder's lock (and so be what leaves no room): it is shown that.
+            earlier = application_sent_with(token, user)
+            if earlier is not None:
+                raise AlreadySent(earlier) from None
             self.add_error(self._field_refused(), str(refusal))
         except IntegrityError:
-            # A first application sent twice at once: the other copy created the holder first.
+            # Two copies at once: the other made the holder (a first application) or the
+            # application with this token first.
             earlier = application_sent_with(token, user)
             if earlier is not None:
                 raise AlreadySent(earlier) from None

@@ -6,8 +6,10 @@ investor's double click does. Each form page carries a one-time token, kept on t
 it made (a unique column); the same form sent again finds it there, in the statement that takes
 the holder's lock, and is shown the first application instead of making a second. Two copies
 arriving at once are serialised by that lock (or, on a first application, by the holder's unique
-link to the login), and the unique column refuses a second application with the token whatever
-happens.
+link to the login). The copy that waited for the lock may not see the first one's application in
+that statement (PostgreSQL answers it as the database was when it began), so the unique column
+refuses its application, and a limit the first one used up refuses it too; either way the form
+then finds the first application and shows it (`ApplicationForm.submit`).
 """
 
 import datetime
@@ -66,7 +68,7 @@ def _lock_holder(pk: int, **also) -> Holder:
 
 
 def _apply_locked(
-    offer, holder, payment_method, shares, amount, now, form_token=None
+    offer, holder, payment_method, shares, amount, now, form_token=""
 ) -> tuple[Application, AuditEntry]:
     """The application, made under the holder's lock; returns it with its audit entry, unsaved
     (so that the caller may write it with its own in one statement).
@@ -579,6 +581,8 @@ def societies_of(holder: Holder):
 
 
 def application_sent_with(token: str, user) -> Application | None:
+    if not token:
+        return None
     return Application.objects.filter(form_token=token, holder__user=user).first()
 
 
@@ -619,7 +623,7 @@ def apply_with_form(
 
 def _lock_holder_for_form(holder: Holder, user, token: str) -> int | None:
     """Lock `holder` (which must be `user`'s) and refresh what the limits read of it; returns the
-    id of the application this form's token already made, if any, found in the same statement."""
+    id of the application this form's token made before this statement began, if any."""
     sent_with_it = Application.objects.filter(holder=OuterRef("pk"), form_token=token).values("pk")[:1]
     kind, earlier = (
         Holder.objects.select_for_update(of=("self",))

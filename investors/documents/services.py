@@ -24,6 +24,7 @@ from django_tasks import task
 
 from capital import permissions
 from capital.models import Offer, Society
+from capital.services import record_audit
 from investors.documents.pdfs import annual_summary_pdf, statement_pdf, surplus_statement_pdf
 from investors.errors import DocumentError
 from investors.models import DistributionRun, Document, DocumentJob, DocumentJobChunk, SurplusRun
@@ -180,8 +181,8 @@ def documents_after_allocation(offer: Offer) -> DocumentJob:
 def certificate_after_late_issue(entry_id: int) -> None:
     """The certificate of shares issued after their offer was allocated (a card taken later),
     made and emailed to its holder by a documents worker once this commits, as the allocation's
-    were. Should the mail server refuse it, the offer's certificates sent again from the admin
-    send it (every document is emailed once)."""
+    were. A send the mail server refuses is in the audit trail; the offer's certificates, asked
+    for again with emails from the admin, send it then (every document is emailed once)."""
     transaction.on_commit(lambda: make_late_certificate.enqueue(entry_id))
 
 
@@ -190,7 +191,16 @@ def make_late_certificate(entry_id: int) -> int:
     certificates = Certificate.objects.filter(ledger_entry=entry_id, state=Certificate.State.VALID)
     made = 0
     for certificate in certificates.select_related("society", "holder", "share_class", "ledger_entry"):
-        _email_once(certificate_document(certificate))
+        document = certificate_document(certificate)
+        if _email_once(document) == REFUSED:
+            record_audit(
+                society=certificate.society,
+                actor=None,
+                action="document.email_refused",
+                summary=f"The mail server refused certificate {certificate.number} for {certificate.holder}: "
+                "ask for the offer's certificates again, with emails, to send it",
+                document=document.pk,
+            )
         made += 1
     return made
 

@@ -83,9 +83,8 @@ class Application(Lifecycle, models.Model):
     )
     form_token = models.CharField(
         max_length=64,
-        null=True,
         blank=True,
-        unique=True,
+        default="",
         editable=False,
         help_text="The one-time token of the site's form that made this application: "
         "the same form sent again is shown this application instead of making another.",
@@ -109,6 +108,9 @@ class Application(Lifecycle, models.Model):
             models.CheckConstraint(
                 condition=Q(shares_allocated__lte=F("shares")),
                 name="application_allocation_within_request",
+            ),
+            models.UniqueConstraint(
+                fields=["form_token"], condition=~Q(form_token=""), name="application_made_once_per_form"
             ),
         ]
         indexes = [models.Index(fields=["offer", "state"]), models.Index(fields=["holder", "state"])]

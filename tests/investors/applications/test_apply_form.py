@@ -540,7 +540,7 @@ def test_a_form_recorded_before_tokens_were_kept_on_applications_is_still_sent_o
     data = answers(signed_in, open_offer)
     first = signed_in.post(apply_url(open_offer), data)
     application = Application.objects.get()
-    Application.objects.update(form_token=None)  # as it was made before this release
+    Application.objects.update(form_token="")  # as it was made before this release
     AuditEntry.objects.create(
         society=open_offer.society,
         actor=user,

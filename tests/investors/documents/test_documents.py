@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from capital.models import SocietyRole
+from capital.models import AuditEntry, Offer, SocietyRole
 from investors.documents import services as document_service
 from investors.documents.services import certificate_document, request_documents, resume_job, run_job
 from investors.errors import DocumentError
@@ -433,6 +433,43 @@ def test_an_address_the_mail_server_refuses_is_counted_and_the_others_still_get_
     assert (job.state, job.emailed, job.unsent) == (JobState.FINISHED, 2, 0)
     assert mail.outbox[1].to == ["refused@example.org"]
     assert len(mail.outbox) == 2, "the one already sent is not sent again"
+
+
+def test_a_late_certificate_the_mail_server_refuses_is_audited_and_sent_with_the_offers_certificates(
+    open_offer, settings
+):
+    """Shares issued after the allocation (a card taken later) get their certificate on their own;
+    a refused send is told to the board and goes out once the offer's certificates are sent again."""
+    paid_application(
+        offer=open_offer, shares=600, holder=factories.HolderFactory(email="refused@example.org")
+    )
+    paid_application(offer=open_offer, shares=400)
+    close_and_allocate(offer=open_offer)  # its own document job is left unrun
+    certificate = Certificate.objects.get(holder__email="refused@example.org")
+    settings.EMAIL_BACKEND = "tests.failing_email.RefusingBackend"
+
+    assert document_service.make_late_certificate.call(certificate.ledger_entry_id) == 1
+
+    document = Document.objects.get(certificate=certificate)
+    assert document.emailed_at is None and not mail.outbox
+    refused = AuditEntry.objects.get(action="document.email_refused")
+    assert f"certificate {certificate.number}" in refused.summary and refused.data == {
+        "document": document.pk
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    secretary = board_seat(society=open_offer.society, role="secretary")
+    for _ in range(2):  # the allocation's own job, then the board's: each sends only what is unsent
+        job = DocumentJob.objects.filter(state__in=DocumentJob.UNFINISHED).first() or request_documents(
+            society=open_offer.society,
+            kind=JobKind.OFFER_CERTIFICATES,
+            offer=Offer.objects.get(pk=open_offer.pk),
+            send_emails=True,
+            by=secretary,
+        )
+        run_job(job.pk)
+        document_service.make_late_certificate.call(certificate.ledger_entry_id)
+    other = Certificate.objects.exclude(pk=certificate.pk).get().holder.email
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(["refused@example.org", other])
 
 
 def test_a_send_claimed_by_a_worker_that_died_is_taken_over_later(allocated):

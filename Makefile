@@ -33,12 +33,14 @@ run: system-packages $(STAMP)
 	echo "Serving http://$(ADDRESS)/ (admin at http://$(ADDRESS)/admin/; the logins are above). Ctrl-C stops it."; \
 	$(PY) manage.py runserver $(ADDRESS)
 
+# One test process per core (pytest-xdist); TEST_WORKERS=0 runs the suite in this one process.
+TEST_WORKERS ?= auto
 test: system-packages-test $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The edit-test loop: everything but the browser tests, keeping the test database between runs.
 test-fast: system-packages-test $(STAMP)
-	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-.test-db.sqlite3} $(PY) -m pytest --ignore=tests/browser --reuse-db $(PYTEST_ARGS)
+	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-.test-db.sqlite3} $(PY) -m pytest -n $(TEST_WORKERS) --ignore=tests/browser --reuse-db $(PYTEST_ARGS)
 
 # What memory forgets: lint, migrations not yet made, imports against the layers or in a circle.
 check: lint $(STAMP)

@@ -21,9 +21,20 @@ ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backe
 collect_ignore = [] if ON_POSTGRES else ["pg"]
 
 
+# The ways of sharing tests out among processes that send each process its tests in the order below.
+ORDER_KEEPING_DISTRIBUTIONS = ("no", "load", "worksteal")
+
+
 def pytest_configure(config):
     if os.environ.get("REQUIRE_POSTGRES") and not ON_POSTGRES:
         pytest.exit("REQUIRE_POSTGRES is set but DATABASE_URL is not a PostgreSQL database.", returncode=2)
+    distribution = getattr(config.option, "dist", "no")
+    if distribution not in ORDER_KEEPING_DISTRIBUTIONS:
+        pytest.exit(
+            f"--dist {distribution} sends a process a whole file or group at once, out of the order "
+            f"the tests must run in: use one of {', '.join(ORDER_KEEPING_DISTRIBUTIONS)}.",
+            returncode=2,
+        )
 
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
@@ -35,7 +46,9 @@ def pytest_collection_modifyitems(config, items):
     running in the test thread from its first test to the end of the session, and Django's test
     client cannot call an async view (`/healthz`) beside one: a browser test that needs no live
     server would otherwise start it early. The browser tests still come before the other
-    flushing tests, which leave content types made again under new ids."""
+    flushing tests, which leave content types made again under new ids. Run in several processes
+    (pytest-xdist's `--dist load`), each process collects the same order and is sent its tests
+    in it, so the order holds in every process."""
 
     def group(item) -> int:
         if item.path.is_relative_to(BROWSER_TESTS):

@@ -1,13 +1,12 @@
 """TASKS_BACKEND=rq runs background work on RQ and Redis (django-tasks-rq) instead of the
 database: each task lands in its own queue there and an RQ worker runs it. Tested against the
-Redis at TEST_REDIS_URL (CI starts a throwaway one when none answers), in a database number of
-its own (7), emptied before and after."""
+Redis of `tests.redis_db` (TEST_REDIS_URL's, in a database number of this test process's own),
+emptied before and after."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import django_rq
 import pytest
@@ -17,10 +16,9 @@ from rq import SimpleWorker
 
 from investors.documents.services import make_documents
 from shares.notify import send_queued_email
+from tests.redis_db import REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent
-_server = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
-REDIS_URL = urlunsplit(_server._replace(path="/7"))
 
 
 @pytest.fixture

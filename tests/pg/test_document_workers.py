@@ -120,7 +120,8 @@ def test_three_workers_one_killed_mid_chunk_make_and_email_each_document_once(se
 
             def waiting_on_progress():
                 rows = watching.execute(
-                    "SELECT application_name FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+                    "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND "
+                    "wait_event_type = 'Lock' AND "
                     "application_name LIKE 'worker-%%' AND query LIKE 'UPDATE \"investors_documentjob\"%%'"
                 ).fetchall()
                 return [name for (name,) in rows]

@@ -2,7 +2,6 @@
 password reset, "send the link again", and the public simulator API per client. They are counted
 in the cache, so on Redis every process counts together."""
 
-import os
 import threading
 
 import pytest
@@ -11,6 +10,8 @@ from django.core import mail
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
+
+from tests.redis_db import REDIS_URL
 
 User = get_user_model()
 PASSWORD = "a long walk by the canal"
@@ -134,9 +135,6 @@ def test_a_client_cannot_escape_the_throttle_by_inventing_forwarded_addresses():
         for n in range(61)
     ]
     assert answers[-1] == 429
-
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
 def test_limits_are_shared_by_every_process_through_redis(settings, client):

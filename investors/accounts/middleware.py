@@ -46,8 +46,12 @@ def _is_board(request, user, *, fresh: bool) -> bool:
         return False
     seen = request.session.get(BOARD_SEEN)
     if fresh or seen is None or seen[0] != user.pk:
-        seen = [user.pk, needs_two_factor(user)]
-        request.session[BOARD_SEEN] = seen
+        answer = [user.pk, needs_two_factor(user)]
+        if answer != seen:
+            # Written only when it changed: a session saved on every admin request would be
+            # sent back as a cookie by every response, each a write to the session store.
+            request.session[BOARD_SEEN] = answer
+        seen = answer
     return seen[1]
 
 

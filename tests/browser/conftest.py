@@ -135,7 +135,12 @@ class LiveSite:
     url: str
 
     def log_in(self, context: BrowserContext, user) -> None:
-        """Give the browser a logged-in session for `user`, as the login form would."""
+        """Give the browser a logged-in session for `user`, as the login form would. The
+        context's pages are first taken off the site, so that no request still under way from
+        the last user's page can answer with their session cookie after this one is set."""
+        for open_page in context.pages:
+            open_page.goto("about:blank")
+        context.clear_cookies()
         client = Client()
         client.force_login(user)
         session = client.cookies[settings.SESSION_COOKIE_NAME].value

@@ -88,6 +88,18 @@ def test_a_board_session_ends_with_the_browser_and_after_a_working_day(client, s
     assert "_auth_user_id" not in client.session
 
 
+def test_a_board_members_admin_pages_leave_their_session_as_it_was(client, settings, director):
+    """Each admin page asks again whether the user sits on a board, but writes the answer into
+    the session only when it changed: a response that resends the session cookie could, arriving
+    late, put back a session its browser had since left."""
+    client.force_login(director)
+    assert client.get("/admin/").status_code == 200
+    for page in ("/admin/", "/admin/offer/"):
+        response = client.get(page)
+        assert response.status_code == 200
+        assert settings.SESSION_COOKIE_NAME not in response.cookies, page
+
+
 def test_an_investors_session_lasts_two_weeks_at_most(client):
     get_user_model().objects.create_user("ann@example.org", "ann@example.org", PASSWORD)
     client.post(

@@ -51,6 +51,15 @@ def _scope_index_view(view_class, society_lookup, viewset):
             value = super().preprocess_field_value(field, value, export_format)
             return spreadsheets.safe_cell(value) if export_format == self.FORMAT_CSV else value
 
+        def stream_csv(self, queryset):
+            yield spreadsheets.BYTE_ORDER_MARK
+            yield from super().stream_csv(queryset)
+
+        def write_csv_response(self, queryset):
+            response = super().write_csv_response(queryset)
+            response["Content-Type"] = spreadsheets.CSV_CONTENT_TYPE
+            return response
+
         def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
             # Text is text in our workbooks whatever the library version would make of it.
             return spreadsheets.xlsx_text_cells(super().generate_xlsx_row(worksheet, row_dict, date_format))

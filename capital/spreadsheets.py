@@ -10,12 +10,18 @@ someone typed and is neutralised too.
 
 XLSX needs no apostrophe: `xlsx_text_cells` writes every text cell as text (openpyxl would
 otherwise store a string beginning with `=` as a formula).
+
+A CSV a board opens in a spreadsheet starts with a byte-order mark (`for_spreadsheets`): Excel
+reads a CSV as UTF-8 only then, and otherwise shows "Zoë" as "ZoÃ«" and "£" as "Â£". A file
+for a bank's software (a run's payment file) is left without one: it expects the bare format.
 """
 
 import csv
 import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+BYTE_ORDER_MARK = "\ufeff"
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
@@ -26,6 +32,11 @@ def safe_cell(value):
     if _PLAIN_NUMBER.fullmatch(value):
         return value
     return "'" + value
+
+
+def for_spreadsheets(text: str) -> str:
+    """CSV `text` as Excel opens it as UTF-8: behind a byte-order mark."""
+    return BYTE_ORDER_MARK + text
 
 
 def xlsx_text_cells(cells):

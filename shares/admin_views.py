@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from capital import permissions
+from capital import permissions, spreadsheets
 from capital.admin_actions import AdminPage
 from capital.models import Society
 from shares.documents import register_pdf
@@ -72,7 +72,9 @@ def register_csv_download(request, slug):
     society = _society(request, slug)
     out = io.StringIO()
     write_register_csv(society, out)
-    return _download(out.getvalue(), "text/csv; charset=utf-8", society, "register.csv")
+    return _download(
+        spreadsheets.for_spreadsheets(out.getvalue()), spreadsheets.CSV_CONTENT_TYPE, society, "register.csv"
+    )
 
 
 # How "Register (PDF)" is made when an app above registers a maker (investors' document job: a
@@ -99,4 +101,6 @@ def ledger_csv_download(request, slug):
     society = _society(request, slug)
     out = io.StringIO()
     write_ledger_csv(society, out)
-    return _download(out.getvalue(), "text/csv; charset=utf-8", society, "ledger.csv")
+    return _download(
+        spreadsheets.for_spreadsheets(out.getvalue()), spreadsheets.CSV_CONTENT_TYPE, society, "ledger.csv"
+    )

@@ -19,8 +19,11 @@ def test_the_register_page_verifies_and_downloads_for_the_board_only(
 
     register = client.get(f"/admin/register/{society.slug}/register.csv")
     assert register.status_code == 200 and "A" in register.content.decode()
-    ledger = client.get(f"/admin/register/{society.slug}/ledger.csv").content.decode()
-    assert head.entry_hash in ledger
+    ledger = client.get(f"/admin/register/{society.slug}/ledger.csv")
+    assert head.entry_hash in ledger.content.decode()
+    for download in (register, ledger):  # as Excel opens them: UTF-8, by the byte-order mark
+        assert download["Content-Type"] == "text/csv; charset=utf-8"
+        assert download.content.startswith(b"\xef\xbb\xbf")
     # The PDF is made by a background job (tests/investors/documents/test_register_pdf_job.py).
     with django_capture_on_commit_callbacks(execute=True):
         started = client.post(f"/admin/register/{society.slug}/register.pdf")

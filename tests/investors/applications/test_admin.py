@@ -109,3 +109,16 @@ def test_applications_export_writes_a_holder_name_as_text_not_a_formula(client, 
     response = client.get("/admin/application/?export=csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [row["Holder"] for row in rows] == ["'" + str(holder)]
+
+
+def test_applications_export_opens_in_a_spreadsheet_as_utf8(client, open_offer):
+    """Excel reads a CSV as UTF-8 only behind a byte-order mark; the header says so too."""
+    holder = factories.HolderFactory(name="Zoë Brontë")
+    paid_application(offer=open_offer, shares=10, holder=holder)
+    client.force_login(board_seat(society=open_offer.society, role=Role.SECRETARY))
+    response = client.get("/admin/application/?export=csv")
+    body = b"".join(response.streaming_content)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert body.startswith(b"\xef\xbb\xbf") and body.count(b"\xef\xbb\xbf") == 1
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [row["Holder"] for row in rows] == ["Zoë Brontë"]

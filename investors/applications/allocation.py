@@ -19,7 +19,11 @@ from investors.documents.services import documents_after_allocation
 from investors.errors import PaymentError
 from investors.models import Application, BankStatementLine, CardPayment, Refund
 from investors.payments import gateway
-from investors.payments.card_allocation import collect_cards_at_allocation, committed_at_allocation
+from investors.payments.card_allocation import (
+    collect_cards_at_allocation,
+    committed_at_allocation,
+    tell_card_still_to_take,
+)
 from investors.payments.refunds import owe_back
 from shares.models import LedgerEntry
 from shares.services.register import BulkRegisterError, EntryRequest, record_entries
@@ -212,11 +216,14 @@ def _allocate(offer: Offer, paid: list[Application], result: AllocationResult, o
 
 def _set_aside(offer: Offer, applications: list[Application], result: AllocationResult) -> None:
     """Keep the planned shares of each application whose card is still to be taken out of
-    anyone else's reach (reserved on the offer) until its card is taken or it is cancelled."""
+    anyone else's reach (reserved on the offer) until its card is taken or it is cancelled;
+    its investor is told once the allocation commits."""
     for application in applications:
         application.holds_reservation = True
         application.reserved_until = None  # never lapses by time: the board takes the card or cancels
+        application.offer = offer
         result.cards_still_to_take.append(application)
+        tell_card_still_to_take(application)
     update_rows(Application, applications, ["holds_reservation", "reserved_until"])
     offer.shares_reserved += sum(application.shares for application in applications)
     offer.save(update_fields=["shares_reserved"])

@@ -185,8 +185,8 @@ def _settle_taken(application: Application, intent: gateway.Intent, amount) -> s
 
 
 def _keep_for_later(application: Application) -> None:
-    """Mark the card still to be taken: allocation sets its planned shares aside. The investor
-    is told (once the mark is saved) that nothing is lost and the society will try again."""
+    """Mark the card still to be taken: allocation sets its planned shares aside (and tells the
+    investor then, `tell_card_still_to_take`: an allocation that is refused tells no one)."""
     with transaction.atomic():
         locked = (
             Application.objects.select_for_update()
@@ -205,14 +205,19 @@ def _keep_for_later(application: Application) -> None:
             f"allocation; its {locked.shares} shares are set aside until the card is taken",
             application=locked.pk,
         )
-        email_holder(
-            holder=locked.holder,
-            template="card_still_to_take",
-            subject=f"Your card is still to be charged ({locked.payment_reference})",
-            application=locked,
-            amount=format_money(locked.amount),
-        )
     application.card_still_to_take = True
+
+
+def tell_card_still_to_take(application: Application) -> None:
+    """Tell the investor, once the allocation that set their shares aside commits, that nothing
+    is lost and the society will try their card again."""
+    email_holder(
+        holder=application.holder,
+        template="card_still_to_take",
+        subject=f"Your card is still to be charged ({application.payment_reference})",
+        application=application,
+        amount=format_money(application.amount),
+    )
 
 
 def take_held_card_again(*, application: Application, by) -> str:

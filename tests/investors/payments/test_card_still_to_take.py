@@ -254,3 +254,38 @@ def test_cancelling_the_held_application_releases_its_hold_and_the_shares_set_as
     assert (offer.shares_allocated, offer.shares_reserved, issued_to(held)) == (667, 0, 0)
     assert any("has been cancelled" in m.subject for m in mail.outbox if m.to == [held.holder.email])
     assert not Payment.objects.filter(application=held).exists()
+
+
+def test_an_allocation_refused_for_want_of_the_held_card_tells_no_investor_and_a_rerun_allocates(
+    stripe_server, held_offer, unreachable_for, django_capture_on_commit_callbacks
+):
+    """Two cards of 400 shares against a £500 minimum: without the one Stripe cannot be reached
+    for, the offer would fail, so nothing is allocated and nobody is emailed that their shares
+    are set aside. Run again once Stripe answers, both are allocated and neither was told so."""
+    cards = [unpaid_application(offer=held_offer, shares=400, method="card") for _ in range(2)]
+    for application in cards:
+        assert pay_with_card(stripe_server=stripe_server, application=application).status == "authorised"
+    other, held = cards
+    unreachable_for(held)
+    offer = close_offer(offer=held_offer)
+    mail.outbox.clear()
+
+    with (
+        pytest.raises(PaymentError, match="misses its minimum target"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        allocate_offer(offer=offer)
+
+    assert Offer.objects.get(pk=offer.pk).state == Offer.State.CLOSED
+    assert [m.subject for m in mail.outbox if "still to be charged" in m.subject] == []
+    assert issued_to(other) == issued_to(held) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        allocate_offer(offer=offer)
+
+    for application in cards:
+        application.refresh_from_db()
+    assert [(a.state, a.shares_allocated, issued_to(a)) for a in cards] == [(State.ALLOCATED, 400, 400)] * 2
+    assert held.card_payments.get().status == Status.SUCCEEDED
+    assert [m.subject for m in mail.outbox if "still to be charged" in m.subject] == []
+    assert verify_register(offer.society).ok

@@ -15,16 +15,18 @@ from capital.money import format_money
 from capital.services import record_audit
 from capital.text import counted
 from investors.applications.plan import PAYMENT_ORDER, scale_back_plan
+from investors.applications.set_aside import may_still_pay
 from investors.documents.services import documents_after_allocation
 from investors.errors import PaymentError
 from investors.models import Application, BankStatementLine, CardPayment, Refund
+from investors.notify import email_holder
 from investors.payments import gateway
 from investors.payments.card_allocation import (
     collect_cards_at_allocation,
     committed_at_allocation,
     tell_card_still_to_take,
 )
-from investors.payments.refunds import owe_back
+from investors.payments.refunds import owe_back, return_short_lines
 from shares.models import LedgerEntry
 from shares.services.register import BulkRegisterError, EntryRequest, record_entries
 
@@ -40,6 +42,7 @@ class AllocationResult:
     refunds: list[Refund] = field(default_factory=list)
     unpaid_cancelled: int = 0
     cards_still_to_take: list[Application] = field(default_factory=list)
+    still_to_pay: list[Application] = field(default_factory=list)
 
     def summary(self) -> str:
         refunded = sum((refund.amount for refund in self.refunds), Money(0, self.offer.society.currency))
@@ -53,7 +56,20 @@ class AllocationResult:
             f"{counted(self.shares_issued, 'share')} issued to "
             f"{counted(self.applications_allocated, 'applicant')}; "
             f"{counted(len(self.refunds), 'refund')} due ({format_money(refunded)}); "
-            f"{counted(self.unpaid_cancelled, 'unpaid application')} cancelled." + self._still_to_take()
+            f"{counted(self.unpaid_cancelled, 'unpaid application')} cancelled."
+            + self._still_to_pay()
+            + self._still_to_take()
+        )
+
+    def _still_to_pay(self) -> str:
+        if not self.still_to_pay:
+            return ""
+        shares = sum(application.shares for application in self.still_to_pay)
+        last = max(application.reserved_until for application in self.still_to_pay)
+        return (
+            f" {counted(len(self.still_to_pay), 'unpaid application')} may still be paid (the last by "
+            f"{_when(last)}): {counted(shares, 'share')} set aside, issued as each is paid, or "
+            "released as each lapses."
         )
 
     def _still_to_take(self) -> str:
@@ -74,8 +90,9 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
     If paid applications miss the minimum target the offer fails and every payment is owed
     back. Otherwise a first-come offer issues each paid application in full (capacity was
     reserved when it applied) and a scale-back offer shares the capacity by `scale_back`,
-    with the excess owed back. Unpaid applications are cancelled, except one whose card Stripe
-    could not be reached for at allocation: its planned shares are set aside, not cancelled.
+    with the excess owed back. Unpaid applications are cancelled (their investors told), except
+    one whose card Stripe could not be reached for at allocation, and one whose investor was
+    given until after now to pay (a first-come reservation): their shares are set aside.
     """
     permissions.require(by, "allocate_offers", offer.society)
     on_date = on_date or timezone.localdate()
@@ -92,19 +109,17 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             .order_by(PAYMENT_ORDER, "pk")
         )
         result = AllocationResult(offer=offer)
-        paid, set_aside = [], []
+        now = timezone.now()
+        paid, set_aside, still_to_pay, unpaid = [], [], [], []
         for application in applications:
             if application.state == State.PAID:
                 paid.append(application)
-                continue
-            if application.card_still_to_take:
+            elif application.card_still_to_take:
                 set_aside.append(application)
-                continue
-            application.transition_to(State.CANCELLED)
-            application.holds_reservation = False
-            application.save(update_fields=["state", "holds_reservation"])
-            result.unpaid_cancelled += 1
-            _return_short_lines(application, result)
+            elif may_still_pay(offer, application, now):
+                still_to_pay.append(application)
+            else:
+                unpaid.append(application)
 
         raised = offer.price_per_share * sum(application.shares for application in paid)
         if raised < offer.minimum_target and set_aside:
@@ -114,12 +129,19 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
                 "its minimum target. Nothing is issued yet: allocate again in a few minutes (no card is "
                 "charged twice), or cancel those applications."
             )
+        promised = offer.price_per_share * sum(application.shares for application in still_to_pay)
+        if raised < offer.minimum_target <= raised + promised:
+            raise PaymentError(_minimum_waits_for(offer, still_to_pay))
         if raised < offer.minimum_target:
             _fail(offer, paid, result)
+            unpaid += still_to_pay  # even paid, they could not bring the offer to its minimum
         else:
             _allocate(offer, paid, result, on_date)
             _set_aside(offer, set_aside, result)
+            _keep_for_payment(offer, still_to_pay, result)
             documents_after_allocation(offer)  # certificates emailed once this commits
+        for application in unpaid:
+            _cancel_unpaid(offer, application, result)
         record_audit(
             society=offer.society,
             actor=by,
@@ -138,6 +160,54 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             applications_allocated=result.applications_allocated,
         )
     return result
+
+
+def _when(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%-d %B %Y, %H:%M}"
+
+
+def _minimum_waits_for(offer: Offer, still_to_pay: list[Application]) -> str:
+    last = max(application.reserved_until for application in still_to_pay)
+    return (
+        f"Paid applications are below the minimum target of {format_money(offer.minimum_target)}, "
+        f"and {counted(len(still_to_pay), 'unpaid application')} whose investors may still pay (the "
+        f"last by {_when(last)}) could bring the offer to it. Nothing is allocated yet: allocate once "
+        "they are paid or have lapsed, or cancel them (each investor is told why)."
+    )
+
+
+def _cancel_unpaid(offer: Offer, application: Application, result: AllocationResult) -> None:
+    """An application still unpaid when the offer is allocated (or fails) is cancelled, what it
+    was sent short goes on its refund list, and its investor is told."""
+    if result.failed:
+        why = f"The offer did not reach its minimum target of {format_money(offer.minimum_target)}."
+    else:
+        why = f"The offer has been allocated, and no payment had arrived by {_when(application.pay_by)}."
+    application.transition_to(State.CANCELLED)  # the offer's count of reserved shares is set anew
+    application.holds_reservation = False
+    application.save(update_fields=["state", "holds_reservation"])
+    result.unpaid_cancelled += 1
+    _return_short_lines(application, result)
+    application.offer = offer
+    email_holder(
+        holder=application.holder,
+        template="application_cancelled",
+        subject=f"Your application {application.payment_reference} has been cancelled",
+        application=application,
+        society=offer.society,
+        reason=why,
+        refunded=False,
+        amount=format_money(application.amount),
+    )
+
+
+def _keep_for_payment(offer: Offer, applications: list[Application], result: AllocationResult) -> None:
+    """Unpaid first-come applications whose investors still have time to pay keep their
+    reserved shares past the allocation (`set_aside`): issued when paid, released if they lapse
+    (`expire_reservations`, which tells the investor)."""
+    result.still_to_pay.extend(applications)
+    offer.shares_reserved += sum(application.shares for application in applications)
+    offer.save(update_fields=["shares_reserved"])
 
 
 def _fail(offer: Offer, paid: list[Application], result: AllocationResult) -> None:
@@ -242,15 +312,9 @@ def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
 
 
 def _return_short_lines(application: Application, result: AllocationResult) -> None:
-    """Money received short of an unpaid application goes on its refund list when allocation
-    cancels it: nothing received is kept without shares for it."""
-    for line in BankStatementLine.objects.select_for_update().filter(
-        application=application, status=BankStatementLine.Status.SHORT
-    ):
-        _owe_back(application, line.amount, Refund.Reason.CANCELLED, result)
-        line.status = BankStatementLine.Status.TO_REFUND
-        line.note = f"{application.payment_reference} was cancelled unpaid at allocation: on its refund list."
-        line.save(update_fields=["status", "note"])
+    result.refunds.extend(
+        return_short_lines(application=application, why="was cancelled unpaid at allocation")
+    )
 
 
 def near_miss_sentences(offer: Offer) -> list[str]:
@@ -296,10 +360,16 @@ def preview_allocation(offer: Offer) -> list[str]:
     )
     cards = [a for a in applications if a.state == State.AWAITING_PAYMENT and a.pk in committed]
     paid = [a for a in applications if a.state == State.PAID or a in cards]
-    unpaid = len(applications) - len(paid)
+    now = timezone.now()
+    still_to_pay = [a for a in applications if a not in paid and may_still_pay(offer, a, now)]
+    unpaid = len(applications) - len(paid) - len(still_to_pay)
     raised = offer.price_per_share * sum(application.shares for application in paid)
+    promised = offer.price_per_share * sum(application.shares for application in still_to_pay)
     cancelled = f"{counted(unpaid, 'unpaid application')} will be cancelled."
+    if raised < offer.minimum_target <= raised + promised:
+        return [_minimum_waits_for(offer, still_to_pay), *near_miss_sentences(offer)]
     if raised < offer.minimum_target:
+        cancelled = f"{counted(unpaid + len(still_to_pay), 'unpaid application')} will be cancelled."
         holds = " Every hold on a card is released; nothing is taken." if cards else ""
         return [
             f"Paid applications total {format_money(raised)}, below the minimum target of "
@@ -336,6 +406,14 @@ def preview_allocation(offer: Offer) -> list[str]:
     if scaled:
         sentences.append(
             f"{counted(len(scaled), 'application')} scaled back; {format_money(owed)} will be owed back."
+        )
+    if still_to_pay:
+        last = max(application.reserved_until for application in still_to_pay)
+        sentences.append(
+            f"{counted(len(still_to_pay), 'unpaid application')} may still be paid (the last by "
+            f"{_when(last)}, as each investor was told): "
+            f"{counted(sum(a.shares for a in still_to_pay), 'share')} stay set aside, issued with a "
+            "certificate as each is paid, or released as each lapses."
         )
     sentences.append(cancelled)
     sentences.extend(near_miss_sentences(offer))

@@ -15,6 +15,7 @@ from capital.models import Offer
 from capital.money import format_money
 from capital.services import record_audit
 from investors.applications.services import cancel_application
+from investors.applications.set_aside import is_set_aside
 from investors.errors import PaymentError
 from investors.models import Application, Refund
 from investors.notify import email_holder
@@ -27,8 +28,11 @@ REASON_MAX_LENGTH = 500
 
 
 def may_be_cancelled(application: Application) -> bool:
-    """Before allocation; or after it, one whose card was still to be taken (shares set aside)."""
-    if application.card_still_to_take and application.state == State.AWAITING_PAYMENT:
+    """Before allocation; or after it, one still unpaid whose shares were set aside (its card
+    still to be taken, or its investor's time to pay still running)."""
+    if application.state == State.AWAITING_PAYMENT and (
+        application.card_still_to_take or is_set_aside(application.offer, application)
+    ):
         return True
     return application.state in CANCELLABLE and application.offer.state in (
         Offer.State.OPEN,

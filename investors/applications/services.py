@@ -28,6 +28,7 @@ from capital.services import offer_is_accepting, record_audit
 from investors.errors import PaymentError
 from investors.models import Application
 from investors.notify import email_holder
+from investors.payments.refunds import return_short_lines
 from shares.models import Holder, Holding
 from shares.services.holders import holder_for_user
 
@@ -440,6 +441,10 @@ def expire_reservations(*, offer: Offer | None = None, now: datetime.datetime | 
                 application.transition_to(Application.State.EXPIRED)
                 application.holds_reservation = False
                 application.save(update_fields=["state", "holds_reservation"])
+                if (
+                    locked.state == Offer.State.ALLOCATED
+                ):  # kept past the allocation; nothing can revive it now
+                    return_short_lines(application=application, why="lapsed unpaid after the allocation")
                 email_holder(
                     holder=application.holder,
                     template="reservation_lapsed",

@@ -1,7 +1,9 @@
-"""Shares set aside at allocation for an application whose card Stripe could not be reached
-for: issued through the register once its card money arrives (the board taking the card again,
-or Stripe's webhook for a capture that did go through), in the same way allocation issues them,
-and its certificate emailed to the investor as the allocation's were.
+"""Shares set aside at allocation, for an application whose card Stripe could not be reached
+for, or whose investor still had time to pay (a first-come reservation running past the
+allocation: the pay-by date they were given holds). They are issued through the register once
+the money arrives (the board taking the card again, Stripe's webhook for a capture that did go
+through, the bank transfer matched), in the same way allocation issues them, and the certificate
+emailed to the investor as the allocation's were. A reservation that runs out lapses as before.
 
 The caller has locked the holder, the offer and the application, and recorded the payment.
 """
@@ -20,11 +22,22 @@ from shares.services.register import BulkRegisterError, EntryRequest, record_ent
 
 
 def is_set_aside(offer: Offer, application: Application) -> bool:
-    """An allocated offer still keeping this application's planned shares for its card."""
+    """An allocated offer still keeping this application's shares for its money."""
     return (
-        application.card_still_to_take
+        (application.card_still_to_take or application.holds_reservation)
         and offer.state == Offer.State.ALLOCATED
         and application.state in (Application.State.AWAITING_PAYMENT, Application.State.PAID)
+    )
+
+
+def may_still_pay(offer: Offer, application: Application, now) -> bool:
+    """An unpaid first-come application whose investor was given until after `now` to pay."""
+    return (
+        offer.policy == Offer.Policy.FIRST_COME
+        and application.state == Application.State.AWAITING_PAYMENT
+        and application.holds_reservation
+        and application.reserved_until is not None
+        and application.reserved_until > now
     )
 
 
@@ -35,6 +48,7 @@ def issue_set_aside_shares(*, offer: Offer, application: Application) -> LedgerE
     the caller then owes the money back.
     """
     shares = application.shares
+    waited_for = "its card was taken" if application.card_still_to_take else "it was paid"
     if offer.shares_allocated + shares > offer.capacity_shares:
         raise PaymentError(f"The offer has no room left for the {shares} shares of {application.about()}.")
     request = EntryRequest(
@@ -77,7 +91,7 @@ def issue_set_aside_shares(*, offer: Offer, application: Application) -> LedgerE
         actor=None,
         action="application.allocated",
         summary=f"{shares} shares issued to {application.payment_reference}, set aside at the allocation "
-        "of the offer until its card was taken",
+        f"of the offer until {waited_for}",
         application=application.pk,
         offer=offer.pk,
     )

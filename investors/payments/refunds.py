@@ -17,12 +17,30 @@ from capital import permissions
 from capital.money import format_money
 from capital.services import record_audit
 from investors.errors import PaymentError
-from investors.models import Application, Payment, Refund
+from investors.models import Application, BankStatementLine, Payment, Refund
 from investors.notify import email_holder
 from investors.payments import gateway
 
 CARD = Application.PaymentMethod.CARD
 logger = logging.getLogger(__name__)
+
+
+def return_short_lines(*, application: Application, why: str) -> list[Refund]:
+    """Money received short of an application that has ended unpaid goes on its refund list,
+    each bank line noted `why`: nothing received is kept without shares for it."""
+    refunds = []
+    for line in BankStatementLine.objects.select_for_update().filter(
+        application=application, status=BankStatementLine.Status.SHORT
+    ):
+        refunds.append(
+            owe_back(
+                application=application, payment=None, amount=line.amount, reason=Refund.Reason.CANCELLED
+            )
+        )
+        line.status = BankStatementLine.Status.TO_REFUND
+        line.note = f"{application.payment_reference} {why}: on its refund list."
+        line.save(update_fields=["status", "note"])
+    return refunds
 
 
 def owe_back(*, application: Application, payment: Payment | None, amount: Money, reason: str) -> Refund:

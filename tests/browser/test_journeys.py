@@ -15,12 +15,14 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.utils import timezone
 from djmoney.money import Money
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from capital.models import Offer, ReturnSchedule, ShareClass
 from capital.services import close_offer
+from capital.text import counted
 from cms.demo import SOLAR_OFFER_TITLE
 from cms.management.commands.load_demo import BOARD_PASSWORD
 from investors.applications.allocation import allocate_offer
@@ -403,12 +405,18 @@ def close_and_allocate_the_offer(journey: Journey) -> None:
     offer.refresh_from_db()
     assert offer.state == Offer.State.CLOSED
 
+    # Dev applied today: he was told he has until his reservation ends to pay, and keeps it.
+    dev = Application.objects.get(offer=offer, holder__email="dev@example.org")
+    pay_by = f"{timezone.localtime(dev.reserved_until):%-d %B %Y, %H:%M}"
     open_header_action(page, "Allocate the offer")
     expect(preview_of(page)).to_have_text(
         [
             "50,000 shares (£50,000.00) will be issued to 3 applicants through the register, with a "
             "certificate each, emailed once the allocation is saved.",
-            "1 unpaid application will be cancelled.",
+            f"1 unpaid application may still be paid (the last by {pay_by}, as each investor was told): "
+            f"{counted(dev.shares, 'share')} stay set aside, issued with a certificate as each is paid, "
+            "or released as each lapses.",
+            "0 unpaid applications will be cancelled.",
         ]
     )
     expect(page.get_by_text("Allocation writes to the register and cannot be undone.")).to_be_visible()
@@ -416,7 +424,9 @@ def close_and_allocate_the_offer(journey: Journey) -> None:
     page.get_by_role("button", name="Allocate the offer").click()
     expect(
         page.get_by_text(
-            "50,000 shares issued to 3 applicants; 0 refunds due (£0.00); 1 unpaid application cancelled."
+            "50,000 shares issued to 3 applicants; 0 refunds due (£0.00); 0 unpaid applications cancelled. "
+            f"1 unpaid application may still be paid (the last by {pay_by}): "
+            f"{counted(dev.shares, 'share')} set aside, issued as each is paid, or released as each lapses."
         )
     ).to_be_visible()
     journey.step("admin-allocated")
@@ -428,7 +438,7 @@ def close_and_allocate_the_offer(journey: Journey) -> None:
         "alice@example.org": State.ALLOCATED,
         "bilal@example.org": State.ALLOCATED,
         "erin@example.org": State.ALLOCATED,
-        "dev@example.org": State.CANCELLED,
+        "dev@example.org": State.AWAITING_PAYMENT,
     }
     certified = emailed(f"Your share certificate from {SOCIETY}", expected=3)
     assert certified == ["alice@example.org", "bilal@example.org", "erin@example.org"]

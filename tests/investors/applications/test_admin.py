@@ -24,7 +24,8 @@ def test_a_director_allocates_after_reading_what_will_happen(client, closed_offe
 
     page = client.get(url).content.decode()
     assert "1,000 shares (£1,000.00) will be issued to 2 applicants" in page
-    assert "1 unpaid application will be cancelled" in page
+    assert "1 unpaid application may still be paid" in page  # applied today: its time runs on
+    assert "0 unpaid applications will be cancelled" in page
     assert LedgerEntry.objects.count() == 0, "the confirmation page changes nothing"
 
     response = client.post(url)

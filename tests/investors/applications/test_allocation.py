@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,11 +28,19 @@ BANK = Application.PaymentMethod.BANK_TRANSFER
 State = Application.State
 
 
+def lapse(application: Application) -> None:
+    """The application's time to pay has run out (the daily job has not yet expired it)."""
+    Application.objects.filter(pk=application.pk).update(
+        reserved_until=timezone.now() - datetime.timedelta(minutes=1)
+    )
+
+
 def test_first_come_allocation_issues_every_paid_application_through_the_register(open_offer):
     paid = [paid_application(offer=open_offer, shares=shares) for shares in (600, 400, 1000)]
     unpaid = apply_for_shares(
         offer=open_offer, holder=factories.HolderFactory(), payment_method=BANK, shares=50
     )
+    lapse(unpaid)
     result = close_and_allocate(offer=open_offer, on_date=datetime.date(2026, 12, 1))
 
     assert (result.failed, result.shares_issued, result.applications_allocated) == (False, 2000, 3)

@@ -5,6 +5,7 @@ from the admin; the allocation preview names applications with a near-miss line.
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 from django.core import mail
 
 from capital.models import AuditEntry, SocietyRole
@@ -107,6 +108,7 @@ def test_unexplained_money_is_sent_back_or_dismissed_only_with_a_reason(lines):
 def test_allocation_returns_what_a_cancelled_application_received_short(lines):
     offer, application, short, _, _, treasurer = lines
     match_bank_line(line=short, application=application, by=treasurer)
+    Application.objects.filter(pk=application.pk).update(reserved_until=timezone.now())  # its time is up
     director = board_seat(society=offer.society, role=Role.DIRECTOR)
     allocate_offer(offer=close_offer(offer=offer, by=director), by=director)
     application.refresh_from_db()

@@ -26,6 +26,7 @@ from investors.payments.card_allocation import release_held_card
 
 State = Application.State
 WITHDRAWN = "withdrawn by its investor"
+ENDED = {State.REFUND_DUE: "being refunded", State.REFUNDED: "refunded"}  # how each reads after "is"
 
 
 def why_not_withdrawable(application: Application, at=None) -> str | None:
@@ -37,8 +38,13 @@ def why_not_withdrawable(application: Application, at=None) -> str | None:
             f"{about} has been paid, so it can no longer be withdrawn. If you need your money back, "
             f"write to {offer.society.name} quoting {application.payment_reference}."
         )
+    if application.state == State.EXPIRED:
+        return (
+            f"The reservation for {about} has lapsed: its shares are already released and nothing is "
+            "owed for it."
+        )
     if application.state != State.AWAITING_PAYMENT:
-        state = application.get_state_display().lower()
+        state = ENDED.get(application.state, application.get_state_display().lower())
         return f"{about} is {state}: only an unpaid application can be withdrawn."
     if application.card_still_to_take:
         return (

@@ -3,6 +3,8 @@ page: a confirmation page that changes nothing, then a POST that cancels it, giv
 back to the offer, releases any card hold, is audited and emailed. Anyone else's is not found;
 a paid, allocated, cancelled or closed one is refused and nothing changes."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -11,6 +13,7 @@ from django.urls import reverse
 from capital.models import AuditEntry, Offer
 from capital.services import close_offer
 from investors.applications.allocation import allocate_offer
+from investors.applications.services import expire_reservations
 from investors.applications.withdrawal import withdraw_application
 from investors.errors import PaymentError
 from investors.models import Application, CardPayment, Refund
@@ -175,6 +178,12 @@ def allocated(offer, holder):
     return application
 
 
+def lapsed(offer, holder):
+    application = unpaid_application(offer=offer, shares=250, holder=holder)
+    expire_reservations(now=application.reserved_until + datetime.timedelta(minutes=1))
+    return application
+
+
 def in_a_closed_offer(offer, holder):
     application = unpaid_application(offer=offer, shares=250, holder=holder)
     close_offer(offer=offer)
@@ -187,10 +196,11 @@ def in_a_closed_offer(offer, holder):
         (paid, "has been paid, so it can no longer be withdrawn"),
         (allocated, "is allocated: only an unpaid application can be withdrawn"),
         (cancelled, "is cancelled: only an unpaid application can be withdrawn"),
+        (lapsed, "has lapsed: its shares are already released and nothing is owed for it"),
         (in_a_closed_offer, "has closed, so Application CS-"),
     ],
 )
-def test_a_paid_allocated_cancelled_or_closed_application_cannot_be_withdrawn(
+def test_a_paid_allocated_cancelled_lapsed_or_closed_application_cannot_be_withdrawn(
     signed_in, open_offer, holder, make, refusal
 ):
     application = make(open_offer, holder)

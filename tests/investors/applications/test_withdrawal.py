@@ -20,6 +20,7 @@ from investors.models import Application, CardPayment, Refund
 from tests import factories
 from tests.builders import pay, pay_with_card, unpaid_application
 from tests.factories import gbp
+from tests.stripe_server import signed_event
 
 State = Application.State
 BUTTON = "Withdraw this application"
@@ -270,3 +271,28 @@ def test_a_bank_payment_arriving_after_the_withdrawal_goes_on_the_refund_list(
         Refund.State.DUE,
     )
     assert Offer.objects.get(pk=open_offer.pk).shares_reserved == 0
+
+
+def test_a_card_payment_finished_after_the_withdrawal_is_owed_back_when_its_webhook_arrives(
+    client, stripe_server, open_offer, holder, investor
+):
+    application = unpaid_application(offer=open_offer, shares=250, holder=holder, method="card")
+    outcome = pay_with_card(stripe_server=stripe_server, application=application, kind="needs_authentication")
+    withdraw_application(application=application, by=investor)  # the bank's page still open
+    stripe_server.authenticate(outcome.client_secret, success=True)
+    intent = stripe_server.intent(outcome.client_secret.split("_secret_")[0])
+
+    payload, signature = signed_event("payment_intent.succeeded", intent)
+    response = client.post(
+        "/payments/stripe/webhook/", payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+    assert response.status_code == 200 and response.json()["outcome"] == "processed"
+    application.refresh_from_db()
+    assert application.state == State.REFUND_DUE
+    refund = Refund.objects.get(application=application)
+    assert (refund.amount, refund.reason, refund.payment.provider_reference) == (
+        gbp(250),
+        Refund.Reason.CANCELLED,
+        intent["id"],
+    )

@@ -15,6 +15,7 @@ from capital.models import Offer
 from capital.returns import cap_amount
 from investors.accounts.held_about import held_about
 from investors.accounts.portfolio import Portfolio, portfolio_of
+from investors.applications.withdrawal import may_be_withdrawn
 from investors.models import (
     Application,
     CardPayment,
@@ -55,6 +56,11 @@ class ApplicationSummary:
             self.application.payment_method == Application.PaymentMethod.BANK_TRANSFER
             and self.application.state == Application.State.AWAITING_PAYMENT
         )
+
+    @property
+    def withdrawable(self) -> bool:
+        """Unpaid in an offer still running: its investor may withdraw it (and free its shares)."""
+        return may_be_withdrawn(self.application)
 
 
 @dataclass(frozen=True)

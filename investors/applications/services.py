@@ -507,10 +507,13 @@ def remind_lapsing_reservations(*, now: datetime.datetime | None = None) -> int:
     return sent
 
 
-def cancel_application(*, application: Application, by=None, reason: str = "") -> Application:
-    """An unpaid application is withdrawn (by the board, or because its card could not be
-    charged); its shares are released. Releasing a hold on its card is the caller's part
-    (`investors.payments.card_allocation.release_held_card`)."""
+def cancel_application(
+    *, application: Application, by=None, reason: str = "", action: str = "application.cancelled"
+) -> Application:
+    """An unpaid application is withdrawn (by the board, by its investor, or because its card
+    could not be charged); its shares are released. Releasing a hold on its card is the
+    caller's part (`investors.payments.card_allocation.release_held_card`). `action` names the
+    audit entry: `application.withdrawn` when its investor withdrew it."""
     with transaction.atomic():
         offer = Offer.objects.select_for_update().get(pk=application.offer_id)
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -525,7 +528,7 @@ def cancel_application(*, application: Application, by=None, reason: str = "") -
         record_audit(
             society=application.offer.society,
             actor=by,
-            action="application.cancelled",
+            action=action,
             summary=f"{application.payment_reference} cancelled before payment"
             + (f": {reason}" if reason else ""),
             application=application.pk,

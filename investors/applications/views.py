@@ -1,6 +1,8 @@
-"""The application form and its confirmation page. Thin: the form checks what was typed and
-calls `apply_for_shares`; the limits shown are the service's own figures."""
+"""The application form, its confirmation page, and the investor's withdrawal of an unpaid
+application. Thin: the form checks what was typed and calls `apply_for_shares`; the limits shown
+are the service's own figures; a withdrawal is `withdraw_application`'s to allow or refuse."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from capital.errors import Refusal
 from capital.models import Offer
 from capital.services import offer_is_accepting
 from investors.applications.forms import ApplicationForm
@@ -18,7 +21,9 @@ from investors.applications.services import (
     room_to_apply,
     society_bank_details,
 )
+from investors.applications.withdrawal import why_not_withdrawable, withdraw_application
 from investors.models import Application
+from investors.payments.card_allocation import held_card_of
 from investors.payments.services import card_is_held
 
 
@@ -57,13 +62,7 @@ def apply(request, offer_id):
 @login_required
 @require_GET
 def done(request, reference):
-    application = (
-        Application.objects.select_related("holder", "offer__share_class__society")
-        .filter(payment_reference=reference.upper(), holder__user=request.user)
-        .first()
-    )
-    if application is None:
-        raise Http404
+    application = _own_application(request, reference)
     offer = application.offer
     context = {
         "application": application,
@@ -75,8 +74,45 @@ def done(request, reference):
         "card_held": card_is_held(offer, timezone.now()),
         "bank_details": society_bank_details(offer.society),
         "pay_by": application.pay_by,
+        "withdrawable": why_not_withdrawable(application) is None,
     }
     return render(request, "investors/apply/done.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request, reference):
+    """What withdrawing will do (GET, which changes nothing), and the withdrawal itself (POST)."""
+    application = _own_application(request, reference)
+    if request.method == "POST":
+        try:
+            withdraw_application(application=application, by=request.user)
+        except Refusal as refused:
+            context = {"application": application, "refused": str(refused)}
+            return render(request, "investors/apply/withdraw.html", context, status=409)
+        messages.success(
+            request,
+            f"Application {application.payment_reference} is withdrawn: its shares are released and "
+            "nothing is owed for it.",
+        )
+        return redirect("account:dashboard")
+    refused = why_not_withdrawable(application)
+    card_held = None if refused else held_card_of(application)
+    context = {"application": application, "refused": refused, "card_held": card_held}
+    return render(request, "investors/apply/withdraw.html", context)
+
+
+def _own_application(request, reference: str) -> Application:
+    """The signed-in investor's application with this reference; anyone else's does not exist."""
+    application = (
+        Application.objects.select_related("holder", "offer__share_class__society")
+        .filter(payment_reference=reference.upper(), holder__user=request.user)
+        .first()
+    )
+    if application is None:
+        raise Http404
+    return application
 
 
 def _done_url(application: Application) -> str:

@@ -24,9 +24,11 @@ install: $(STAMP)
 
 # Migrate, load the demo co-op (idempotent), then serve the site with one task worker beside it.
 ADDRESS ?= 127.0.0.1:8000
+# Emailed links (sign-up, certificates) point at this address unless SITE_URL says otherwise.
+run: export SITE_URL := $(or $(SITE_URL),http://$(ADDRESS))
 run: system-packages $(STAMP)
 	$(PY) manage.py migrate --no-input
-	SITE_URL=$${SITE_URL:-http://$(ADDRESS)} $(PY) manage.py load_demo
+	$(PY) manage.py load_demo
 	$(PY) manage.py schedule_daily
 	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

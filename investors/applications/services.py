@@ -192,9 +192,9 @@ def _requested_shares(offer: Offer, shares: int | None, amount: Money | None) ->
         shares = offer.shares_for(amount)
         if price * shares != amount:
             below, above = price * shares, price * (shares + 1)
+            nearest = f"{format_money(below)} or {format_money(above)}" if shares else format_money(above)
             raise PaymentError(
-                f"{format_money(amount)} is not a whole number of {format_money(price)} shares: "
-                f"try {format_money(below)} or {format_money(above)}."
+                f"{format_money(amount)} is not a whole number of {format_money(price)} shares: try {nearest}."
             )
     if shares <= 0:
         raise PaymentError("Apply for at least one share.")

@@ -46,6 +46,8 @@ def test_amount_must_be_a_whole_number_of_shares(community_class, holder):
         PaymentError, match=r"£52.00 is not a whole number of £5.00 shares: try £50.00 or £55.00"
     ):
         unpaid_application(offer=offer, holder=holder, amount=gbp(52))
+    with pytest.raises(PaymentError, match=r"£3.00 is not a whole number of £5.00 shares: try £5.00\.$"):
+        unpaid_application(offer=offer, holder=holder, amount=gbp(3))  # never "try £0.00"
     assert not Application.objects.exists() and reserved(offer) == 0
 
 

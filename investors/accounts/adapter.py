@@ -83,10 +83,11 @@ class AccountAdapter(DefaultAccountAdapter):
         ]
 
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
-        """An account's first address gets the sign-up message (a sign-up trying to log in, say);
-        only a new address for an account that has one is asked to confirm a change."""
-        first = not accounts.has_verified_address(emailconfirmation.email_address.user)
-        super().send_confirmation_mail(request, emailconfirmation, signup or first)
+        """The message says what the link opens: a sign-up waiting for its link chooses its
+        password there; every other account (one with a password, or a verified address) is
+        asked to log in and confirm a change, even when the address is its first."""
+        awaiting = accounts.is_awaiting_verification(emailconfirmation.email_address.user)
+        super().send_confirmation_mail(request, emailconfirmation, awaiting)
 
     def respond_email_verification_sent(self, request, user):
         """The same "check your email" page whether or not the address had an account."""
@@ -148,13 +149,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class AddressVerificationStage(EmailVerificationStage):
-    """allauth's check that the account's address is verified, except for an account the board
-    made with no address at all (a board member, say): it logs in with its password as before.
-    Every sign-up has an address (allauth's `EmailAddress`, unverified until its link)."""
+    """allauth's check that the address logged in with is verified, except for an account with a
+    password and no verified address (one the board made, a board member with no address, say):
+    it logs in with its password as before, also while a new address waits for its link, which
+    only it, logged in, can confirm. A sign-up has no password until its link is followed."""
 
     def handle(self):
         user = self.login.user
-        if user is not None and not user.email and not EmailAddress.objects.filter(user=user).exists():
+        if user is not None and accounts.logs_in_unverified(user):
             return None, True
         return super().handle()
 

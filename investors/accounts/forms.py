@@ -9,7 +9,12 @@ from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from investors.accounts.services import normalise_email, sign_up_again
+from investors.accounts.services import (
+    address_has_account,
+    keep_sign_up_address,
+    normalise_email,
+    sign_up_again,
+)
 from shares.models import Holder
 
 # The address is the username, which Django's user model keeps to 150 characters.
@@ -35,6 +40,15 @@ class SignUpForm(allauth_forms.SignupForm):
         email.widget.attrs.pop("placeholder", None)
         email.widget.attrs.update({"maxlength": str(EMAIL_MAX_LENGTH), "autocomplete": "email"})
 
+    def validate_unique_email(self, value) -> str:
+        """allauth counts any `EmailAddress` as an account, so another account's unconfirmed new
+        address would turn this sign-up into an "you already have an account" email that helps
+        nobody: only an address with an account counts (`address_has_account`)."""
+        email = super().validate_unique_email(value)
+        if self.account_already_exists and not address_has_account(email):
+            self.account_already_exists = False
+        return email
+
     def try_save(self, request):
         request.session["signup_email"] = self.cleaned_data["email"]
         if not self.account_already_exists:
@@ -52,6 +66,7 @@ class SignUpForm(allauth_forms.SignupForm):
         # proved (or typed in by the board), so it waits for the link (allauth fills it in then).
         type(user).objects.filter(pk=user.pk).update(email="")
         user.email = ""
+        keep_sign_up_address(user=user, email=self.cleaned_data["email"])
         return user
 
 

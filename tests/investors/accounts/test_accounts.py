@@ -34,17 +34,6 @@ PASSWORD = "a long walk by the canal"
 # --- Helpers ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def run_after_commit(db, django_capture_on_commit_callbacks):
-    """Emails are sent once the database has committed; run those callbacks as a commit would."""
-
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return run
-
-
 def sign_up(client, run_after_commit, email="ann@example.org", name="Ann Other", **extra):
     data = {"name": name, "email": email, **extra}
     return run_after_commit(lambda: client.post(reverse("account:signup"), data))
@@ -378,21 +367,6 @@ def test_board_members_can_still_log_in_with_their_username(client, db):
 def test_an_account_the_board_made_without_an_address_still_logs_in(client, db):
     User.objects.create_user("chair", "", PASSWORD)
     assert log_in(client, "chair").status_code == 302 and "_auth_user_id" in client.session
-
-
-def test_an_account_cannot_log_in_before_its_address_is_confirmed(client, run_after_commit):
-    """Even with a password (one set some other way), a sign-up whose link was not followed is
-    sent to check its email, and is not logged in."""
-    sign_up(client, run_after_commit)
-    user = User.objects.get()
-    user.set_password(PASSWORD)
-    user.save()
-    response = run_after_commit(lambda: log_in(client, "ann@example.org"))
-    assert response["Location"] == reverse("account:signup-sent") and "_auth_user_id" not in client.session
-    assert mail.outbox[-1].to == ["ann@example.org"] and "Confirm your email" in mail.outbox[-1].subject
-    confirmed = client.post(link_in(mail.outbox[-1]))  # its own address: confirmed from the link
-    assert confirmed["Location"] == reverse("account:login")
-    assert log_in(client, "ann@example.org").status_code == 302 and "_auth_user_id" in client.session
 
 
 def test_logging_out_ends_the_session(client, db):

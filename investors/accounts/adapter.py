@@ -37,6 +37,9 @@ OUR_EMAILS = {
     "account/email/account_already_exists": ("account_exists", "You already have a Commonshare account"),
 }
 
+# allauth's flash message when it sends a confirmation link (our pages say it themselves).
+CONFIRMATION_SENT_MESSAGE = "account/messages/email_confirmation_sent.txt"
+
 TOO_MANY_LOGINS = (
     "Too many wrong passwords for this account or from your connection. For your safety, wait a few "
     "minutes before trying again, or reset your password."
@@ -59,6 +62,16 @@ class AccountAdapter(DefaultAccountAdapter):
         "username_password_mismatch": "That email address and password do not match an account. Check "
         "them and try again, or reset your password.",
     }
+
+    def add_message(
+        self, request, level, message_template=None, message_context=None, extra_tags="", **kwargs
+    ):
+        """allauth's "Confirmation email sent to …" is left out: every page that sends a link says
+        so itself, in its own words (the profile's "We have sent a link to …", "Check your email"),
+        and the two side by side said the same thing twice."""
+        if message_template == CONFIRMATION_SENT_MESSAGE:
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, **kwargs)
 
     def populate_username(self, request, user) -> None:
         """The address typed at sign-up is the username: investors log in with it."""

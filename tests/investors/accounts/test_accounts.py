@@ -709,6 +709,24 @@ def test_only_the_accounts_owner_logged_in_can_confirm_its_new_address(client, a
     assert not EmailAddress.objects.filter(email="ann@exmaple.org", verified=True).exists()
 
 
+def test_asking_for_a_new_address_says_once_that_the_link_was_sent(client, ann, run_after_commit):
+    user, _ = ann
+    client.force_login(user)
+    page = run_after_commit(
+        lambda: client.post(
+            reverse("account:change-email"),
+            {"new_email": "ann.new@example.org", "current_password": PASSWORD},
+            follow=True,
+        )
+    )
+    shown = [str(message) for message in page.context["messages"]]
+    assert shown == [
+        "We have sent a link to ann.new@example.org. Your address changes when you follow it; until "
+        "then, keep using the old one."
+    ]
+    assert "Confirmation email sent" not in text(page)
+
+
 def test_changing_the_address_needs_the_current_password(client, ann):
     user, _ = ann
     client.force_login(user)

@@ -242,10 +242,18 @@ def _withdraw_if_pending(user):
     user = get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     if user is None:
         return None
-    if not is_awaiting_verification(user) or user.last_login is not None:
+    if not is_awaiting_verification(user) or user.last_login is not None or _has_anything_to_lose(user):
         return user
     user.delete()
     return None
+
+
+def _has_anything_to_lose(user) -> bool:
+    """Staff, a seat on a board or a register record given by hand: the board knows this
+    account, so it is not withdrawn for want of a password."""
+    if user.is_staff or user.is_superuser:
+        return True
+    return user.society_roles.exists() or Holder.objects.filter(user=user).exists()
 
 
 def login_address_changed(*, user, old_email: str, new_email: str) -> Holder | None:

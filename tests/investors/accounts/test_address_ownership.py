@@ -160,3 +160,22 @@ def test_the_new_address_confirmed_first_wins_and_the_late_sign_up_is_refused(ru
     assert not User.objects.filter(first_name="Someone").exists()
     assert "_auth_user_id" not in someone.session
     assert EmailAddress.objects.get(email="alice@example.net", verified=True).user == alice
+
+
+def test_a_waiting_sign_up_the_board_gave_a_seat_is_not_withdrawn_and_keeps_the_address(
+    society, run_after_commit
+):
+    alice = verified_user(email="alice@example.org")
+    alices_browser = Client()
+    alices_browser.force_login(alice)
+    ask_for_new_address(alices_browser, run_after_commit, "alice@example.net")
+    alices_link = link_in(mail.outbox[-1])
+    sign_up(Client(), run_after_commit, email="alice@example.net", name="Someone")
+    someone = User.objects.get(first_name="Someone")
+    appoint_board_member(society=society, user=someone, role="secretary")
+
+    refused = run_after_commit(lambda: alices_browser.post(alices_link))
+    assert refused.status_code == 400 and "Another account already uses alice@example.net" in text(refused)
+    assert User.objects.filter(pk=someone.pk, society_roles__society=society).exists()
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"

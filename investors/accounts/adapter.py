@@ -37,6 +37,9 @@ OUR_EMAILS = {
     "account/email/account_already_exists": ("account_exists", "You already have a Commonshare account"),
 }
 
+# allauth's flash message when it sends a confirmation link (our pages say it themselves).
+CONFIRMATION_SENT_MESSAGE = "account/messages/email_confirmation_sent.txt"
+
 TOO_MANY_LOGINS = (
     "Too many wrong passwords for this account or from your connection. For your safety, wait a few "
     "minutes before trying again, or reset your password."
@@ -59,6 +62,16 @@ class AccountAdapter(DefaultAccountAdapter):
         "username_password_mismatch": "That email address and password do not match an account. Check "
         "them and try again, or reset your password.",
     }
+
+    def add_message(
+        self, request, level, message_template=None, message_context=None, extra_tags="", **kwargs
+    ):
+        """allauth's "Confirmation email sent to …" is left out: every page that sends a link says
+        so itself, in its own words (the profile's "We have sent a link to …", "Check your email"),
+        and the two side by side said the same thing twice."""
+        if message_template == CONFIRMATION_SENT_MESSAGE:
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, **kwargs)
 
     def populate_username(self, request, user) -> None:
         """The address typed at sign-up is the username: investors log in with it."""
@@ -83,10 +96,11 @@ class AccountAdapter(DefaultAccountAdapter):
         ]
 
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
-        """An account's first address gets the sign-up message (a sign-up trying to log in, say);
-        only a new address for an account that has one is asked to confirm a change."""
-        first = not accounts.has_verified_address(emailconfirmation.email_address.user)
-        super().send_confirmation_mail(request, emailconfirmation, signup or first)
+        """The message says what the link opens: a sign-up waiting for its link chooses its
+        password there; every other account (one with a password, or a verified address) is
+        asked to log in and confirm a change, even when the address is its first."""
+        awaiting = accounts.is_awaiting_verification(emailconfirmation.email_address.user)
+        super().send_confirmation_mail(request, emailconfirmation, awaiting)
 
     def respond_email_verification_sent(self, request, user):
         """The same "check your email" page whether or not the address had an account."""
@@ -148,13 +162,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class AddressVerificationStage(EmailVerificationStage):
-    """allauth's check that the account's address is verified, except for an account the board
-    made with no address at all (a board member, say): it logs in with its password as before.
-    Every sign-up has an address (allauth's `EmailAddress`, unverified until its link)."""
+    """allauth's check that the address logged in with is verified, except for an account with a
+    password and no verified address (one the board made, a board member with no address, say):
+    it logs in with its password as before, also while a new address waits for its link, which
+    only it, logged in, can confirm. A sign-up has no password until its link is followed."""
 
     def handle(self):
         user = self.login.user
-        if user is not None and not user.email and not EmailAddress.objects.filter(user=user).exists():
+        if user is not None and accounts.logs_in_unverified(user):
             return None, True
         return super().handle()
 

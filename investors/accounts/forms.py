@@ -7,9 +7,21 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from investors.accounts.services import normalise_email, sign_up_again
+from investors.accounts.services import (
+    address_has_account,
+    keep_sign_up_address,
+    normalise_email,
+    sign_up_again,
+)
+from investors.applications.forms import (
+    POSTCODE_AT_END,
+    UK,
+    ApplicationForm,
+    check_date_of_birth,
+    clean_postal_address,
+)
+from investors.applications.services import societies_of
 from shares.models import Holder
 
 # The address is the username, which Django's user model keeps to 150 characters.
@@ -35,6 +47,15 @@ class SignUpForm(allauth_forms.SignupForm):
         email.widget.attrs.pop("placeholder", None)
         email.widget.attrs.update({"maxlength": str(EMAIL_MAX_LENGTH), "autocomplete": "email"})
 
+    def validate_unique_email(self, value) -> str:
+        """allauth counts any `EmailAddress` as an account, so another account's unconfirmed new
+        address would turn this sign-up into an "you already have an account" email that helps
+        nobody: only an address with an account counts (`address_has_account`)."""
+        email = super().validate_unique_email(value)
+        if self.account_already_exists and not address_has_account(email):
+            self.account_already_exists = False
+        return email
+
     def try_save(self, request):
         request.session["signup_email"] = self.cleaned_data["email"]
         if not self.account_already_exists:
@@ -52,6 +73,7 @@ class SignUpForm(allauth_forms.SignupForm):
         # proved (or typed in by the board), so it waits for the link (allauth fills it in then).
         type(user).objects.filter(pk=user.pk).update(email="")
         user.email = ""
+        keep_sign_up_address(user=user, email=self.cleaned_data["email"])
         return user
 
 
@@ -102,12 +124,20 @@ class EmailForm(forms.Form):
 
 class PersonalDetailsForm(forms.Form):
     """The holder's own entry in the register. An organisation has no date of birth; a person
-    must give one (the register needs it, and the database insists)."""
+    must give one (the register needs it, and the database insists).
+
+    A new address or date of birth is checked as the application form checks it, with its own
+    rules and words (`check_date_of_birth`, `clean_postal_address`, the society's minimum age for
+    each society the holder is in). A value the register already holds is not judged again, so
+    an address recorded before those rules does not stop a correction of the name."""
 
     name = forms.CharField(max_length=200)
-    postal_address = forms.CharField(widget=forms.Textarea({"rows": 4}))
+    postal_address = ApplicationForm.base_fields["postal_address"]
+    country = ApplicationForm.base_fields["country"]
     date_of_birth = forms.DateField(
-        required=False, widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+        required=False,
+        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+        error_messages=ApplicationForm.base_fields["date_of_birth"].error_messages,
     )
 
     def __init__(self, *args, holder: Holder, **kwargs):
@@ -116,6 +146,7 @@ class PersonalDetailsForm(forms.Form):
             {
                 "name": holder.name,
                 "postal_address": holder.postal_address,
+                "country": _country_of(holder.postal_address),
                 "date_of_birth": holder.date_of_birth,
             },
         )
@@ -130,9 +161,29 @@ class PersonalDetailsForm(forms.Form):
         born = self.cleaned_data.get("date_of_birth")
         if born is None:
             raise ValidationError("A person's date of birth is needed.", code="required")
-        if born > timezone.localdate():
-            raise ValidationError("A date of birth cannot be in the future.", code="future")
+        if born != self.holder.date_of_birth:
+            check_date_of_birth(born, societies=societies_of(self.holder))
         return born
+
+    def clean(self):
+        data = super().clean()
+        address = data.get("postal_address")
+        if address is not None and address.strip() != self.holder.postal_address.strip():
+            try:
+                data["postal_address"] = clean_postal_address(address, country=data.get("country", UK))
+            except ValidationError as error:
+                # No postcode field here: the postcode is the address's last line.
+                for errors in error.error_dict.values():
+                    self.add_error("postal_address", errors)
+        return data
+
+
+def _country_of(address: str) -> str:
+    """Shown as a UK address unless the register's address has no UK postcode on its last line."""
+    lines = [line.strip(" ,") for line in (address or "").splitlines() if line.strip(" ,")]
+    if not lines or POSTCODE_AT_END.search(lines[-1]):
+        return UK
+    return "elsewhere"
 
 
 class EmailChangeForm(forms.Form):

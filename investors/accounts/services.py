@@ -75,11 +75,31 @@ def has_verified_address(user) -> bool:
 
 
 def is_awaiting_verification(user) -> bool:
-    """Signed up, but nobody has yet followed the link: no verified address, no password."""
+    """Signed up, but nobody has yet followed the link: no verified address, no password. Only
+    such an account's address is confirmed from its link alone (choosing the password there)."""
     return not user.email and not user.has_usable_password() and not has_verified_address(user)
 
 
+def logs_in_unverified(user) -> bool:
+    """An account with a password but no verified address (one the board made, perhaps with no
+    address at all) logs in with its password: it is not a sign-up waiting for its link, so its
+    owner confirms any address of it while logged in, and must be able to log in to do so."""
+    return user.has_usable_password() and not has_verified_address(user)
+
+
 # --- Signing up -----------------------------------------------------------------------------------
+
+
+def address_has_account(email: str) -> bool:
+    """Whether signing up with `email` meets an account: one that signs in with it or has proved
+    it (a sign-up still waiting for its link signs in with it). Another account's new address,
+    asked for and not yet confirmed, does not count: anyone may type any address there, and it
+    must not stop the mailbox's owner signing up. Whichever confirms the address first gets it
+    (`complete_sign_up`, `confirm_address`)."""
+    email = normalise_email(email)
+    if user_with_address(email) is not None:
+        return True
+    return EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
 
 
 def pending_sign_up(email: str):
@@ -88,6 +108,16 @@ def pending_sign_up(email: str):
     if user is None or not is_awaiting_verification(user):
         return None
     return user
+
+
+def keep_sign_up_address(*, user, email: str) -> EmailAddress:
+    """The address a new sign-up waits to confirm, as allauth's unverified `EmailAddress`. allauth
+    records none when another account has asked for the same address as its new one (it skips
+    any address already present): the sign-up still gets its own, and its link."""
+    address, _ = EmailAddress.objects.get_or_create(
+        user=user, email=normalise_email(email), defaults={"primary": True, "verified": False}
+    )
+    return address
 
 
 def sign_up_again(*, email: str, name: str) -> None:
@@ -176,23 +206,25 @@ def request_email_change(*, request, user, new_email: str) -> None:
     EmailAddress.objects.add_new_email(request, user, new_email)
 
 
-def confirm_address(*, request, confirmation, user=None) -> None:
-    """Someone follows the link sent to an address of an account that has a password: allauth
-    verifies it and makes it the account's address (`login_address_changed` does the rest when it
-    replaces one).
+def confirm_address(*, request, confirmation, user) -> None:
+    """`user`, logged in, confirms an address of their own account that is not a sign-up waiting
+    for its link (that one is confirmed by `complete_sign_up`): allauth verifies it and makes it
+    the account's address (`login_address_changed` does the rest when it replaces one).
 
-    A new address for an account that already has one is confirmed only by `user`, the account's
-    owner, logged in: otherwise whoever reads a mistyped new address could take the account over,
-    confirm it, and reset the password.
+    Every account that can log in (it has a password, or a verified address) confirms a new
+    address only logged in as itself, never from the link alone: otherwise whoever reads the new
+    mailbox (a mistyped address, say) could confirm it, reset the password and own the account.
     """
     with transaction.atomic():
         address = EmailAddress.objects.select_for_update().filter(pk=confirmation.email_address.pk).first()
-        if address is None or address.verified:
+        if address is None or address.verified or is_awaiting_verification(address.user):
             raise AccountError(link_not_valid())
-        if has_verified_address(address.user) and (user is None or address.user_id != user.pk):
+        if user is None or not user.is_authenticated or address.user_id != user.pk:
             raise AccountError(SENT_FOR_ANOTHER_ACCOUNT)
         other = user_with_address(address.email)
-        if (other is not None and other.pk != address.user_id) or not address.can_set_verified():
+        if other is not None:
+            other = None if other.pk == address.user_id else _withdraw_if_pending(other)
+        if other is not None or not address.can_set_verified():
             raise AccountError(
                 f"Another account already uses {address.email}. "
                 "Log in to that account, or choose another address."
@@ -200,6 +232,28 @@ def confirm_address(*, request, confirmation, user=None) -> None:
         confirmation.email_address = address
         if confirmation.confirm(request) is None:
             raise AccountError(link_not_valid())
+
+
+def _withdraw_if_pending(user):
+    """Another account signed up with the address being confirmed and still waits for its link:
+    the address's mailbox chose this account, so that sign-up (no password, no verified address,
+    never logged in, so nothing to lose) is withdrawn, and its link no longer works. Returns the
+    account if it is not such a sign-up (it keeps the address), else None."""
+    user = get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    if user is None:
+        return None
+    if not is_awaiting_verification(user) or user.last_login is not None or _has_anything_to_lose(user):
+        return user
+    user.delete()
+    return None
+
+
+def _has_anything_to_lose(user) -> bool:
+    """Staff, a seat on a board or a register record given by hand: the board knows this
+    account, so it is not withdrawn for want of a password."""
+    if user.is_staff or user.is_superuser:
+        return True
+    return user.society_roles.exists() or Holder.objects.filter(user=user).exists()
 
 
 def login_address_changed(*, user, old_email: str, new_email: str) -> Holder | None:

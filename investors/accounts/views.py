@@ -84,22 +84,19 @@ def _choose_password(request, confirmation):
 
 
 def _confirm_new_address(request, confirmation):
-    """A new login address is confirmed only by its account's owner, logged in; anyone else is
-    sent to log in and brought back here. (An account with a password but no verified address
-    yet, which cannot log in, confirms its first one from the link alone.)"""
-    owner = None
-    if accounts.has_verified_address(confirmation.email_address.user):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if confirmation.email_address.user_id != request.user.pk:
-            return _link_refused(request, accounts.SENT_FOR_ANOTHER_ACCOUNT, offer_new_link=False)
-        owner = request.user
+    """Any address of an account that can log in (it has a password or a verified address) is
+    confirmed only by that account's owner, logged in: anyone else is sent to log in and brought
+    back here, and another account is refused."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if confirmation.email_address.user_id != request.user.pk:
+        return _link_refused(request, accounts.SENT_FOR_ANOTHER_ACCOUNT, offer_new_link=False)
     if request.method == "POST":
         try:
-            accounts.confirm_address(request=request, confirmation=confirmation, user=owner)
+            accounts.confirm_address(request=request, confirmation=confirmation, user=request.user)
         except Refusal as error:
             return _link_refused(request, str(error), offer_new_link=False)
-        return redirect("account:profile" if owner else "account:login")
+        return redirect("account:profile")
     return render(request, "account/email_confirm.html", {"email": confirmation.email_address.email})
 
 

@@ -49,6 +49,62 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def check_date_of_birth(born, *, societies) -> None:
+    """A person's date of birth as the register takes it: in the past, after 1900, and old
+    enough for each of `societies` (its minimum member age). The application form and the
+    investor's own details both check with this."""
+    today = timezone.localdate()
+    if born >= today:
+        raise forms.ValidationError("A date of birth must be in the past.", code="future")
+    if born.year < 1900:
+        raise forms.ValidationError("Enter a date of birth after 1900.", code="too_old")
+    for society in societies:
+        if years_between(born, today) < society.minimum_member_age:
+            raise forms.ValidationError(
+                f"{society.name} takes applications from people aged {society.minimum_member_age} "
+                "or over: check the date of birth.",
+                code="too_young",
+            )
+
+
+def clean_postal_address(address: str, *, postcode: str = "", country: str = UK) -> str:
+    """A full postal address: at least two lines (street, town), and in the UK a real postcode,
+    written the Royal Mail way, on the address's last line (typed there, or given as `postcode`).
+    Returns the address as the register keeps it; raises a `ValidationError` keyed by the field
+    at fault, "postal_address" or "postcode". The application form and the investor's own
+    details both check with this."""
+    lines = [line.strip(" ,") for line in re.split(r"[\r\n]+", address) if line.strip(" ,")]
+    if len(lines) < 2:
+        raise forms.ValidationError(
+            {"postal_address": forms.ValidationError(ADDRESS_NEEDED, code="incomplete")}
+        )
+    postcode = (postcode or "").strip()
+    if country in (UK, ""):
+        inline = ""
+        if not postcode and (found := POSTCODE_AT_END.search(lines[-1])):
+            # Typed as the address's last words, as people write it: checked and kept there.
+            postcode, inline = found.group(1), lines.pop()[: found.start()].strip(" ,")
+        if not postcode:
+            raise forms.ValidationError(
+                {"postcode": forms.ValidationError("Enter the postcode.", code="required")}
+            )
+        try:
+            postcode = GBPostcodeField().clean(postcode)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                {
+                    "postcode": forms.ValidationError(
+                        "Enter a real UK postcode, for example HX7 8AA, or choose another country.",
+                        code="invalid",
+                    )
+                }
+            ) from None
+        if inline:
+            lines.append(f"{inline} {postcode}")
+            postcode = ""
+    return "\n".join(lines + ([postcode] if postcode else []))
+
+
 class ApplicationForm(forms.Form):
     """One investor's application to one offer.
 
@@ -233,54 +289,19 @@ class ApplicationForm(forms.Form):
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         if born is not None and not self.fields["date_of_birth"].disabled:
-            today = timezone.localdate()
-            if born >= today:
-                raise forms.ValidationError("A date of birth must be in the past.", code="future")
-            if born.year < 1900:
-                raise forms.ValidationError("Enter a date of birth after 1900.", code="too_old")
-            society = self.offer.society
-            if years_between(born, today) < society.minimum_member_age:
-                raise forms.ValidationError(
-                    f"{society.name} takes applications from people aged {society.minimum_member_age} "
-                    "or over: check the date of birth.",
-                    code="too_young",
-                )
+            check_date_of_birth(born, societies=[self.offer.society])
         return born
 
     def _clean_address(self, data: dict) -> None:
-        """A full postal address: at least two lines (street, town), and in the UK a real
-        postcode, written the Royal Mail way, put on the address's last line."""
         address = data.get("postal_address")
         if address is None:
             return
-        lines = [line.strip(" ,") for line in re.split(r"[\r\n]+", address) if line.strip(" ,")]
-        if len(lines) < 2:
-            self.add_error("postal_address", forms.ValidationError(ADDRESS_NEEDED, code="incomplete"))
-            return
-        postcode = (data.get("postcode") or "").strip()
-        if data.get("country", UK) in (UK, ""):
-            inline = ""
-            if not postcode and (found := POSTCODE_AT_END.search(lines[-1])):
-                # Typed as the address's last words, as people write it: checked and kept there.
-                postcode, inline = found.group(1), lines.pop()[: found.start()].strip(" ,")
-            if not postcode:
-                self.add_error("postcode", forms.ValidationError("Enter the postcode.", code="required"))
-                return
-            try:
-                postcode = GBPostcodeField().clean(postcode)
-            except forms.ValidationError:
-                self.add_error(
-                    "postcode",
-                    forms.ValidationError(
-                        "Enter a real UK postcode, for example HX7 8AA, or choose another country.",
-                        code="invalid",
-                    ),
-                )
-                return
-            if inline:
-                lines.append(f"{inline} {postcode}")
-                postcode = ""
-        data["postal_address"] = "\n".join(lines + ([postcode] if postcode else []))
+        try:
+            data["postal_address"] = clean_postal_address(
+                address, postcode=data.get("postcode") or "", country=data.get("country", UK)
+            )
+        except forms.ValidationError as error:
+            self.add_error(None, error)
 
     def clean_form_token(self) -> str:
         token = self.cleaned_data["form_token"]

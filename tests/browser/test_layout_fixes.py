@@ -50,3 +50,29 @@ def test_on_a_desktop_header_main_and_footer_keep_their_vertical_padding(page, l
             (selector) => getComputedStyle(document.querySelector(selector)).paddingTop)"""
     )
     assert padding == ["12px", "24px", "32px"], padding
+
+
+LONG_ADDRESS = "averylongnameforanemailaddressthatgoesonandon@anequallylongdomainname.example.org"
+
+
+def test_a_long_email_address_wraps_on_a_phone_after_signing_up(phone, live_site):
+    phone.goto("/account/signup/")
+    phone.get_by_label("Your full name").fill("Ann Other")
+    phone.get_by_label("Email address").fill(LONG_ADDRESS)
+    phone.get_by_role("button", name="Sign up").click()
+    expect(phone.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(phone.locator("strong", has_text=LONG_ADDRESS)).to_be_visible()
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE_WIDTH
+
+
+def test_a_long_email_address_wraps_on_a_phone_in_your_details(phone, live_site):
+    user = factories.UserFactory(username="ann", email="ann@example.org")
+    factories.HolderFactory(user=user, email=user.email)
+    live_site.log_in(phone.context, user)
+    phone.goto("/account/profile/")
+    phone.get_by_label("New email address").fill(LONG_ADDRESS)
+    phone.get_by_label("Your current password").fill("correct horse battery")
+    phone.get_by_role("button", name="Send the link").click()
+    expect(phone.locator(".message", has_text=f"We have sent a link to {LONG_ADDRESS}")).to_be_visible()
+    expect(phone.locator("strong", has_text=LONG_ADDRESS)).to_be_visible()
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE_WIDTH

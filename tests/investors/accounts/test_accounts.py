@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from capital.models import AuditEntry
 from investors.applications.services import apply_for_shares
@@ -32,17 +33,6 @@ PASSWORD = "a long walk by the canal"
 
 
 # --- Helpers ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def run_after_commit(db, django_capture_on_commit_callbacks):
-    """Emails are sent once the database has committed; run those callbacks as a commit would."""
-
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return run
 
 
 def sign_up(client, run_after_commit, email="ann@example.org", name="Ann Other", **extra):
@@ -380,21 +370,6 @@ def test_an_account_the_board_made_without_an_address_still_logs_in(client, db):
     assert log_in(client, "chair").status_code == 302 and "_auth_user_id" in client.session
 
 
-def test_an_account_cannot_log_in_before_its_address_is_confirmed(client, run_after_commit):
-    """Even with a password (one set some other way), a sign-up whose link was not followed is
-    sent to check its email, and is not logged in."""
-    sign_up(client, run_after_commit)
-    user = User.objects.get()
-    user.set_password(PASSWORD)
-    user.save()
-    response = run_after_commit(lambda: log_in(client, "ann@example.org"))
-    assert response["Location"] == reverse("account:signup-sent") and "_auth_user_id" not in client.session
-    assert mail.outbox[-1].to == ["ann@example.org"] and "Confirm your email" in mail.outbox[-1].subject
-    confirmed = client.post(link_in(mail.outbox[-1]))  # its own address: confirmed from the link
-    assert confirmed["Location"] == reverse("account:login")
-    assert log_in(client, "ann@example.org").status_code == 302 and "_auth_user_id" in client.session
-
-
 def test_logging_out_ends_the_session(client, db):
     client.force_login(verified_user())
     response = client.post(reverse("account:logout"))
@@ -487,13 +462,18 @@ def test_an_investor_corrects_their_details_and_each_society_sees_what_changed(c
     client.force_login(user)
     response = client.post(
         reverse("account:profile"),
-        {"name": "Ann Smith", "postal_address": "3 Lock Lane, Hebden Bridge", "date_of_birth": "1981-02-03"},
+        {
+            "name": "Ann Smith",
+            "postal_address": "3 Lock Lane\nHebden Bridge hx78aa",
+            "country": "GB",
+            "date_of_birth": "1981-02-03",
+        },
     )
     assert response.status_code == 302
     holder.refresh_from_db()
     assert (holder.name, holder.postal_address, holder.date_of_birth) == (
         "Ann Smith",
-        "3 Lock Lane, Hebden Bridge",
+        "3 Lock Lane\nHebden Bridge HX7 8AA",  # the postcode written the Royal Mail way
         datetime.date(1981, 2, 3),
     )
     entry = AuditEntry.objects.get(action="holder.corrected", society=community_class.society)
@@ -507,7 +487,7 @@ def test_a_person_cannot_remove_their_date_of_birth(client, ann):
     client.force_login(user)
     for born, error in (
         ("", "A person&#x27;s date of birth is needed."),
-        ("2999-01-01", "cannot be in the future"),
+        ("2999-01-01", "A date of birth must be in the past."),
     ):
         response = client.post(
             reverse("account:profile"),
@@ -525,11 +505,102 @@ def test_an_organisation_has_no_date_of_birth_to_give(client, db):
     client.force_login(user)
     assert 'name="date_of_birth"' not in text(client.get(reverse("account:profile")))
     response = client.post(
-        reverse("account:profile"), {"name": "Canal Co-op Ltd", "postal_address": "The Wharf"}
+        reverse("account:profile"),
+        {"name": "Canal Co-op Ltd", "postal_address": "The Wharf\nTodmorden OL14 5AA"},
     )
     assert response.status_code == 302
     holder.refresh_from_db()
     assert (holder.name, holder.date_of_birth) == ("Canal Co-op Ltd", None)
+
+
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"date_of_birth": "0001-01-01"}, "Enter a date of birth after 1900."),
+        ({"date_of_birth": "1899-12-31"}, "Enter a date of birth after 1900."),
+        ({"date_of_birth": "today"}, "A date of birth must be in the past."),
+        ({"date_of_birth": "five years ago"}, "takes applications from people aged 16 or over"),
+        ({"postal_address": "x"}, "Enter the full postal address: the house number and street"),
+        ({"postal_address": "3 Lock Lane"}, "Enter the full postal address: the house number and street"),
+        ({"postal_address": "3 Lock Lane\nHebden Bridge"}, "Enter the postcode."),
+        ({"postal_address": "3 Lock Lane\nHebden Bridge\nHX7"}, "Enter the postcode."),
+        ({"date_of_birth": "not a date"}, "Enter a real date of birth, for example 17/05/1980."),
+    ],
+)
+def test_your_details_refuse_what_the_application_form_refuses_and_change_nothing(
+    client, ann, community_class, change, error
+):
+    user, holder = ann
+    before = (holder.name, holder.postal_address, holder.date_of_birth)
+    today = timezone.localdate()
+    days = {"today": today, "five years ago": today - datetime.timedelta(days=5 * 365)}
+    data = {
+        "name": "Ann Smith",
+        "postal_address": "3 Lock Lane\nHebden Bridge HX7 8AA",
+        "country": "GB",
+        "date_of_birth": "1981-02-03",
+        **change,
+    }
+    if data["date_of_birth"] in days:
+        data["date_of_birth"] = days[data["date_of_birth"]].isoformat()
+    client.force_login(user)
+    response = client.post(reverse("account:profile"), data)
+    assert response.status_code == 200
+    assert error.replace("'", "&#x27;") in text(response) and "Your details are updated." not in text(
+        response
+    )
+    holder.refresh_from_db()
+    assert (holder.name, holder.postal_address, holder.date_of_birth) == before
+    assert not AuditEntry.objects.filter(action="holder.corrected").exists()
+
+
+def test_your_details_name_the_society_whose_minimum_age_a_new_date_of_birth_misses(
+    client, ann, community_class
+):
+    user, holder = ann
+    society = community_class.society
+    society.minimum_member_age = 18
+    society.save()
+    today = timezone.localdate()
+    client.force_login(user)
+    response = client.post(
+        reverse("account:profile"),
+        {
+            "name": holder.name,
+            "postal_address": holder.postal_address,
+            "date_of_birth": (today - datetime.timedelta(days=17 * 365)).isoformat(),
+        },
+    )
+    assert f"{society.name} takes applications from people aged 18 or over" in text(response).replace(
+        "&#x27;", "'"
+    )
+    holder.refresh_from_db()
+    assert holder.date_of_birth == datetime.date(1980, 5, 17)
+
+
+def test_your_details_take_an_address_abroad_and_keep_one_recorded_before_the_rules(client, ann):
+    user, holder = ann
+    type(holder).objects.filter(pk=holder.pk).update(postal_address="2 Canal Street, Todmorden")
+    client.force_login(user)
+    kept = client.post(
+        reverse("account:profile"),
+        {"name": "Ann Smith", "postal_address": "2 Canal Street, Todmorden", "date_of_birth": "1980-05-17"},
+    )
+    assert kept.status_code == 302  # not judged again: only a new address is
+    abroad = client.post(
+        reverse("account:profile"),
+        {
+            "name": "Ann Smith",
+            "postal_address": "12 Rue de la Paix\n75002 Paris\nFrance",
+            "country": "elsewhere",
+            "date_of_birth": "1980-05-17",
+        },
+    )
+    assert abroad.status_code == 302
+    holder.refresh_from_db()
+    assert (holder.name, holder.postal_address) == ("Ann Smith", "12 Rue de la Paix\n75002 Paris\nFrance")
+    page = text(client.get(reverse("account:profile")))
+    assert '<option value="elsewhere" selected>' in page
 
 
 def ask_for_new_address(client, run_after_commit, new_email, password=PASSWORD):
@@ -636,6 +707,24 @@ def test_only_the_accounts_owner_logged_in_can_confirm_its_new_address(client, a
     user.refresh_from_db()
     assert user.email == "ann@example.org"
     assert not EmailAddress.objects.filter(email="ann@exmaple.org", verified=True).exists()
+
+
+def test_asking_for_a_new_address_says_once_that_the_link_was_sent(client, ann, run_after_commit):
+    user, _ = ann
+    client.force_login(user)
+    page = run_after_commit(
+        lambda: client.post(
+            reverse("account:change-email"),
+            {"new_email": "ann.new@example.org", "current_password": PASSWORD},
+            follow=True,
+        )
+    )
+    shown = [str(message) for message in page.context["messages"]]
+    assert shown == [
+        "We have sent a link to ann.new@example.org. Your address changes when you follow it; until "
+        "then, keep using the old one."
+    ]
+    assert "Confirmation email sent" not in text(page)
 
 
 def test_changing_the_address_needs_the_current_password(client, ann):

@@ -168,7 +168,11 @@ class PersonalDetailsForm(forms.Form):
     def clean(self):
         data = super().clean()
         address = data.get("postal_address")
-        if address is not None and address.strip() != self.holder.postal_address.strip():
+        if address is not None and _lines(address) == _lines(self.holder.postal_address):
+            # Sent back as shown (browsers send a textarea's line breaks as \r\n): unchanged, so
+            # kept as the register has it, and not checked again.
+            data["postal_address"] = self.holder.postal_address
+        elif address is not None:
             try:
                 data["postal_address"] = clean_postal_address(address, country=data.get("country", UK))
             except ValidationError as error:
@@ -176,6 +180,10 @@ class PersonalDetailsForm(forms.Form):
                 for errors in error.error_dict.values():
                     self.add_error("postal_address", errors)
         return data
+
+
+def _lines(address: str) -> list[str]:
+    return [line.strip() for line in (address or "").splitlines() if line.strip()]
 
 
 def _country_of(address: str) -> str:

@@ -142,6 +142,7 @@ def allocate_offer(*, offer: Offer, by=None, on_date: datetime.date | None = Non
             documents_after_allocation(offer)  # certificates emailed once this commits
         for application in unpaid:
             _cancel_unpaid(offer, application, result)
+        _return_what_lapsed_ones_were_sent(offer, result)
         record_audit(
             society=offer.society,
             actor=by,
@@ -309,6 +310,23 @@ def _allocations(offer: Offer, paid: list[Application]) -> dict[int, int]:
             application.pk: min(application.shares, application.shares_planned or 0) for application in paid
         }
     return scale_back_plan(offer, paid)
+
+
+def _return_what_lapsed_ones_were_sent(offer: Offer, result: AllocationResult) -> None:
+    """An application that lapsed before the allocation, sent short, could have been completed
+    until now; nothing can revive it after, so what it was sent goes on its refund list."""
+    lapsed = Application.objects.filter(
+        offer=offer, state=State.EXPIRED, bank_lines__status=BankStatementLine.Status.SHORT
+    ).distinct()
+    for application in lapsed.select_related("holder").order_by("pk"):
+        application.offer = offer
+        result.refunds.extend(
+            return_short_lines(
+                application=application,
+                why="lapsed unpaid before allocation",
+                reason=Refund.Reason.NOT_MATCHING,
+            )
+        )
 
 
 def _return_short_lines(application: Application, result: AllocationResult) -> None:

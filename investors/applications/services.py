@@ -26,7 +26,7 @@ from capital.models import AuditEntry, Offer, ShareClass, Society
 from capital.money import format_money
 from capital.services import offer_is_accepting, record_audit
 from investors.errors import PaymentError
-from investors.models import Application
+from investors.models import Application, Refund
 from investors.notify import email_holder
 from investors.payments.refunds import return_short_lines
 from shares.models import Holder, Holding
@@ -194,7 +194,8 @@ def _requested_shares(offer: Offer, shares: int | None, amount: Money | None) ->
             below, above = price * shares, price * (shares + 1)
             nearest = f"{format_money(below)} or {format_money(above)}" if shares else format_money(above)
             raise PaymentError(
-                f"{format_money(amount)} is not a whole number of {format_money(price)} shares: try {nearest}."
+                f"{format_money(amount)} is not a whole number of {format_money(price)} shares: "
+                f"try {nearest}."
             )
     if shares <= 0:
         raise PaymentError("Apply for at least one share.")
@@ -444,7 +445,11 @@ def expire_reservations(*, offer: Offer | None = None, now: datetime.datetime | 
                 if (
                     locked.state == Offer.State.ALLOCATED
                 ):  # kept past the allocation; nothing can revive it now
-                    return_short_lines(application=application, why="lapsed unpaid after the allocation")
+                    return_short_lines(
+                        application=application,
+                        why="lapsed unpaid after the allocation",
+                        reason=Refund.Reason.NOT_MATCHING,
+                    )
                 email_holder(
                     holder=application.holder,
                     template="reservation_lapsed",
@@ -511,7 +516,8 @@ def cancel_application(
     *, application: Application, by=None, reason: str = "", action: str = "application.cancelled"
 ) -> Application:
     """An unpaid application is withdrawn (by the board, by its investor, or because its card
-    could not be charged); its shares are released. Releasing a hold on its card is the
+    could not be charged); its shares are released, and what it was sent short goes on its refund
+    list (the investor is emailed it). Releasing a hold on its card is the
     caller's part (`investors.payments.card_allocation.release_held_card`). `action` names the
     audit entry: `application.withdrawn` when its investor withdrew it."""
     with transaction.atomic():
@@ -525,6 +531,7 @@ def cancel_application(
         application.holds_reservation = False
         application.card_still_to_take = False  # shares set aside at allocation are free again
         application.save(update_fields=["state", "holds_reservation", "card_still_to_take"])
+        return_short_lines(application=application, why="was cancelled unpaid")
         record_audit(
             society=application.offer.society,
             actor=by,

@@ -70,7 +70,10 @@ def issue_set_aside_shares(*, offer: Offer, application: Application) -> LedgerE
     application.shares_allocated = shares
     application.allocated_at = timezone.now()
     application.card_still_to_take = False
-    released = shares if application.holds_reservation else 0
+    # A first-come offer's reserved count goes on counting shares once allocated; a scale-back
+    # offer's counts only those set aside.
+    first_come = offer.policy == Offer.Policy.FIRST_COME
+    released = shares if application.holds_reservation and not first_come else 0
     application.holds_reservation = False
     application.save(
         update_fields=[

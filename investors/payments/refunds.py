@@ -25,18 +25,16 @@ CARD = Application.PaymentMethod.CARD
 logger = logging.getLogger(__name__)
 
 
-def return_short_lines(*, application: Application, why: str) -> list[Refund]:
+def return_short_lines(
+    *, application: Application, why: str, reason: str = Refund.Reason.CANCELLED
+) -> list[Refund]:
     """Money received short of an application that has ended unpaid goes on its refund list,
     each bank line noted `why`: nothing received is kept without shares for it."""
     refunds = []
     for line in BankStatementLine.objects.select_for_update().filter(
         application=application, status=BankStatementLine.Status.SHORT
     ):
-        refunds.append(
-            owe_back(
-                application=application, payment=None, amount=line.amount, reason=Refund.Reason.CANCELLED
-            )
-        )
+        refunds.append(owe_back(application=application, payment=None, amount=line.amount, reason=reason))
         line.status = BankStatementLine.Status.TO_REFUND
         line.note = f"{application.payment_reference} {why}: on its refund list."
         line.save(update_fields=["status", "note"])

@@ -899,3 +899,23 @@ def test_every_emailed_link_is_on_the_sites_address_whatever_host_the_request_na
     links = [url for message in mail.outbox for url in re.findall(r"https?://\S+", message.body)]
     assert len(mail.outbox) == 4 and links
     assert all(url.startswith(site + "/") for url in links), links
+
+
+def test_your_details_keep_a_several_line_address_sent_back_as_a_browser_sends_it(client, ann):
+    """A textarea comes back with \\r\\n line breaks: the address is unchanged, so a name-only
+    correction saves and the register's address (and its lower-case postcode) is left as it was."""
+    user, holder = ann
+    recorded = "1 Mill Lane\nTodmorden\nol14 5aa"
+    type(holder).objects.filter(pk=holder.pk).update(postal_address=recorded)
+    client.force_login(user)
+    response = client.post(
+        reverse("account:profile"),
+        {
+            "name": "Ann Smith",
+            "postal_address": recorded.replace("\n", "\r\n"),
+            "date_of_birth": "1980-05-17",
+        },
+    )
+    assert response.status_code == 302
+    holder.refresh_from_db()
+    assert (holder.name, holder.postal_address) == ("Ann Smith", recorded)

@@ -80,7 +80,8 @@ def test_its_money_arriving_in_time_issues_its_shares_with_a_certificate(
     unpaid.refresh_from_db()
     offer = Offer.objects.get(pk=unpaid.offer_id)
     assert (unpaid.state, unpaid.shares_allocated, issued_to(unpaid)) == (State.ALLOCATED, 50, 50)
-    assert offer.shares_allocated == 1050 and offer.shares_allocated <= offer.capacity_shares
+    # A first-come offer's reserved count includes what it allocated: nothing more is free.
+    assert (offer.shares_allocated, offer.shares_reserved) == (1050, 1050)
     assert Certificate.objects.get(ledger_entry=unpaid.ledger_entry).shares == 50
     [certificate] = [m for m in mail.outbox if m.to == [unpaid.holder.email] and "certificate" in m.subject]
     assert certificate.attachments[0][1].startswith(b"%PDF")
@@ -190,3 +191,25 @@ def test_a_director_may_still_cancel_it_after_the_allocation_and_its_shares_are_
     assert Offer.objects.get(pk=unpaid.offer_id).shares_reserved == 1000
     [told] = [m for m in mail.outbox if m.to == [unpaid.holder.email]]
     assert "Asked us to, by phone." in told.body
+
+
+def test_what_an_application_that_lapsed_before_the_allocation_was_sent_short_goes_back_then(
+    open_offer, django_capture_on_commit_callbacks
+):
+    paid_application(offer=open_offer, shares=1000)
+    lapsed = unpaid_application(offer=open_offer, shares=50)
+    line = bank_line_for(lapsed, amount="20.00").new_lines[0]
+    match_bank_line(
+        line=line, application=lapsed, by=board_seat(society=open_offer.society, role="treasurer")
+    )
+    expire_reservations(now=lapsed.reserved_until + datetime.timedelta(seconds=1))
+    line.refresh_from_db()
+    assert line.status == line.Status.SHORT  # the rest may still come while the offer runs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = allocate_offer(offer=close_offer(offer=open_offer))
+
+    line.refresh_from_db()
+    assert line.status == line.Status.TO_REFUND and "lapsed unpaid before allocation" in line.note
+    [refund] = result.refunds
+    assert (refund.application_id, refund.amount.amount) == (lapsed.pk, 20)

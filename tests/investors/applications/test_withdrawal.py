@@ -16,9 +16,11 @@ from investors.applications.allocation import allocate_offer
 from investors.applications.services import expire_reservations
 from investors.applications.withdrawal import withdraw_application
 from investors.errors import PaymentError
-from investors.models import Application, CardPayment, Refund
+from investors.models import Application, BankStatementLine, CardPayment, Refund
+from investors.payments.bank_import import import_bank_statement
+from investors.payments.bank_lines import match_bank_line
 from tests import factories
-from tests.builders import pay, pay_with_card, unpaid_application
+from tests.builders import board_seat, pay, pay_with_card, unpaid_application
 from tests.factories import gbp
 from tests.stripe_server import signed_event
 
@@ -296,3 +298,24 @@ def test_a_card_payment_finished_after_the_withdrawal_is_owed_back_when_its_webh
         Refund.Reason.CANCELLED,
         intent["id"],
     )
+
+
+def test_money_already_sent_short_for_a_withdrawn_application_goes_on_its_refund_list(
+    open_offer, holder, investor, django_capture_on_commit_callbacks
+):
+    application = unpaid_application(offer=open_offer, holder=holder, shares=50)
+    text = f"Date,Amount,Reference\n2026-11-20,20.00,{application.payment_reference}\n"
+    [line] = import_bank_statement(society=open_offer.society, text=text).new_lines
+    match_bank_line(
+        line=line, application=application, by=board_seat(society=open_offer.society, role="treasurer")
+    )
+    line.refresh_from_db()
+    assert line.status == BankStatementLine.Status.SHORT
+
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw_application(application=application, by=investor)
+
+    line.refresh_from_db()
+    assert line.status == BankStatementLine.Status.TO_REFUND
+    assert Refund.objects.get(application=application).amount == gbp(20)
+    assert any("refund" in m.subject.lower() for m in mail.outbox if m.to == [holder.email])

@@ -595,6 +595,16 @@ def societies_of(holder: Holder):
     )
 
 
+def own_application(user, reference: str) -> Application | None:
+    """`user`'s application with this payment reference (typed in any case); anyone else's is
+    None, as one that does not exist."""
+    return (
+        Application.objects.select_related("holder", "offer__share_class__society")
+        .filter(payment_reference=reference.upper(), holder__user=user)
+        .first()
+    )
+
+
 def application_sent_with(token: str, user) -> Application | None:
     if not token:
         return None

@@ -18,6 +18,7 @@ from investors.applications.forms import ApplicationForm
 from investors.applications.services import (
     AlreadySent,
     holder_for_applicant,
+    own_application,
     room_to_apply,
     society_bank_details,
 )
@@ -105,11 +106,7 @@ def withdraw(request, reference):
 
 def _own_application(request, reference: str) -> Application:
     """The signed-in investor's application with this reference; anyone else's does not exist."""
-    application = (
-        Application.objects.select_related("holder", "offer__share_class__society")
-        .filter(payment_reference=reference.upper(), holder__user=request.user)
-        .first()
-    )
+    application = own_application(request.user, reference)
     if application is None:
         raise Http404
     return application

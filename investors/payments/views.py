@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from capital.errors import Refusal
+from investors.applications.services import own_application
 from investors.models import Application
 from investors.payments import gateway
 from investors.payments.cards import check_card_payment, pay_by_card, start_card_payment
@@ -22,11 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def _own_application(request, reference) -> Application:
-    application = (
-        Application.objects.select_related("holder", "offer__share_class__society")
-        .filter(payment_reference=reference.upper(), holder__user=request.user)
-        .first()
-    )
+    application = own_application(request.user, reference)
     if application is None:
         raise Http404
     return application

@@ -5,8 +5,8 @@ from the admin; the allocation preview names applications with a near-miss line.
 from decimal import Decimal as D
 
 import pytest
-from django.utils import timezone
 from django.core import mail
+from django.utils import timezone
 
 from capital.models import AuditEntry, SocietyRole
 from capital.services import close_offer

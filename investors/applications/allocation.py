@@ -377,9 +377,9 @@ def preview_allocation(offer: Offer) -> list[str]:
         Application.objects.filter(offer=offer).filter(committed_at_allocation()).values_list("pk", flat=True)
     )
     cards = [a for a in applications if a.state == State.AWAITING_PAYMENT and a.pk in committed]
-    paid = [a for a in applications if a.state == State.PAID or a in cards]
+    paid = [a for a in applications if a.state == State.PAID or a.pk in committed]
     now = timezone.now()
-    still_to_pay = [a for a in applications if a not in paid and may_still_pay(offer, a, now)]
+    still_to_pay = [a for a in applications if a.pk not in committed and may_still_pay(offer, a, now)]
     unpaid = len(applications) - len(paid) - len(still_to_pay)
     raised = offer.price_per_share * sum(application.shares for application in paid)
     promised = offer.price_per_share * sum(application.shares for application in still_to_pay)

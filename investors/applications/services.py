@@ -442,9 +442,8 @@ def expire_reservations(*, offer: Offer | None = None, now: datetime.datetime | 
                 application.transition_to(Application.State.EXPIRED)
                 application.holds_reservation = False
                 application.save(update_fields=["state", "holds_reservation"])
-                if (
-                    locked.state == Offer.State.ALLOCATED
-                ):  # kept past the allocation; nothing can revive it now
+                # Kept past the allocation: nothing can complete it now.
+                if locked.state == Offer.State.ALLOCATED:
                     return_short_lines(
                         application=application,
                         why="lapsed unpaid after the allocation",
